@@ -1,0 +1,36 @@
+import { cannotStart, type DrillError, usageError } from '../core/errors.js';
+import type { Endpoint } from './endpoint.js';
+import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
+import type { ProbeOutcome } from './monitors/simple.js';
+
+/**
+ * Turns the first probe's outcome into the one line a user needs when a drill cannot start, or undefined when
+ * it can. Later in the drill the same failures are observations, not errors.
+ */
+export function startFailure(endpoint: Endpoint, user: string, first: ProbeOutcome): DrillError | undefined {
+  const e = first.error;
+  if (first.ok) {
+    if (first.role === 'reader') {
+      return usageError(
+        `${endpoint.text} answered as a reader (${first.nodeId}): simple mode watches the writer, so point -e at the cluster (writer) endpoint`,
+      );
+    }
+    return undefined;
+  }
+  if (!e) return cannotStart(`${endpoint.text}: the first probe failed`);
+  if (lookupCodes.has(e.code)) {
+    return cannotStart(`cannot resolve '${endpoint.host}' (${e.code}): check the endpoint name and your DNS settings`);
+  }
+  if (e.errno === MysqlErrno.accessDenied) {
+    return cannotStart(
+      `access denied for user '${user}' at ${endpoint.text}: check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)`,
+    );
+  }
+  const at = first.address && first.address !== endpoint.host ? ` (${first.address})` : '';
+  if (unreachableCodes.has(e.code)) {
+    return cannotStart(
+      `cannot reach ${endpoint.text}${at}: ${e.code} (${e.message}); check that the server is up and that this host may connect to it`,
+    );
+  }
+  return cannotStart(`${endpoint.text}${at} refused the first probe: ${e.code} ${e.message}`);
+}

@@ -1,0 +1,93 @@
+import { Command, CommanderError, Option } from 'commander';
+import { DrillError, ExitCode } from '../core/errors.js';
+import { redactText } from '../core/secrets.js';
+import { knownModes, tool } from './tool.js';
+
+function buildProgram(): Command {
+  const program = new Command('drill')
+    .description('Failover drills for Amazon Aurora MySQL and Amazon MemoryDB: what a client sees, measured.')
+    .version(tool.version, '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      outputError: (text, write) => write(`drill: ${text.replace(/^error: /, '')}`),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 passed, 1 failed a gate or never recovered, 2 bad usage, 3 could not start, 130 interrupted.
+Docs: README.md (figures, JSON report, environment variables).`,
+    );
+
+  program
+    .command('aurora')
+    .description('watch an Aurora MySQL (or any MySQL/MariaDB) endpoint through a failover and measure the downtime')
+    .addOption(new Option('-e, --endpoint <host[:port]>', 'endpoint to watch (cluster endpoint)').env('DRILL_ENDPOINT'))
+    .addOption(new Option('-u, --user <name>', 'database user').env('DRILL_USER'))
+    .addOption(
+      new Option('-p, --password <password>', 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)'),
+    )
+    .addOption(new Option('--mode <modes>', `monitor: ${knownModes.join(', ')}`).default('simple'))
+    .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
+    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('1s'))
+    .addOption(new Option('--query-timeout <duration>', 'give up on the writer check after').default('2s'))
+    .addOption(new Option('--duration <duration>', 'stop after this long (default: until Ctrl+C or a rule below)'))
+    .addOption(new Option('--until-recovered', 'stop once the first outage has ended and --settle has passed'))
+    .addOption(new Option('--settle <duration>', 'keep watching this long after recovery').default('5s'))
+    .addOption(new Option('--timeout <duration>', 'give up (exit 1) when an outage lasts longer than this').default('5m'))
+    .addOption(new Option('--max-downtime <duration>', 'exit 1 when the downtime is longer than this'))
+    .addOption(new Option('--json', 'print the JSON report on stdout (the live view goes to stderr)'))
+    .addOption(new Option('--report <file>', 'write the JSON report to a file'))
+    .addOption(new Option('--history <file>', 'stream every observation and event to an NDJSON file as it happens'))
+    .addOption(new Option('--no-color', 'plain text even on a terminal (NO_COLOR does the same)'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # watch the cluster endpoint; trigger the failover elsewhere (console, aws rds failover-db-cluster)
+  drill aurora -e auroralab-mysql-cluster.cluster-abc123xyz789.us-east-1.rds.amazonaws.com -u admin
+
+  # CI smoke job: stop after recovery, fail if writes were unavailable for more than 30 s
+  DRILL_PASSWORD=... drill aurora -e db.example:3306 -u drill --until-recovered --max-downtime 30s --json
+
+  # a self-managed MySQL or MariaDB works too (read_only / server_id instead of the aurora_* variables)
+  drill aurora -e 10.0.0.5 -u monitor --duration 2m --report drill.json --history drill.ndjson`,
+    )
+    .action(async (options) => {
+      const { runAurora } = await import('./aurora.js');
+      process.exitCode = await runAurora(options);
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  if (argv.length <= 2) {
+    program.outputHelp({ error: true });
+    return ExitCode.usage;
+  }
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.passed;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.passed;
+      if (err.code === 'commander.help') return ExitCode.passed;
+      return ExitCode.usage;
+    }
+    if (err instanceof DrillError) {
+      process.stderr.write(`drill: ${redactText(err.message)}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(
+      redactText(
+        `drill: internal error: ${(err as Error)?.message ?? String(err)} (please report it; DRILL_DEBUG=1 shows where)\n`,
+      ),
+    );
+    if (process.env.DRILL_DEBUG) process.stderr.write(redactText(`${(err as Error)?.stack}\n`));
+    return ExitCode.internal;
+  }
+}

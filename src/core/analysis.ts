@@ -1,0 +1,146 @@
+import type { HistoryRecord, MonitorStart, Observation, ServiceEvent, TriggerStep } from './history.js';
+import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
+
+/** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
+export interface MonitorFigures {
+  monitor: string;
+  mode: string;
+  target: string;
+  expect: string;
+  intervalMs: number;
+  probes: number;
+  good: number;
+  wrongRole: number;
+  failed: number;
+  outages: Outage[];
+  /** Length of the outage that follows the trigger; null when there was none. A lower bound if not recovered. */
+  downtimeMs: number | null;
+  /** Its tighter bound: last good probe end to first good probe start. */
+  tightDowntimeMs: number | null;
+  /** How precise the downtime is: the probe interval, or the real probe spacing at the outage's edges if wider. */
+  resolutionMs: number;
+  /** False when an outage was still open at the end of the drill. */
+  recovered: boolean;
+  timeToFirstConnectMs: number | null;
+  timeToFirstGoodMs: number | null;
+  /** Time spent connected to the wrong role (the stale-DNS window for a writer monitor). */
+  staleRoleMs: number;
+  /** Role changes seen after the first good probe (writer -> reader -> writer counts 2). */
+  flipFlops: number;
+  /** Node ids that answered with the expected role, in the order first seen. */
+  nodes: string[];
+  errors: Record<string, number>;
+  latencyMs: { p50: number; p95: number; max: number } | null;
+}
+
+export interface DrillAnalysis {
+  /** When the trigger was requested; null without a trigger. */
+  triggerAtMs: number | null;
+  /** Span covered by the history: end of the last record. */
+  elapsedMs: number;
+  monitors: MonitorFigures[];
+  events: ServiceEvent[];
+}
+
+/** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
+export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
+  const trigger = records.find((r): r is TriggerStep => r.kind === 'trigger' && r.step === 'requested');
+  const triggerAtMs = trigger ? trigger.t : null;
+  const starts = records.filter((r): r is MonitorStart => r.kind === 'monitor');
+  const observations = records.filter((r): r is Observation => r.kind === 'observation');
+  const names = new Set(starts.map((s) => s.monitor));
+  for (const o of observations) names.add(o.monitor);
+  const monitors = [...names].map((name) =>
+    analyzeMonitor(
+      observations.filter((o) => o.monitor === name),
+      starts.find((s) => s.monitor === name),
+      triggerAtMs,
+    ),
+  );
+  return {
+    triggerAtMs,
+    elapsedMs: records.reduce((m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.t), 0),
+    monitors,
+    events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
+  };
+}
+
+export function analyzeMonitor(
+  obs: readonly Observation[],
+  start: MonitorStart | undefined,
+  triggerAtMs: number | null,
+): MonitorFigures {
+  const tracker = new OutageTracker();
+  for (const o of obs) tracker.push(o);
+  const intervalMs = start?.intervalMs ?? 0;
+  const main = outageAfterTrigger(tracker.outages, triggerAtMs);
+  const states = obs.map(probeState);
+  const firstConnect = obs.find((o) => o.ok);
+  const firstGoodIndex = states.indexOf('good');
+  const firstGood = obs[firstGoodIndex];
+
+  return {
+    monitor: start?.monitor ?? obs[0]?.monitor ?? 'unknown',
+    mode: start?.mode ?? 'unknown',
+    target: start?.target ?? obs[0]?.target ?? '',
+    expect: start?.expect ?? obs[0]?.expect ?? 'writer',
+    intervalMs,
+    probes: obs.length,
+    good: states.filter((s) => s === 'good').length,
+    wrongRole: states.filter((s) => s === 'wrong-role').length,
+    failed: states.filter((s) => s === 'failed').length,
+    outages: tracker.outages,
+    downtimeMs: main ? main.lengthMs : null,
+    tightDowntimeMs: main ? main.tightMs : null,
+    resolutionMs: Math.max(intervalMs, main?.edgeSpacingMs ?? 0),
+    recovered: tracker.current === undefined,
+    timeToFirstConnectMs: firstConnect ? firstConnect.t1 : null,
+    timeToFirstGoodMs: firstGood ? firstGood.t1 : null,
+    staleRoleMs: staleRoleTime(obs, states),
+    flipFlops: firstGoodIndex < 0 ? 0 : roleChanges(obs.slice(firstGoodIndex)),
+    nodes: distinctInOrder(obs.filter((_, i) => states[i] === 'good').map((o) => o.nodeId ?? '?')),
+    errors: countErrors(obs),
+    latencyMs: latency(obs.filter((_, i) => states[i] === 'good')),
+  };
+}
+
+/** Each wrong-role probe counts from its start to the start of the next probe (or its own end if last). */
+function staleRoleTime(obs: readonly Observation[], states: readonly string[]): number {
+  let total = 0;
+  obs.forEach((o, i) => {
+    if (states[i] !== 'wrong-role') return;
+    const next = obs[i + 1];
+    total += (next ? next.t0 : o.t1) - o.t0;
+  });
+  return total;
+}
+
+function roleChanges(obs: readonly Observation[]): number {
+  let changes = 0;
+  let role: string | undefined;
+  for (const o of obs) {
+    if (!o.ok || !o.role) continue;
+    if (role !== undefined && o.role !== role) changes++;
+    role = o.role;
+  }
+  return changes;
+}
+
+function distinctInOrder(values: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const v of values) if (!out.includes(v)) out.push(v);
+  return out;
+}
+
+function countErrors(obs: readonly Observation[]): Record<string, number> {
+  const errors: Record<string, number> = {};
+  for (const o of obs) if (o.error) errors[o.error.code] = (errors[o.error.code] ?? 0) + 1;
+  return errors;
+}
+
+function latency(obs: readonly Observation[]): MonitorFigures['latencyMs'] {
+  if (obs.length === 0) return null;
+  const sorted = obs.map((o) => o.t1 - o.t0).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] as number };
+}

@@ -1,0 +1,92 @@
+import type { History, HistoryRecord } from './history.js';
+import { OutageTracker } from './outages.js';
+import type { StopReason } from './verdict.js';
+
+/** A strategy that schedules probes and appends what they saw to the history. */
+export interface Monitor {
+  readonly name: string;
+  start(): void;
+  /** Aborts the probe in flight; resolves once nothing of this monitor runs. */
+  stop(): Promise<void>;
+}
+
+export interface StopRules {
+  /** Stop after this long; undefined runs until another rule or Ctrl+C ends the drill. */
+  durationMs?: number;
+  /** Stop once every monitor that saw an outage has recovered from it and `settleMs` has passed. */
+  untilRecovered: boolean;
+  settleMs: number;
+  /** Give up when an outage lasts longer than this. */
+  timeoutMs: number;
+}
+
+/**
+ * Runs monitors until a stop rule fires or `interrupt` aborts, then stops them all and says why it ended.
+ * Outages are judged by the same tracker analysis uses, fed live.
+ */
+export async function runDrill(
+  history: History,
+  monitors: readonly Monitor[],
+  rules: StopRules,
+  interrupt: AbortSignal,
+): Promise<StopReason> {
+  const trackers = new Map(monitors.map((m) => [m.name, new OutageTracker()]));
+  let triggerAt: number | null = null;
+  let settleTimer: NodeJS.Timeout | undefined;
+  let durationTimer: NodeJS.Timeout | undefined;
+  let finish: (reason: StopReason) => void = () => {};
+  const ended = new Promise<StopReason>((resolve) => {
+    finish = resolve;
+  });
+
+  const recoveredAll = (): boolean => {
+    let sawOutage = false;
+    for (const tracker of trackers.values()) {
+      const relevant = tracker.outages.filter((o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt);
+      if (relevant.length === 0) continue;
+      sawOutage = true;
+      if (tracker.current) return false;
+    }
+    return sawOutage;
+  };
+
+  const onRecord = (r: HistoryRecord): void => {
+    if (r.kind === 'trigger' && r.step === 'requested' && triggerAt === null) triggerAt = r.t;
+    if (r.kind !== 'observation') return;
+    const tracker = trackers.get(r.monitor);
+    if (!tracker) return;
+    const change = tracker.push(r);
+    const open = tracker.current;
+    if (open && r.t1 - open.startMs > rules.timeoutMs) {
+      history.note(`${r.monitor}: gave up waiting for recovery after --timeout`, 'warn', r.monitor);
+      finish('timeout');
+      return;
+    }
+    if (!rules.untilRecovered) return;
+    if (change.opened && settleTimer) {
+      clearTimeout(settleTimer);
+      settleTimer = undefined;
+    }
+    if (change.closed && recoveredAll()) {
+      if (settleTimer) clearTimeout(settleTimer);
+      settleTimer = setTimeout(() => finish('recovered'), rules.settleMs);
+    }
+  };
+
+  const unsubscribe = history.subscribe(onRecord);
+  const onInterrupt = (): void => finish('interrupted');
+  if (interrupt.aborted) finish('interrupted');
+  interrupt.addEventListener('abort', onInterrupt, { once: true });
+  if (rules.durationMs !== undefined) durationTimer = setTimeout(() => finish('duration'), rules.durationMs);
+
+  for (const m of monitors) m.start();
+  const reason = await ended;
+  history.note(`drill stopped: ${reason}`);
+
+  clearTimeout(settleTimer);
+  clearTimeout(durationTimer);
+  interrupt.removeEventListener('abort', onInterrupt);
+  await Promise.all(monitors.map((m) => m.stop()));
+  unsubscribe();
+  return reason;
+}

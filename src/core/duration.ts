@@ -1,0 +1,40 @@
+import { usageError } from './errors.js';
+
+const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+
+/**
+ * Parses durations such as `250ms`, `1s`, `1.5s`, `2m`, `1m30s`. A bare number is refused: `5` could mean
+ * seconds or milliseconds, and a drill's timing is too important to guess.
+ */
+export function parseDuration(text: string, what = 'duration'): number {
+  const s = text.trim().toLowerCase();
+  let total = 0;
+  let consumed = 0;
+  part.lastIndex = 0;
+  for (let m = part.exec(s); m; m = part.exec(s)) {
+    total += Number(m[1]) * (unitMs[m[2] as string] as number);
+    consumed = part.lastIndex;
+  }
+  if (s.length === 0 || consumed !== s.length) {
+    throw usageError(`invalid ${what} '${text}': use a number with a unit, e.g. 250ms, 1s, 1.5s, 2m, 1m30s`);
+  }
+  return total;
+}
+
+/** A duration for people: `250 ms`, `2.412 s`, `3 m 05 s`. */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return String(ms);
+  const sign = ms < 0 ? '-' : '';
+  const a = Math.abs(ms);
+  if (a < 1000) return `${sign}${Math.round(a)} ms`;
+  if (a < 60_000) return `${sign}${(a / 1000).toFixed(3)} s`;
+  const m = Math.floor(a / 60_000);
+  const sec = Math.round((a - m * 60_000) / 1000);
+  return `${sign}${m} m ${String(sec).padStart(2, '0')} s`;
+}
+
+/** Drill-relative time for the live view: `+12.345s`. */
+export function formatOffset(ms: number): string {
+  return `+${(ms / 1000).toFixed(3)}s`;
+}

@@ -1,0 +1,164 @@
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import type { Clock } from './clock.js';
+import { redactStrings } from './secrets.js';
+
+export type Role = 'writer' | 'reader';
+
+/** What a probe reports when it did not get an answer. `code` is the key errors are counted by. */
+export interface ProbeError {
+  /** A MySQL errno as a string (`1290`), or a driver/system code (`ECONNREFUSED`). */
+  code: string;
+  errno?: number;
+  /** The symbolic name of a MySQL error number (`ER_OPTION_PREVENTS_STATEMENT`). */
+  name?: string;
+  message: string;
+}
+
+/** A monitor announces itself before its first probe, so a history file describes itself. */
+export interface MonitorStart {
+  kind: 'monitor';
+  t: number;
+  at: string;
+  monitor: string;
+  mode: string;
+  target: string;
+  expect: Role;
+  intervalMs: number;
+}
+
+/** One timed probe: monotonic start/end on the drill's axis, what was reached, and what it said. */
+export interface Observation {
+  kind: 'observation';
+  monitor: string;
+  seq: number;
+  t0: number;
+  t1: number;
+  at: string;
+  target: string;
+  /** The address actually connected to (what DNS said, for a name). */
+  address?: string;
+  ok: boolean;
+  role?: Role;
+  expect: Role;
+  nodeId?: string;
+  version?: string;
+  error?: ProbeError;
+}
+
+export interface TriggerStep {
+  kind: 'trigger';
+  t: number;
+  at: string;
+  trigger: string;
+  step: 'requested' | 'acknowledged' | 'completed' | 'failed';
+  detail?: string;
+}
+
+/** What the provider says happened (RDS/MemoryDB events, SNS notifications), placed on the drill's axis. */
+export interface ServiceEvent {
+  kind: 'service-event';
+  t: number;
+  at: string;
+  source: string;
+  message: string;
+  eventId?: string;
+}
+
+/** What the lab knows happened (an instance stopped accepting, a role changed), placed on the drill's axis. */
+export interface GroundTruthEvent {
+  kind: 'ground-truth';
+  t: number;
+  at: string;
+  what: string;
+  detail?: Record<string, unknown>;
+}
+
+export interface Note {
+  kind: 'note';
+  t: number;
+  at: string;
+  level: 'info' | 'warn';
+  monitor?: string;
+  text: string;
+}
+
+export type HistoryRecord = MonitorStart | Observation | TriggerStep | ServiceEvent | GroundTruthEvent | Note;
+
+/** A record before the history stamps it with its wall time. */
+export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;
+
+type Listener = (record: HistoryRecord) => void;
+
+/**
+ * The append-only, time-ordered log of one drill. Monitors and triggers append; analysis and renderers read.
+ * When streamed, every record is written (and flushed) as one NDJSON line the moment it is appended, so a crash
+ * or Ctrl+C loses nothing already seen.
+ */
+export class History {
+  readonly records: HistoryRecord[] = [];
+  private readonly listeners: Listener[] = [];
+  private fd: number | undefined;
+
+  constructor(readonly clock: Clock) {}
+
+  /** Stream every record to an NDJSON file from now on; records already appended are written first. */
+  streamTo(path: string): void {
+    this.fd = openSync(path, 'w');
+    for (const r of this.records) this.writeLine(r);
+  }
+
+  append<R extends HistoryRecord>(record: Unstamped<R>): R {
+    const t = 't0' in record ? record.t0 : record.t;
+    const stamped = redactStrings({ ...record, at: this.clock.isoAt(t) } as unknown as R);
+    this.records.push(stamped);
+    if (this.fd !== undefined) this.writeLine(stamped);
+    for (const l of this.listeners) l(stamped);
+    return stamped;
+  }
+
+  /** Shorthand for a note at the current time. */
+  note(text: string, level: Note['level'] = 'info', monitor?: string): void {
+    const note: Unstamped<Note> = { kind: 'note', t: this.clock.now(), level, text };
+    if (monitor !== undefined) note.monitor = monitor;
+    this.append<Note>(note);
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
+  }
+
+  observations(monitor?: string): Observation[] {
+    return this.records.filter(
+      (r): r is Observation => r.kind === 'observation' && (monitor === undefined || r.monitor === monitor),
+    );
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private writeLine(record: HistoryRecord): void {
+    writeSync(this.fd as number, `${JSON.stringify(record)}\n`);
+  }
+}
+
+/** Reads a history written by `streamTo` (one record per line; a torn last line is ignored). */
+export function parseNdjson(text: string): HistoryRecord[] {
+  const out: HistoryRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    try {
+      out.push(JSON.parse(line) as HistoryRecord);
+    } catch {
+      // A crash can leave half a line at the end; everything before it is whole.
+    }
+  }
+  return out;
+}

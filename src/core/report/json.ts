@@ -1,0 +1,89 @@
+import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import type { Outage } from '../outages.js';
+import type { StopReason, Verdict } from '../verdict.js';
+
+/** Bump on any change that could break a reader of the report; documented in README.md and schema/. */
+export const schemaVersion = 1;
+
+export interface ReportTarget {
+  endpoint: string;
+  host: string;
+  port: number;
+  user?: string;
+}
+
+export interface RunMeta {
+  startedAt: string;
+  target: ReportTarget;
+  trigger: { name: string; requestedAtMs: number } | null;
+  stop: StopReason;
+  gates: { maxDowntimeMs: number | null };
+}
+
+/** Milliseconds to 0.1 ms: finer digits are noise from the timer, not information. */
+const ms = (v: number): number => Math.round(v * 10) / 10;
+const msOrNull = (v: number | null): number | null => (v === null ? null : ms(v));
+
+function outage(o: Outage) {
+  return {
+    startMs: ms(o.startMs),
+    endMs: msOrNull(o.endMs),
+    lengthMs: ms(o.lengthMs),
+    tightMs: ms(o.tightMs),
+    badProbes: o.badProbes,
+    wrongRoleProbes: o.wrongRoleProbes,
+    errors: o.errors,
+  };
+}
+
+function monitor(m: MonitorFigures) {
+  return {
+    name: m.monitor,
+    mode: m.mode,
+    target: m.target,
+    expect: m.expect,
+    intervalMs: m.intervalMs,
+    probes: m.probes,
+    good: m.good,
+    wrongRole: m.wrongRole,
+    failed: m.failed,
+    downtimeMs: msOrNull(m.downtimeMs),
+    tightDowntimeMs: msOrNull(m.tightDowntimeMs),
+    resolutionMs: ms(m.resolutionMs),
+    recovered: m.recovered,
+    outages: m.outages.map(outage),
+    timeToFirstConnectMs: msOrNull(m.timeToFirstConnectMs),
+    timeToFirstGoodMs: msOrNull(m.timeToFirstGoodMs),
+    staleRoleMs: ms(m.staleRoleMs),
+    flipFlops: m.flipFlops,
+    nodes: m.nodes,
+    errors: m.errors,
+    latencyMs: m.latencyMs && { p50: ms(m.latencyMs.p50), p95: ms(m.latencyMs.p95), max: ms(m.latencyMs.max) },
+  };
+}
+
+export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict) {
+  return {
+    startedAt: meta.startedAt,
+    target: meta.target,
+    trigger: meta.trigger,
+    stoppedBy: meta.stop,
+    elapsedMs: ms(analysis.elapsedMs),
+    gates: meta.gates,
+    passed: result.passed,
+    reasons: result.reasons,
+    monitors: analysis.monitors.map(monitor),
+    events: analysis.events.map((e) => ({ atMs: ms(e.t), at: e.at, source: e.source, message: e.message })),
+  };
+}
+
+export type RunReport = ReturnType<typeof buildRun>;
+
+export function buildReport(
+  tool: { name: string; version: string },
+  startedAt: string,
+  exitCode: number,
+  runs: RunReport[],
+) {
+  return { schemaVersion, tool, startedAt, exitCode, runs };
+}

@@ -1,0 +1,123 @@
+import type { ChalkInstance } from 'chalk';
+import { formatDuration, formatOffset } from '../duration.js';
+import type { HistoryRecord, Observation } from '../history.js';
+import { OutageTracker, probeState } from '../outages.js';
+
+interface MonitorLine {
+  key: string;
+  label: string;
+  count: number;
+  tracker: OutageTracker;
+}
+
+/**
+ * The live terminal view: one line per state change, not per probe. Identical results fold into a counter that
+ * the next line reports ("after 12 × ECONNREFUSED"); on a TTY a status line at the bottom shows the counter as
+ * it grows. Notes, trigger steps and provider events get a line each.
+ */
+export class LiveView {
+  private readonly monitors = new Map<string, MonitorLine>();
+  private footerShown = false;
+
+  constructor(
+    private readonly out: NodeJS.WritableStream,
+    private readonly style: ChalkInstance,
+    private readonly tty: boolean,
+  ) {}
+
+  readonly onRecord = (r: HistoryRecord): void => {
+    switch (r.kind) {
+      case 'observation':
+        this.observation(r);
+        break;
+      case 'note':
+        this.line(
+          r.t,
+          r.monitor ?? 'drill',
+          r.level === 'warn' ? this.style.yellow(`! ${r.text}`) : this.style.dim(r.text),
+        );
+        break;
+      case 'trigger':
+        this.line(r.t, 'trigger', this.style.magenta(`${r.trigger} ${r.step}${r.detail ? `: ${r.detail}` : ''}`));
+        break;
+      case 'service-event':
+        this.line(r.t, r.source, this.style.cyan(r.message));
+        break;
+      case 'ground-truth':
+        this.line(r.t, 'lab', this.style.dim(r.what));
+        break;
+      case 'monitor':
+        break;
+    }
+  };
+
+  /** Removes the status line; call before printing anything else (the summary). */
+  finish(): void {
+    this.clearFooter();
+  }
+
+  private observation(o: Observation): void {
+    let m = this.monitors.get(o.monitor);
+    if (!m) {
+      m = { key: '', label: '', count: 0, tracker: new OutageTracker() };
+      this.monitors.set(o.monitor, m);
+    }
+    const change = m.tracker.push(o);
+    const key = stateKey(o);
+    if (key === m.key) {
+      m.count++;
+      this.drawFooter();
+      return;
+    }
+    const folded = m.count > 1 ? this.style.dim(`  (after ${m.count} × ${m.label})`) : '';
+    const recovered = change.closed
+      ? this.style.green(`  recovered: outage ${formatDuration(change.closed.lengthMs)}`)
+      : '';
+    m.key = key;
+    m.label = shortLabel(o);
+    m.count = 1;
+    this.line(o.t0, o.monitor, `${this.describe(o)}${folded}${recovered}`);
+  }
+
+  private describe(o: Observation): string {
+    const s = this.style;
+    const where = o.address && o.address !== o.target ? s.dim(` ${o.address}`) : '';
+    const ms = s.dim(` ${Math.round(o.t1 - o.t0)} ms`);
+    switch (probeState(o)) {
+      case 'good':
+        return `${s.green(`● ${o.role}`)} ${o.nodeId ?? ''}${where}${ms}`;
+      case 'wrong-role':
+        return `${s.yellow(`◐ ${o.role} (wanted ${o.expect})`)} ${o.nodeId ?? ''}${where}${ms}`;
+      default:
+        return `${s.red(`✗ ${o.error?.code ?? 'error'}`)} ${o.error?.message ?? ''}${where}`;
+    }
+  }
+
+  private line(t: number, who: string, text: string): void {
+    this.clearFooter();
+    this.out.write(`${this.style.dim(formatOffset(t).padStart(10))}  ${who.padEnd(8)} ${text}\n`);
+    this.drawFooter();
+  }
+
+  private drawFooter(): void {
+    if (!this.tty || this.monitors.size === 0) return;
+    const parts = [...this.monitors].map(([name, m]) => `${name}: ${m.label} ×${m.count}`);
+    this.out.write(`\r\x1b[2K${this.style.dim(parts.join('   '))}`);
+    this.footerShown = true;
+  }
+
+  private clearFooter(): void {
+    if (!this.footerShown) return;
+    this.out.write('\r\x1b[2K');
+    this.footerShown = false;
+  }
+}
+
+/** Probes with the same key are "the same result" and fold into one line. */
+function stateKey(o: Observation): string {
+  return o.ok ? `ok|${o.role}|${o.nodeId}|${o.address}` : `err|${o.error?.code}|${o.address}`;
+}
+
+function shortLabel(o: Observation): string {
+  return o.ok ? `${o.role}${o.nodeId ? ` ${o.nodeId}` : ''}` : (o.error?.code ?? 'error');
+}

@@ -1,0 +1,79 @@
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
+import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { formatDuration } from '../duration.js';
+import type { StopReason, Verdict } from '../verdict.js';
+
+const stopWords: Record<StopReason, string> = {
+  duration: '--duration reached',
+  recovered: 'recovered (and --settle passed)',
+  timeout: '--timeout reached while down',
+  interrupted: 'interrupted (Ctrl+C)',
+};
+
+/** Only the rule under the header: a figure per line reads better than a grid in a terminal or a CI log. */
+const compact = {
+  top: '',
+  'top-mid': '',
+  'top-left': '',
+  'top-right': '',
+  bottom: '',
+  'bottom-mid': '',
+  'bottom-left': '',
+  'bottom-right': '',
+  left: '',
+  'left-mid': '',
+  mid: '',
+  'mid-mid': '',
+  right: '',
+  'right-mid': '',
+  middle: ' ',
+};
+
+/** The end-of-drill table: one column per monitor, one row per figure, then the verdict. */
+export function renderSummary(analysis: DrillAnalysis, result: Verdict, stop: StopReason, style: ChalkInstance): string {
+  const table = new Table({
+    head: ['', ...analysis.monitors.map((m) => style.bold(m.monitor))],
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+    chars: compact,
+  });
+  const rows: [string, (m: MonitorFigures) => string][] = [
+    ['target', (m) => m.target],
+    ['probes', (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`],
+    ['outages', (m) => String(m.outages.length)],
+    ['downtime', (m) => downtime(m, style)],
+    ['tighter bound', (m) => (m.tightDowntimeMs === null ? '-' : formatDuration(m.tightDowntimeMs))],
+    ['time to first connect', (m) => orDash(m.timeToFirstConnectMs)],
+    ['stale-role time', (m) => formatDuration(m.staleRoleMs)],
+    ['flip-flops', (m) => String(m.flipFlops)],
+    [`nodes seen`, (m) => (m.nodes.length ? m.nodes.join(' → ') : '-')],
+    ['errors', (m) => errors(m.errors)],
+    ['latency p50/p95/max', (m) => latency(m)],
+  ];
+  for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);
+
+  const lines = [table.toString(), `stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`];
+  if (result.passed) lines.push(style.green.bold('PASS'));
+  else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
+  return `${lines.join('\n')}\n`;
+}
+
+function downtime(m: MonitorFigures, style: ChalkInstance): string {
+  if (m.downtimeMs === null) return style.green('none');
+  const text = `${formatDuration(m.downtimeMs)} ± ${formatDuration(m.resolutionMs)}`;
+  return m.recovered ? text : style.red(`≥ ${text} (not recovered)`);
+}
+
+function orDash(ms: number | null): string {
+  return ms === null ? '-' : formatDuration(ms);
+}
+
+function errors(e: Record<string, number>): string {
+  const entries = Object.entries(e).sort((a, b) => b[1] - a[1]);
+  return entries.length ? entries.map(([code, n]) => `${code} ×${n}`).join(', ') : 'none';
+}
+
+function latency(m: MonitorFigures): string {
+  const l = m.latencyMs;
+  return l ? `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} / ${l.max.toFixed(1)} ms` : '-';
+}

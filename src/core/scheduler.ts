@@ -1,0 +1,94 @@
+import type { Clock } from './clock.js';
+
+export interface ProbeSchedule {
+  intervalMs: number;
+  /** A probe still running this long after its start is aborted (connect timeout + query timeout). */
+  deadlineMs: number;
+}
+
+/** Why a probe's signal aborted: its deadline passed, or the drill stopped (then the probe says nothing). */
+export class ProbeAborted extends Error {
+  constructor(readonly code: 'DEADLINE' | 'STOPPED') {
+    super(code === 'DEADLINE' ? 'no answer before the probe deadline' : 'drill stopped');
+  }
+}
+
+/** The reason a probe's signal carries (the scheduler always aborts with a ProbeAborted). */
+export function abortReason(signal: AbortSignal): ProbeAborted {
+  return signal.reason instanceof ProbeAborted ? signal.reason : new ProbeAborted('DEADLINE');
+}
+
+/** Settles with `promise`, or rejects with the abort reason as soon as `signal` aborts. */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/** One probe run: it must settle soon after `signal` aborts, which happens at its deadline or on stop. */
+export type ProbeRun = (seq: number, signal: AbortSignal) => Promise<void>;
+
+/**
+ * Starts probes at a fixed rate without drift: probe k is due at start + k * interval, whatever the previous ones
+ * cost. Never two in flight: a probe that overruns makes the scheduler skip the slots it covered (counted in
+ * `skipped`) and start at the next slot boundary. Each probe is aborted at its deadline; `stop()` aborts the one
+ * in flight and resolves once it has settled.
+ */
+export class ProbeScheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private current: AbortController | undefined;
+  private stopped = false;
+  private origin = 0;
+  private seq = 0;
+  skipped = 0;
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly schedule: ProbeSchedule,
+    private readonly run: ProbeRun,
+  ) {
+    if (!(schedule.intervalMs > 0)) throw new RangeError('interval must be positive');
+  }
+
+  start(): void {
+    this.origin = this.clock.now();
+    this.fire(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.current?.abort(new ProbeAborted('STOPPED'));
+    await this.inFlight;
+  }
+
+  private fire(slot: number): void {
+    if (this.stopped) return;
+    const controller = new AbortController();
+    this.current = controller;
+    const deadline = setTimeout(() => controller.abort(new ProbeAborted('DEADLINE')), this.schedule.deadlineMs);
+    this.inFlight = this.run(this.seq++, controller.signal)
+      .catch(() => {
+        // A probe records its own failures; a throw here must not stop the drill.
+      })
+      .finally(() => {
+        clearTimeout(deadline);
+        this.current = undefined;
+        this.inFlight = undefined;
+        this.planAfter(slot);
+      });
+  }
+
+  private planAfter(slot: number): void {
+    if (this.stopped) return;
+    const { intervalMs } = this.schedule;
+    const now = this.clock.now();
+    const due = Math.max(slot + 1, Math.ceil((now - this.origin) / intervalMs));
+    this.skipped += due - slot - 1;
+    this.timer = setTimeout(() => this.fire(due), Math.max(0, this.origin + due * intervalMs - now));
+  }
+}

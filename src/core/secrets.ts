@@ -1,0 +1,32 @@
+/**
+ * Strings that must never reach output, reports, logs or error messages (passwords, tokens). Process-wide on
+ * purpose: whatever prints anything asks here, so no path can forget a secret it was never handed.
+ */
+const secrets: string[] = [];
+
+export function addSecret(secret: string | undefined): void {
+  if (secret && !secrets.includes(secret)) secrets.push(secret);
+}
+
+export function redactText(text: string): string {
+  let s = text;
+  for (const secret of secrets) if (s.includes(secret)) s = s.split(secret).join('***');
+  return s;
+}
+
+/** Redacts inside string values (never keys) of a JSON-like value. */
+export function redactStrings<T>(value: T): T {
+  if (secrets.length === 0) return value;
+  return walk(value) as T;
+}
+
+function walk(value: unknown): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map(walk);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = walk(v);
+    return out;
+  }
+  return value;
+}

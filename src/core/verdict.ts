@@ -1,0 +1,39 @@
+import type { DrillAnalysis } from './analysis.js';
+import { formatDuration } from './duration.js';
+import { ExitCode, type ExitCodeValue } from './errors.js';
+
+export interface Gates {
+  maxDowntimeMs?: number;
+}
+
+export type StopReason = 'duration' | 'recovered' | 'timeout' | 'interrupted';
+
+export interface Verdict {
+  exitCode: ExitCodeValue;
+  passed: boolean;
+  /** One line per failed gate, in words a runbook can quote. */
+  reasons: string[];
+}
+
+/** Pure: whether a drill passed its gates. Interrupted drills exit 130 but still say what failed. */
+export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason): Verdict {
+  const reasons: string[] = [];
+  for (const m of analysis.monitors) {
+    if (!m.recovered) {
+      const open = m.outages[m.outages.length - 1];
+      const since = open ? ` (down for at least ${formatDuration(open.lengthMs)})` : '';
+      const how = stop === 'interrupted' ? 'not recovered when interrupted' : 'never recovered';
+      reasons.push(`${m.monitor}: ${how}${since}`);
+    } else if (m.timeToFirstGoodMs === null) {
+      reasons.push(`${m.monitor}: never saw the ${m.expect}`);
+    }
+    if (gates.maxDowntimeMs !== undefined && m.downtimeMs !== null && m.downtimeMs > gates.maxDowntimeMs) {
+      reasons.push(
+        `${m.monitor}: downtime ${formatDuration(m.downtimeMs)} exceeds --max-downtime ${formatDuration(gates.maxDowntimeMs)}`,
+      );
+    }
+  }
+  const passed = reasons.length === 0;
+  const exitCode = stop === 'interrupted' ? ExitCode.interrupted : passed ? ExitCode.passed : ExitCode.failed;
+  return { exitCode, passed, reasons };
+}

@@ -1,0 +1,26 @@
+import { accessSync, constants } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { cannotStart } from '../core/errors.js';
+
+const packageOf: Record<string, string> = {
+  mariadbd: 'mariadb-server',
+  'mariadb-install-db': 'mariadb-server',
+  'redis-server': 'redis-server',
+};
+
+/** Finds a server binary on PATH (and the sbin folders Debian puts them in), or says how to install it. */
+export function findBinary(name: string, path = process.env.PATH ?? ''): string {
+  const dirs = [...path.split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+  for (const dir of dirs) {
+    if (!dir) continue;
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here
+    }
+  }
+  const pkg = packageOf[name];
+  throw cannotStart(`'${name}' not found on PATH${pkg ? `: install it with 'apt-get install -y ${pkg}'` : ''}`);
+}
