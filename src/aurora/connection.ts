@@ -1,5 +1,5 @@
 import mysql from 'mysql2';
-import { abortReason, ProbeAborted } from '../core/scheduler.js';
+import { abortReason, type ProbeAborted } from '../core/scheduler.js';
 
 export interface Credentials {
   user: string;

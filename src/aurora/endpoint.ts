@@ -8,7 +8,8 @@ export interface Endpoint {
   text: string;
 }
 
-const hostname = /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
+const hostname =
+  /^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*\.?$/i;
 
 /** Parses `HOST`, `HOST:PORT`, `[IPv6]:PORT` or a bare IPv6 address; the port defaults to MySQL's 3306. */
 export function parseEndpoint(input: string, defaultPort = 3306): Endpoint {
@@ -23,7 +24,9 @@ export function parseEndpoint(input: string, defaultPort = 3306): Endpoint {
     [host, portText] = raw.split(':') as [string, string];
   }
   if (host === '' || (isIP(host) === 0 && !hostname.test(host))) {
-    throw usageError(`invalid endpoint '${input}': expected HOST or HOST:PORT, e.g. mycluster.cluster-abc.rds.amazonaws.com:3306`);
+    throw usageError(
+      `invalid endpoint '${input}': expected HOST or HOST:PORT, e.g. mycluster.cluster-abc.rds.amazonaws.com:3306`,
+    );
   }
   let port = defaultPort;
   if (portText !== undefined) {

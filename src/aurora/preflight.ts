@@ -19,7 +19,9 @@ export function startFailure(endpoint: Endpoint, user: string, first: ProbeOutco
   }
   if (!e) return cannotStart(`${endpoint.text}: the first probe failed`);
   if (lookupCodes.has(e.code)) {
-    return cannotStart(`cannot resolve '${endpoint.host}' (${e.code}): check the endpoint name and your DNS settings`);
+    return cannotStart(
+      `cannot resolve '${endpoint.host}' (${e.code}): check the endpoint name and your DNS settings`,
+    );
   }
   if (e.errno === MysqlErrno.accessDenied) {
     return cannotStart(

@@ -1,5 +1,6 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
 import { analyze } from '../core/analysis.js';
 import { monotonicClock } from '../core/clock.js';
 import { runDrill, type StopRules } from '../core/drill.js';
@@ -12,9 +13,8 @@ import { styleFor } from '../core/report/style.js';
 import { renderSummary } from '../core/report/summary.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
-import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
-import { availableModes, knownModes, tool } from './tool.js';
 import { promptHidden } from './prompt.js';
+import { availableModes, knownModes, tool } from './tool.js';
 
 /** The options commander hands over, as typed strings. */
 export interface AuroraOptions {
@@ -54,7 +54,8 @@ export interface AuroraPlan {
 }
 
 export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
-  if (!o.endpoint) throw usageError('missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT)');
+  if (!o.endpoint)
+    throw usageError('missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT)');
   const endpoint = parseEndpoint(o.endpoint);
   if (!o.user) throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
   const modes = o.mode.split(',').map((m) => m.trim());
@@ -165,7 +166,12 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   const run = buildRun(
     {
       startedAt,
-      target: { endpoint: plan.endpoint.text, host: plan.endpoint.host, port: plan.endpoint.port, user: plan.user },
+      target: {
+        endpoint: plan.endpoint.text,
+        host: plan.endpoint.host,
+        port: plan.endpoint.port,
+        user: plan.user,
+      },
       trigger: null,
       stop,
       gates: { maxDowntimeMs: plan.maxDowntimeMs ?? null },

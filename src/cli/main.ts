@@ -22,24 +22,43 @@ Docs: README.md (figures, JSON report, environment variables).`,
 
   program
     .command('aurora')
-    .description('watch an Aurora MySQL (or any MySQL/MariaDB) endpoint through a failover and measure the downtime')
-    .addOption(new Option('-e, --endpoint <host[:port]>', 'endpoint to watch (cluster endpoint)').env('DRILL_ENDPOINT'))
+    .description(
+      'watch an Aurora MySQL (or any MySQL/MariaDB) endpoint through a failover and measure the downtime',
+    )
+    .addOption(
+      new Option('-e, --endpoint <host[:port]>', 'endpoint to watch (cluster endpoint)').env(
+        'DRILL_ENDPOINT',
+      ),
+    )
     .addOption(new Option('-u, --user <name>', 'database user').env('DRILL_USER'))
     .addOption(
-      new Option('-p, --password <password>', 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)'),
+      new Option(
+        '-p, --password <password>',
+        'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
+      ),
     )
     .addOption(new Option('--mode <modes>', `monitor: ${knownModes.join(', ')}`).default('simple'))
     .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('1s'))
     .addOption(new Option('--query-timeout <duration>', 'give up on the writer check after').default('2s'))
-    .addOption(new Option('--duration <duration>', 'stop after this long (default: until Ctrl+C or a rule below)'))
-    .addOption(new Option('--until-recovered', 'stop once the first outage has ended and --settle has passed'))
+    .addOption(
+      new Option('--duration <duration>', 'stop after this long (default: until Ctrl+C or a rule below)'),
+    )
+    .addOption(
+      new Option('--until-recovered', 'stop once the first outage has ended and --settle has passed'),
+    )
     .addOption(new Option('--settle <duration>', 'keep watching this long after recovery').default('5s'))
-    .addOption(new Option('--timeout <duration>', 'give up (exit 1) when an outage lasts longer than this').default('5m'))
+    .addOption(
+      new Option('--timeout <duration>', 'give up (exit 1) when an outage lasts longer than this').default(
+        '5m',
+      ),
+    )
     .addOption(new Option('--max-downtime <duration>', 'exit 1 when the downtime is longer than this'))
     .addOption(new Option('--json', 'print the JSON report on stdout (the live view goes to stderr)'))
     .addOption(new Option('--report <file>', 'write the JSON report to a file'))
-    .addOption(new Option('--history <file>', 'stream every observation and event to an NDJSON file as it happens'))
+    .addOption(
+      new Option('--history <file>', 'stream every observation and event to an NDJSON file as it happens'),
+    )
     .addOption(new Option('--no-color', 'plain text even on a terminal (NO_COLOR does the same)'))
     .addHelpText(
       'after',

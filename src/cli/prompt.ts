@@ -1,7 +1,11 @@
 import { ExitCode } from '../core/errors.js';
 
 /** Asks for a password on the terminal without echoing it. Ctrl+C ends the program as an interrupt. */
-export function promptHidden(question: string, input = process.stdin, output = process.stderr): Promise<string> {
+export function promptHidden(
+  question: string,
+  input = process.stdin,
+  output = process.stderr,
+): Promise<string> {
   return new Promise((resolve) => {
     output.write(question);
     let answer = '';

@@ -42,7 +42,9 @@ export async function runDrill(
   const recoveredAll = (): boolean => {
     let sawOutage = false;
     for (const tracker of trackers.values()) {
-      const relevant = tracker.outages.filter((o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt);
+      const relevant = tracker.outages.filter(
+        (o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt,
+      );
       if (relevant.length === 0) continue;
       sawOutage = true;
       if (tracker.current) return false;

@@ -89,7 +89,10 @@ export class OutageTracker {
  * The outage a drill's downtime is about: the first one still running at, or starting after, the trigger (it may
  * have started before the trigger was acknowledged); without a trigger, the first one.
  */
-export function outageAfterTrigger(outages: readonly Outage[], triggerAtMs: number | null): Outage | undefined {
+export function outageAfterTrigger(
+  outages: readonly Outage[],
+  triggerAtMs: number | null,
+): Outage | undefined {
   if (triggerAtMs === null) return outages[0];
   return outages.find((o) => o.endMs === null || o.endMs >= triggerAtMs);
 }

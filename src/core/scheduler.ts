@@ -70,7 +70,10 @@ export class ProbeScheduler {
     if (this.stopped) return;
     const controller = new AbortController();
     this.current = controller;
-    const deadline = setTimeout(() => controller.abort(new ProbeAborted('DEADLINE')), this.schedule.deadlineMs);
+    const deadline = setTimeout(
+      () => controller.abort(new ProbeAborted('DEADLINE')),
+      this.schedule.deadlineMs,
+    );
     this.inFlight = this.run(this.seq++, controller.signal)
       .catch(() => {
         // A probe records its own failures; a throw here must not stop the drill.

@@ -22,5 +22,7 @@ export function findBinary(name: string, path = process.env.PATH ?? ''): string 
     }
   }
   const pkg = packageOf[name];
-  throw cannotStart(`'${name}' not found on PATH${pkg ? `: install it with 'apt-get install -y ${pkg}'` : ''}`);
+  throw cannotStart(
+    `'${name}' not found on PATH${pkg ? `: install it with 'apt-get install -y ${pkg}'` : ''}`,
+  );
 }

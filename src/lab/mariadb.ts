@@ -128,7 +128,11 @@ export class MariadbInstance {
 
   /** Runs administrative SQL as root over the unix socket. */
   async admin(sql: string, values: unknown[] = []): Promise<unknown> {
-    const conn = await mysql.createConnection({ socketPath: this.socket, user: 'root', multipleStatements: true });
+    const conn = await mysql.createConnection({
+      socketPath: this.socket,
+      user: 'root',
+      multipleStatements: true,
+    });
     try {
       const [rows] = await conn.query(sql, values);
       return rows;
@@ -173,7 +177,8 @@ export async function waitForListener(
   const until = Date.now() + timeoutMs;
   for (;;) {
     if (await answers(address, port, greeting)) return Date.now();
-    if (Date.now() > until) throw cannotStart(`nothing answered on ${address}:${port} within ${timeoutMs} ms`);
+    if (Date.now() > until)
+      throw cannotStart(`nothing answered on ${address}:${port} within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

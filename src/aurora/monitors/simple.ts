@@ -1,6 +1,6 @@
 import type { Clock } from '../../core/clock.js';
 import type { Monitor } from '../../core/drill.js';
-import type { History, MonitorStart, Observation, ProbeError, Unstamped } from '../../core/history.js';
+import type { History, MonitorStart, Observation, ProbeError } from '../../core/history.js';
 import { ProbeAborted, ProbeScheduler, raceAbort } from '../../core/scheduler.js';
 import { type Credentials, type Timeouts, withConnection } from '../connection.js';
 import type { Endpoint } from '../endpoint.js';
@@ -68,8 +68,10 @@ export class SimpleMonitor implements Monitor {
       expect: 'writer',
       intervalMs,
     });
-    this.scheduler = new ProbeScheduler(this.clock, { intervalMs, deadlineMs: this.deadlineMs }, (seq, signal) =>
-      this.record(seq, signal),
+    this.scheduler = new ProbeScheduler(
+      this.clock,
+      { intervalMs, deadlineMs: this.deadlineMs },
+      (seq, signal) => this.record(seq, signal),
     );
     this.scheduler.start();
   }
@@ -100,7 +102,8 @@ export class SimpleMonitor implements Monitor {
     try {
       return firstRow(await query(writerCheckSql[this.dialect]));
     } catch (err) {
-      if (this.dialect !== 'aurora' || classifyError(err).errno !== MysqlErrno.unknownSystemVariable) throw err;
+      if (this.dialect !== 'aurora' || classifyError(err).errno !== MysqlErrno.unknownSystemVariable)
+        throw err;
       this.dialect = 'mysql';
       this.history.note(
         `${this.options.endpoint.text} is not Aurora MySQL (no @@aurora_server_id): watching @@read_only, @@server_id, @@hostname and @@version instead`,

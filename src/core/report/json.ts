@@ -58,7 +58,11 @@ function monitor(m: MonitorFigures) {
     flipFlops: m.flipFlops,
     nodes: m.nodes,
     errors: m.errors,
-    latencyMs: m.latencyMs && { p50: ms(m.latencyMs.p50), p95: ms(m.latencyMs.p95), max: ms(m.latencyMs.max) },
+    latencyMs: m.latencyMs && {
+      p50: ms(m.latencyMs.p50),
+      p95: ms(m.latencyMs.p95),
+      max: ms(m.latencyMs.max),
+    },
   };
 }
 

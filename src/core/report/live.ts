@@ -38,7 +38,11 @@ export class LiveView {
         );
         break;
       case 'trigger':
-        this.line(r.t, 'trigger', this.style.magenta(`${r.trigger} ${r.step}${r.detail ? `: ${r.detail}` : ''}`));
+        this.line(
+          r.t,
+          'trigger',
+          this.style.magenta(`${r.trigger} ${r.step}${r.detail ? `: ${r.detail}` : ''}`),
+        );
         break;
       case 'service-event':
         this.line(r.t, r.source, this.style.cyan(r.message));
@@ -81,7 +85,8 @@ export class LiveView {
 
   private describe(o: Observation): string {
     const s = this.style;
-    const where = o.address && o.address !== o.target ? s.dim(` ${o.address}`) : '';
+    const shown = o.address && o.address !== o.target && !o.error?.message.includes(o.address);
+    const where = shown ? s.dim(` ${o.address}`) : '';
     const ms = s.dim(` ${Math.round(o.t1 - o.t0)} ms`);
     switch (probeState(o)) {
       case 'good':

@@ -31,7 +31,12 @@ const compact = {
 };
 
 /** The end-of-drill table: one column per monitor, one row per figure, then the verdict. */
-export function renderSummary(analysis: DrillAnalysis, result: Verdict, stop: StopReason, style: ChalkInstance): string {
+export function renderSummary(
+  analysis: DrillAnalysis,
+  result: Verdict,
+  stop: StopReason,
+  style: ChalkInstance,
+): string {
   const table = new Table({
     head: ['', ...analysis.monitors.map((m) => style.bold(m.monitor))],
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },

@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it, mock } from 'node:test';
+import { manualClock } from '../../src/core/clock.js';
+import { type ProbeAborted, ProbeScheduler } from '../../src/core/scheduler.js';
+
+/** A probe that takes `ms` of (mocked) time, or less if its signal aborts first. */
+function busy(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Moves the clock and the mocked timers together, letting promise callbacks run in between. */
+async function advance(clock: ReturnType<typeof manualClock>, ms: number, step = 1): Promise<void> {
+  for (let i = 0; i < ms; i += step) {
+    clock.set(clock.now() + step);
+    mock.timers.tick(step);
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
+
+describe('probe scheduler', () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
+  afterEach(() => mock.timers.reset());
+
+  it('starts probes on a fixed grid without drift when probes are fast', async () => {
+    const clock = manualClock();
+    const starts: number[] = [];
+    const s = new ProbeScheduler(clock, { intervalMs: 100, deadlineMs: 1000 }, async (_seq, signal) => {
+      starts.push(clock.now());
+      // each probe costs 37 ms: a scheduler that waited interval *after* each probe would drift by 37 ms a probe
+      await busy(37, signal);
+    });
+    s.start();
+    await advance(clock, 1000);
+    await s.stop();
+    assert.deepEqual(starts, [0, 100, 200, 300, 400, 500, 600, 700, 800, 900, 1000]);
+    assert.equal(s.skipped, 0);
+  });
+
+  it('never runs two probes at once: a slow probe makes it skip the slots it covered', async () => {
+    const clock = manualClock();
+    const starts: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const s = new ProbeScheduler(clock, { intervalMs: 100, deadlineMs: 1000 }, async (seq, signal) => {
+      starts.push(clock.now());
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await busy(seq === 1 ? 250 : 10, signal);
+      inFlight--;
+    });
+    s.start();
+    await advance(clock, 700);
+    await s.stop();
+    assert.equal(maxInFlight, 1);
+    // probe 1 starts at 100 and ends at 350: slots 200 and 300 are skipped, the next starts at 400
+    assert.deepEqual(starts.slice(0, 4), [0, 100, 400, 500]);
+    assert.equal(s.skipped, 2);
+  });
+
+  it('aborts a probe at its deadline, and stop() aborts the one in flight as STOPPED', async () => {
+    const clock = manualClock();
+    const reasons: string[] = [];
+    const s = new ProbeScheduler(clock, { intervalMs: 100, deadlineMs: 60 }, (_seq, signal) => {
+      return new Promise<void>((resolve) => {
+        signal.addEventListener('abort', () => {
+          reasons.push(`${(signal.reason as ProbeAborted).code}@${clock.now()}`);
+          resolve();
+        });
+      });
+    });
+    s.start();
+    await advance(clock, 130);
+    await s.stop();
+    assert.deepEqual(reasons, ['DEADLINE@60', 'STOPPED@130']);
+  });
+
+  it('refuses a zero interval', () => {
+    assert.throws(() => new ProbeScheduler(manualClock(), { intervalMs: 0, deadlineMs: 10 }, async () => {}));
+  });
+});
