@@ -49,6 +49,8 @@ export async function prepareTemplate(dir: string): Promise<string> {
  */
 export class MariadbInstance {
   private child: ChildProcess | undefined;
+  /** Told of every exit, expected or not (the lab restarts an instance killed behind its back). */
+  onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   private exited: Promise<void> = Promise.resolve();
 
   constructor(readonly options: MariadbOptions) {}
@@ -76,8 +78,11 @@ export class MariadbInstance {
     cpSync(template, this.datadir, { recursive: true });
   }
 
-  /** Starts mariadbd and resolves once it accepts TCP connections (wall-clock ms of that moment). */
-  async start(timeoutMs = 30_000): Promise<number> {
+  /**
+   * Starts mariadbd and resolves once it accepts TCP connections (wall-clock ms of that moment). `moreArgs`
+   * apply to this start only (a role's read-only flag, for example).
+   */
+  async start(timeoutMs = 30_000, moreArgs: string[] = []): Promise<number> {
     if (this.running) throw new Error(`${this.describe()} is already running`);
     const { address, port, serverId, extraArgs = [] } = this.options;
     const child = spawn(
@@ -97,11 +102,13 @@ export class MariadbInstance {
         '--max-connections=500',
         ...(isRoot ? ['--user=root'] : []),
         ...extraArgs,
+        ...moreArgs,
       ],
       { stdio: 'ignore' },
     );
     this.child = child;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+    child.once('exit', (code, signal) => this.onExit?.(code, signal));
     const failed = this.exited.then(() => {
       throw cannotStart(`${this.describe()} exited during start-up: ${this.lastLogLine()}`);
     });

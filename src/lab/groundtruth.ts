@@ -1,0 +1,34 @@
+import { appendFileSync } from 'node:fs';
+
+/** One line of the lab's ground truth: what really happened, when, by the wall clock. */
+export interface GroundTruthRecord {
+  at: string;
+  kind:
+    | 'instance-down'
+    | 'instance-up'
+    | 'writes-stopped'
+    | 'writes-accepted'
+    | 'role'
+    | 'topology'
+    | 'dns'
+    | 'failover-started'
+    | 'failover-completed'
+    | 'crash'
+    | 'fault'
+    | 'lab';
+  instance?: string;
+  [detail: string]: unknown;
+}
+
+/** Appends ground truth to an NDJSON file as it happens; keeps it in memory too, for the lab's own use. */
+export class GroundTruth {
+  readonly records: GroundTruthRecord[] = [];
+  constructor(private readonly file: string | undefined) {}
+
+  record(kind: GroundTruthRecord['kind'], fields: Omit<GroundTruthRecord, 'at' | 'kind'> = {}): GroundTruthRecord {
+    const r: GroundTruthRecord = { at: new Date().toISOString(), kind, ...fields };
+    this.records.push(r);
+    if (this.file) appendFileSync(this.file, `${JSON.stringify(r)}\n`);
+    return r;
+  }
+}
