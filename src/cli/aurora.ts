@@ -21,6 +21,7 @@ export interface AuroraOptions {
   endpoint?: string;
   user?: string;
   password?: string;
+  dnsServer?: string;
   mode: string;
   interval: string;
   connectTimeout: string;
@@ -41,6 +42,8 @@ export interface AuroraPlan {
   endpoint: Endpoint;
   user: string;
   password: string | undefined;
+  /** A DNS server to resolve with (e.g. the lab's); undefined for the system resolver. */
+  dnsServer: Endpoint | undefined;
   mode: 'simple';
   intervalMs: number;
   connectTimeoutMs: number;
@@ -78,6 +81,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user,
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
+    dnsServer: o.dnsServer ? parseEndpoint(o.dnsServer, 53) : undefined,
     mode: 'simple',
     intervalMs,
     connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
@@ -124,7 +128,7 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   const live = new LiveView(human, style, tty);
   history.subscribe(live.onRecord);
 
-  const [{ SimpleMonitor }, { systemResolver }, { startFailure }] = await Promise.all([
+  const [{ SimpleMonitor }, { systemResolver, dnsServerResolver }, { startFailure }] = await Promise.all([
     import('../aurora/monitors/simple.js'),
     import('../aurora/resolver.js'),
     import('../aurora/preflight.js'),
@@ -134,7 +138,7 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
     credentials: { user: plan.user, password: plan.password },
     timeouts: { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs },
     intervalMs: plan.intervalMs,
-    resolver: systemResolver,
+    resolver: plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver,
   });
 
   human.write(

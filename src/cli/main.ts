@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
@@ -36,6 +38,12 @@ Docs: README.md (figures, JSON report, environment variables).`,
         '-p, --password <password>',
         'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
       ),
+    )
+    .addOption(
+      new Option(
+        '--dns-server <host[:port]>',
+        'resolve names with this DNS server, caching answers for their TTL',
+      ).env('DRILL_DNS_SERVER'),
     )
     .addOption(new Option('--mode <modes>', `monitor: ${knownModes.join(', ')}`).default('simple'))
     .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
@@ -76,6 +84,66 @@ Examples:
     .action(async (options) => {
       const { runAurora } = await import('./aurora.js');
       process.exitCode = await runAurora(options);
+    });
+
+  const lab = program
+    .command('lab')
+    .description(
+      'a local Aurora MySQL lab: real MariaDB servers that fail over like Aurora, with DNS and an RDS API',
+    );
+  const stateDir = () =>
+    new Option('--state-dir <dir>', 'where the lab keeps its servers, status and ground truth')
+      .env('DRILL_LAB_DIR')
+      .default(join(tmpdir(), 'drill-lab'));
+  lab
+    .command('up')
+    .description('start the lab (in the foreground until Ctrl+C, or --detach)')
+    .addOption(stateDir())
+    .addOption(new Option('--readers <n>', 'reader instances besides the writer (0-8)').default('1'))
+    .addOption(new Option('--dns-port <port>', "port of the lab's DNS server on 127.0.0.1").default('10053'))
+    .addOption(new Option('--api-port <port>', "port of the lab's RDS API on 127.0.0.1").default('10080'))
+    .addOption(
+      new Option('--timing <profile>', 'fast (quick tests) or aurora (close to real Aurora)').default('fast'),
+    )
+    .addOption(
+      new Option('--password <pw>', 'master password (default: generated)').env('DRILL_LAB_PASSWORD'),
+    )
+    .addOption(
+      new Option('--lossy', 'promote without waiting for the reader to catch up: loses writes, on purpose'),
+    )
+    .addOption(new Option('--region <region>', 'region in host names and ARNs').default('us-east-1'))
+    .addOption(new Option('--detach', 'start in the background and return once ready'))
+    .addOption(new Option('--no-color', 'plain text'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  drill lab up                              # foreground; prints the export lines for a second terminal
+  drill lab up --detach --readers 2 --timing aurora
+  drill lab status --json
+  drill lab down`,
+    )
+    .action(async (options) => {
+      const { labUp } = await import('./lab.js');
+      process.exitCode = await labUp(options);
+    });
+  lab
+    .command('status')
+    .description("print the running lab's endpoints (exit 3 when none runs)")
+    .addOption(stateDir())
+    .addOption(new Option('--json', 'as JSON (never includes the password)'))
+    .addOption(new Option('--no-color', 'plain text'))
+    .action(async (options) => {
+      const { labStatus } = await import('./lab.js');
+      process.exitCode = labStatus(options);
+    });
+  lab
+    .command('down')
+    .description('stop the lab and everything it started (safe when none runs)')
+    .addOption(stateDir())
+    .action(async (options) => {
+      const { labDown } = await import('./lab.js');
+      process.exitCode = await labDown(options);
     });
 
   return program;

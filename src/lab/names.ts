@@ -12,7 +12,11 @@ export interface LabNames {
   instanceHost(instanceId: string): string;
 }
 
-export function labNames(clusterId = 'auroralab-mysql-cluster', region = 'us-east-1', suffix = 'drilllab0001'): LabNames {
+export function labNames(
+  clusterId = 'auroralab-mysql-cluster',
+  region = 'us-east-1',
+  suffix = 'drilllab0001',
+): LabNames {
   const domain = `${suffix}.${region}.rds.amazonaws.com`;
   const proxyName = clusterId.replace(/-cluster$/, '-proxy');
   return {

@@ -8,7 +8,13 @@ const facts: InstanceFacts = {
   readOnly: false,
   auroraVersion: '3.05.2',
   topology: [
-    { serverId: 'auroralab-mysql-node-01', sessionId: 'MASTER_SESSION_ID', replicaLagMs: 0, cpu: 2, ageMs: 0 },
+    {
+      serverId: 'auroralab-mysql-node-01',
+      sessionId: 'MASTER_SESSION_ID',
+      replicaLagMs: 0,
+      cpu: 2,
+      ageMs: 0,
+    },
     { serverId: 'auroralab-mysql-node-02', sessionId: 'b1d2', replicaLagMs: 12, cpu: 1, ageMs: 0 },
   ],
 };
@@ -24,10 +30,16 @@ describe('instance front: statement rewriting', () => {
 
   it('keeps user aliases and expressions, and leaves strings and comments alone', () => {
     assert.equal(
-      rewriteAuroraSql("SELECT CONCAT(@@aurora_server_id, '@@aurora_version') AS id /* @@aurora_version */", facts),
+      rewriteAuroraSql(
+        "SELECT CONCAT(@@aurora_server_id, '@@aurora_version') AS id /* @@aurora_version */",
+        facts,
+      ),
       "SELECT CONCAT('auroralab-mysql-node-01', '@@aurora_version') AS id /* @@aurora_version */",
     );
-    assert.equal(rewriteAuroraSql('SELECT @@aurora_server_id id', facts), "SELECT 'auroralab-mysql-node-01' id");
+    assert.equal(
+      rewriteAuroraSql('SELECT @@aurora_server_id id', facts),
+      "SELECT 'auroralab-mysql-node-01' id",
+    );
     assert.equal(rewriteAuroraSql('SELECT 1', facts), 'SELECT 1');
   });
 
@@ -38,7 +50,10 @@ describe('instance front: statement rewriting', () => {
     );
     assert.match(plain, /^SELECT server_id, session_id FROM \(SELECT 'auroralab-mysql-node-01' AS SERVER_ID/);
     assert.match(plain, /\) AS replica_host_status WHERE session_id = 'MASTER_SESSION_ID'$/);
-    const aliased = rewriteAuroraSql('SELECT r.server_id FROM `information_schema`.`REPLICA_HOST_STATUS` AS r', facts);
+    const aliased = rewriteAuroraSql(
+      'SELECT r.server_id FROM `information_schema`.`REPLICA_HOST_STATUS` AS r',
+      facts,
+    );
     assert.match(aliased, /UNION ALL SELECT 'auroralab-mysql-node-02'.*\) AS r$/);
   });
 
@@ -55,25 +70,38 @@ describe('instance front: statement rewriting', () => {
 describe('ALTER SYSTEM grammar', () => {
   it('parses every documented form', () => {
     assert.deepEqual(parseAlterSystem('ALTER SYSTEM CRASH'), { kind: 'crash', target: 'instance' });
-    assert.deepEqual(parseAlterSystem('alter system crash dispatcher;'), { kind: 'crash', target: 'dispatcher' });
+    assert.deepEqual(parseAlterSystem('alter system crash dispatcher;'), {
+      kind: 'crash',
+      target: 'dispatcher',
+    });
     assert.deepEqual(parseAlterSystem('ALTER SYSTEM CRASH NODE'), { kind: 'crash', target: 'node' });
     assert.deepEqual(
-      parseAlterSystem('ALTER SYSTEM SIMULATE 100 PERCENT READ REPLICA FAILURE TO "auroralab-mysql-node-02" FOR INTERVAL 10 SECOND'),
+      parseAlterSystem(
+        'ALTER SYSTEM SIMULATE 100 PERCENT READ REPLICA FAILURE TO "auroralab-mysql-node-02" FOR INTERVAL 10 SECOND',
+      ),
       { kind: 'replica-failure', percent: 100, replica: 'auroralab-mysql-node-02', forMs: 10_000 },
     );
-    assert.deepEqual(parseAlterSystem('ALTER SYSTEM SIMULATE 25 PERCENT READ REPLICA FAILURE FOR INTERVAL 2 MINUTE'), {
-      kind: 'replica-failure',
-      percent: 25,
-      replica: 'all',
-      forMs: 120_000,
-    });
-    assert.deepEqual(parseAlterSystem('ALTER SYSTEM SIMULATE 50 PERCENT DISK FAILURE IN DISK 1 FOR INTERVAL 3 SECOND'), {
-      kind: 'disk-failure',
-      percent: 50,
-      forMs: 3000,
-    });
     assert.deepEqual(
-      parseAlterSystem('ALTER SYSTEM SIMULATE 75 PERCENT DISK CONGESTION BETWEEN 20 AND 200 MILLISECONDS FOR INTERVAL 1 MINUTE'),
+      parseAlterSystem('ALTER SYSTEM SIMULATE 25 PERCENT READ REPLICA FAILURE FOR INTERVAL 2 MINUTE'),
+      {
+        kind: 'replica-failure',
+        percent: 25,
+        replica: 'all',
+        forMs: 120_000,
+      },
+    );
+    assert.deepEqual(
+      parseAlterSystem('ALTER SYSTEM SIMULATE 50 PERCENT DISK FAILURE IN DISK 1 FOR INTERVAL 3 SECOND'),
+      {
+        kind: 'disk-failure',
+        percent: 50,
+        forMs: 3000,
+      },
+    );
+    assert.deepEqual(
+      parseAlterSystem(
+        'ALTER SYSTEM SIMULATE 75 PERCENT DISK CONGESTION BETWEEN 20 AND 200 MILLISECONDS FOR INTERVAL 1 MINUTE',
+      ),
       { kind: 'disk-congestion', percent: 75, minMs: 20, maxMs: 200, forMs: 60_000 },
     );
   });

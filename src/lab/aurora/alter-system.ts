@@ -25,7 +25,10 @@ const forms = {
     String.raw`^ALTER\s+SYSTEM\s+SIMULATE\s+${num}\s+PERCENT\s+READ\s+REPLICA\s+FAILURE(?:\s+TO\s+(ALL|"[^"]+"|'[^']+'))?${interval}$`,
     'i',
   ),
-  disk: new RegExp(String.raw`^ALTER\s+SYSTEM\s+SIMULATE\s+${num}\s+PERCENT\s+DISK\s+FAILURE${where}${interval}$`, 'i'),
+  disk: new RegExp(
+    String.raw`^ALTER\s+SYSTEM\s+SIMULATE\s+${num}\s+PERCENT\s+DISK\s+FAILURE${where}${interval}$`,
+    'i',
+  ),
   congestion: new RegExp(
     String.raw`^ALTER\s+SYSTEM\s+SIMULATE\s+${num}\s+PERCENT\s+DISK\s+CONGESTION\s+BETWEEN\s+(\d+)\s+AND\s+(\d+)\s+MILLISECONDS${where}${interval}$`,
     'i',
@@ -65,8 +68,15 @@ export function parseAlterSystem(sql: string): AlterSystem | { error: string } {
     const p = percent(m[1] as string);
     const [minMs, maxMs] = [Number(m[2]), Number(m[3])];
     if (p === undefined) return { error: `percentage must be 0-100, got ${m[1]}` };
-    if (minMs > maxMs) return { error: `BETWEEN ${minMs} AND ${maxMs}: the minimum is larger than the maximum` };
-    return { kind: 'disk-congestion', percent: p, minMs, maxMs, forMs: forMs(m[4] as string, m[5] as string) };
+    if (minMs > maxMs)
+      return { error: `BETWEEN ${minMs} AND ${maxMs}: the minimum is larger than the maximum` };
+    return {
+      kind: 'disk-congestion',
+      percent: p,
+      minMs,
+      maxMs,
+      forMs: forMs(m[4] as string, m[5] as string),
+    };
   }
   const near = s.replace(/^ALTER\s+SYSTEM\s*/i, '').slice(0, 40);
   return {

@@ -112,7 +112,10 @@ export interface ClusterOptions {
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const sessionIdFor = (): string => randomBytes(16).toString('hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+const sessionIdFor = (): string =>
+  randomBytes(16)
+    .toString('hex')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 
 /**
  * The Aurora half of the lab: one real mariadbd per instance with GTID replication from the writer, each behind
@@ -172,8 +175,11 @@ export class AuroraLabCluster {
         faults: {},
         expectingExit: false,
       };
-      instance.front = new InstanceFront(address, this.frontPort, { host: address, port: this.backendPort }, (sql) =>
-        this.onStatement(instance, sql),
+      instance.front = new InstanceFront(
+        address,
+        this.frontPort,
+        { host: address, port: this.backendPort },
+        (sql) => this.onStatement(instance, sql),
       );
       db.onExit = () => this.onInstanceExit(instance);
       this.instances.push(instance);
@@ -240,7 +246,12 @@ export class AuroraLabCluster {
 
   /** Facts the front needs for rewriting, as of now. */
   facts(i: LabInstance): InstanceFacts {
-    return { serverId: i.id, readOnly: i.readOnly, auroraVersion: this.auroraVersion, topology: this.topology() };
+    return {
+      serverId: i.id,
+      readOnly: i.readOnly,
+      auroraVersion: this.auroraVersion,
+      topology: this.topology(),
+    };
   }
 
   /** replica_host_status: instances that reported in the last 300 s, the writer as MASTER_SESSION_ID. */
@@ -257,7 +268,12 @@ export class AuroraLabCluster {
       }));
   }
 
-  event(message: string, sourceIdentifier = this.options.names.clusterId, sourceType: ClusterEvent['sourceType'] = 'db-cluster', eventId?: string): void {
+  event(
+    message: string,
+    sourceIdentifier = this.options.names.clusterId,
+    sourceType: ClusterEvent['sourceType'] = 'db-cluster',
+    eventId?: string,
+  ): void {
     this.events.push({
       date: new Date(),
       sourceIdentifier,
@@ -275,7 +291,10 @@ export class AuroraLabCluster {
    */
   failover(targetId?: string): LabInstance {
     if (this.status !== 'available') {
-      throw new LabFault('InvalidDBClusterStateFault', `DBCluster ${this.options.names.clusterId} is in ${this.status} state.`);
+      throw new LabFault(
+        'InvalidDBClusterStateFault',
+        `DBCluster ${this.options.names.clusterId} is in ${this.status} state.`,
+      );
     }
     const readers = this.readers.filter((r) => r.accepting);
     let target: LabInstance | undefined;
@@ -283,12 +302,19 @@ export class AuroraLabCluster {
       target = this.instance(targetId);
       if (!target) throw new LabFault('DBInstanceNotFound', `DBInstance ${targetId} not found.`, 404);
       if (target.role !== 'reader') {
-        throw new LabFault('InvalidDBInstanceState', `DBInstance ${targetId} is the writer: name a reader as the target.`);
+        throw new LabFault(
+          'InvalidDBInstanceState',
+          `DBInstance ${targetId} is the writer: name a reader as the target.`,
+        );
       }
     } else {
       target = readers[0];
     }
-    if (!target) throw new LabFault('InvalidDBClusterStateFault', 'The cluster has no available reader to fail over to.');
+    if (!target)
+      throw new LabFault(
+        'InvalidDBClusterStateFault',
+        'The cluster has no available reader to fail over to.',
+      );
     this.status = 'failing-over';
     const chosen = target;
     this.busy = this.runFailover(chosen).catch((err) => {
@@ -309,7 +335,12 @@ export class AuroraLabCluster {
     const t = this.options.timing;
     const old = this.writer;
     gt.record('failover-started', { from: old.id, to: target.id });
-    this.event(`Started cross AZ failover to DB instance: ${target.id}`, undefined, undefined, 'RDS-EVENT-0073');
+    this.event(
+      `Started cross AZ failover to DB instance: ${target.id}`,
+      undefined,
+      undefined,
+      'RDS-EVENT-0073',
+    );
     if (this.options.lossy) await target.db.admin('STOP SLAVE');
     await sleep(t.detectMs);
 
@@ -450,7 +481,9 @@ export class AuroraLabCluster {
       this.event('DB instance restarted', i.id, 'db-instance', 'RDS-EVENT-0006');
       await sleep(this.options.timing.crashRestartMs);
       await this.bringBack(i).catch((err) =>
-        this.options.groundTruth.record('lab', { error: `restart of ${i.id} failed: ${(err as Error).message}` }),
+        this.options.groundTruth.record('lab', {
+          error: `restart of ${i.id} failed: ${(err as Error).message}`,
+        }),
       );
     })();
   }

@@ -170,7 +170,9 @@ export class InstanceFront {
         for (let p = fromClient.next(); p; p = fromClient.next()) {
           const command = p.payload[0];
           const inspect =
-            p.seq === 0 && (command === COM_QUERY || command === COM_STMT_PREPARE) && p.payload.length < MAX_PACKET;
+            p.seq === 0 &&
+            (command === COM_QUERY || command === COM_STMT_PREPARE) &&
+            p.payload.length < MAX_PACKET;
           if (!inspect) {
             backend.write(p.raw);
             continue;

@@ -54,11 +54,14 @@ export function tokenize(sql: string): Token[] {
     const c = sql[i] as string;
     const rest = sql.slice(i);
     if (/\s/.test(c)) push('space', i + (/^\s+/.exec(rest)?.[0].length ?? 1));
-    else if (rest.startsWith('/*')) push('space', rest.includes('*/') ? i + rest.indexOf('*/') + 2 : sql.length);
-    else if (rest.startsWith('-- ') || c === '#') push('space', rest.includes('\n') ? i + rest.indexOf('\n') : sql.length);
+    else if (rest.startsWith('/*'))
+      push('space', rest.includes('*/') ? i + rest.indexOf('*/') + 2 : sql.length);
+    else if (rest.startsWith('-- ') || c === '#')
+      push('space', rest.includes('\n') ? i + rest.indexOf('\n') : sql.length);
     else if (c === "'" || c === '"') push('quoted', until(c, i + 1));
     else if (c === '`') push('ident', until('`', i + 1));
-    else if (rest.startsWith('@@')) push('var', i + (/^@@(?:(?:global|session|local)\.)?[\w$]+/i.exec(rest)?.[0].length ?? 2));
+    else if (rest.startsWith('@@'))
+      push('var', i + (/^@@(?:(?:global|session|local)\.)?[\w$]+/i.exec(rest)?.[0].length ?? 2));
     else if (/[\w$]/.test(c)) push('word', i + (/^[\w$]+/.exec(rest)?.[0].length ?? 1));
     else {
       if (c === ')') depth = Math.max(0, depth - 1);
@@ -69,7 +72,19 @@ export function tokenize(sql: string): Token[] {
   return tokens;
 }
 
-const endsSelectItem = new Set([',', ';', 'FROM', 'UNION', 'LIMIT', 'ORDER', 'INTO', 'WHERE', 'GROUP', 'HAVING', 'FOR']);
+const endsSelectItem = new Set([
+  ',',
+  ';',
+  'FROM',
+  'UNION',
+  'LIMIT',
+  'ORDER',
+  'INTO',
+  'WHERE',
+  'GROUP',
+  'HAVING',
+  'FOR',
+]);
 const notAnAlias = new Set([
   ',',
   ';',
@@ -160,7 +175,10 @@ export function rewriteAuroraSql(sql: string, facts: InstanceFacts): string {
 
 const likeToRegExp = (pattern: string): RegExp =>
   new RegExp(
-    `^${pattern.replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`).replace(/(?<!\\)%/g, '.*').replace(/(?<!\\)_/g, '.')}$`,
+    `^${pattern
+      .replace(/[.*+?^${}()|[\]\\]/g, (c) => `\\${c}`)
+      .replace(/(?<!\\)%/g, '.*')
+      .replace(/(?<!\\)_/g, '.')}$`,
     'i',
   );
 
@@ -175,5 +193,7 @@ export function rewriteShowVariables(sql: string, facts: InstanceFacts): string 
   ];
   const rows = ours.filter(([name]) => like.test(name));
   if (rows.length === 0) return undefined;
-  return rows.map(([n, v]) => `SELECT ${sqlString(n)} AS Variable_name, ${sqlString(v)} AS Value`).join(' UNION ALL ');
+  return rows
+    .map(([n, v]) => `SELECT ${sqlString(n)} AS Variable_name, ${sqlString(v)} AS Value`)
+    .join(' UNION ALL ');
 }
