@@ -9,7 +9,7 @@ export type XmlValue =
   | XmlValue[]
   | { [name: string]: XmlValue };
 
-const escape = (s: string): string =>
+const escapeXml = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /**
@@ -29,7 +29,7 @@ export function toXml(name: string, value: XmlValue, memberName: (list: string) 
       .join('');
     return `<${name}>${inner}</${name}>`;
   }
-  return `<${name}>${escape(String(value))}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 /** The body of a successful awsQuery call: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>`. */
@@ -60,7 +60,7 @@ export function queryError(
 ): string {
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse xmlns="${namespace}"><Error>` +
-    `<Type>${sender ? 'Sender' : 'Receiver'}</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message>` +
+    `<Type>${sender ? 'Sender' : 'Receiver'}</Type><Code>${escapeXml(code)}</Code><Message>${escapeXml(message)}</Message>` +
     `</Error><RequestId>${requestId}</RequestId></ErrorResponse>`
   );
 }
