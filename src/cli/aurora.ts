@@ -1,9 +1,10 @@
 import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
+import type { Resolver } from '../aurora/resolver.js';
 import { analyze } from '../core/analysis.js';
 import { monotonicClock } from '../core/clock.js';
-import { runDrill, type StopRules } from '../core/drill.js';
+import { runDrill, type ScheduledTrigger, type StopRules } from '../core/drill.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { History } from '../core/history.js';
@@ -13,7 +14,7 @@ import { styleFor } from '../core/report/style.js';
 import { renderSummary } from '../core/report/summary.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
-import { promptHidden } from './prompt.js';
+import { promptHidden, promptLine } from './prompt.js';
 import { availableModes, knownModes, tool } from './tool.js';
 
 /** The options commander hands over, as typed strings. */
@@ -31,15 +32,29 @@ export interface AuroraOptions {
   settle: string;
   timeout: string;
   maxDowntime?: string;
+  trigger: string;
+  at: string;
+  cluster?: string;
+  target?: string;
+  region?: string;
+  profile?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  lab?: boolean;
+  labTiming: string;
   json?: boolean;
   report?: string;
   history?: string;
   color: boolean;
 }
 
+export const triggers = ['none', 'failover', 'crash', 'crash-dispatcher', 'crash-node'] as const;
+export type TriggerName = (typeof triggers)[number];
+
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
 export interface AuroraPlan {
-  endpoint: Endpoint;
+  /** Undefined only with --lab, until the lab has started. */
+  endpoint: Endpoint | undefined;
   user: string;
   password: string | undefined;
   /** A DNS server to resolve with (e.g. the lab's); undefined for the system resolver. */
@@ -50,6 +65,19 @@ export interface AuroraPlan {
   queryTimeoutMs: number;
   rules: StopRules;
   maxDowntimeMs: number | undefined;
+  trigger: TriggerName;
+  atMs: number;
+  cluster: string | undefined;
+  target: string | undefined;
+  aws: {
+    region?: string;
+    profile?: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  yes: boolean;
+  dryRun: boolean;
+  lab: 'fast' | 'aurora' | undefined;
   json: boolean;
   reportFile: string | undefined;
   historyFile: string | undefined;
@@ -57,10 +85,17 @@ export interface AuroraPlan {
 }
 
 export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
-  if (!o.endpoint)
-    throw usageError('missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT)');
-  const endpoint = parseEndpoint(o.endpoint);
-  if (!o.user) throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
+  if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
+    throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
+  }
+  if (!o.lab && !o.endpoint) {
+    throw usageError(
+      'missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT), or --lab',
+    );
+  }
+  const endpoint = o.lab ? undefined : parseEndpoint(o.endpoint as string);
+  if (!o.lab && !o.user)
+    throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
   const modes = o.mode.split(',').map((m) => m.trim());
   for (const m of modes) {
     if (!(knownModes as readonly string[]).includes(m)) {
@@ -71,19 +106,21 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     }
   }
   if (modes.length !== 1) throw usageError('one --mode at a time in this version');
+  if (!(triggers as readonly string[]).includes(o.trigger)) {
+    throw usageError(`unknown trigger '${o.trigger}': choose from ${triggers.join(', ')}`);
+  }
   const positive = (text: string, flag: string): number => {
     const ms = parseDuration(text, flag);
     if (ms <= 0) throw usageError(`${flag} must be longer than 0, got '${text}'`);
     return ms;
   };
-  const intervalMs = positive(o.interval, '--interval');
   return {
     endpoint,
-    user: o.user,
+    user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
-    dnsServer: o.dnsServer ? parseEndpoint(o.dnsServer, 53) : undefined,
+    dnsServer: o.dnsServer && !o.lab ? parseEndpoint(o.dnsServer, 53) : undefined,
     mode: 'simple',
-    intervalMs,
+    intervalMs: positive(o.interval, '--interval'),
     connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
     queryTimeoutMs: positive(o.queryTimeout, '--query-timeout'),
     rules: {
@@ -93,6 +130,14 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
       timeoutMs: positive(o.timeout, '--timeout'),
     },
     maxDowntimeMs: o.maxDowntime === undefined ? undefined : parseDuration(o.maxDowntime, '--max-downtime'),
+    trigger: o.trigger as TriggerName,
+    atMs: parseDuration(o.at, '--at'),
+    cluster: o.cluster,
+    target: o.target,
+    aws: { region: o.region, profile: o.profile },
+    yes: o.yes === true,
+    dryRun: o.dryRun === true,
+    lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
     json: o.json === true,
     reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
@@ -110,11 +155,34 @@ function writableFile(path: string, flag: string): string {
   return full;
 }
 
-/** `drill aurora`: options -> plan -> preflight -> drill -> summary and report. Returns the exit code. */
+/** `drill aurora`: options -> plan -> (lab) -> preflight -> drill -> summary and report. Returns the exit code. */
 export async function runAurora(options: AuroraOptions): Promise<number> {
   const plan = planAurora(options);
+  if (plan.dryRun) return printDryRun(plan);
+  if (!plan.lab) return drill(plan);
+  const { startEphemeralLab } = await import('./lab.js');
+  const lab = await startEphemeralLab(plan.lab);
+  try {
+    plan.endpoint = parseEndpoint(lab.status.aurora.clusterEndpoint);
+    plan.user = lab.status.aurora.user;
+    plan.password = lab.password;
+    plan.dnsServer = parseEndpoint(lab.status.dnsServer, 53);
+    plan.cluster = lab.status.aurora.clusterId;
+    plan.aws = {
+      region: lab.status.region,
+      endpoint: lab.status.apiEndpoint,
+      credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+    };
+    return await drill(plan, lab.status.groundTruthFile);
+  } finally {
+    await lab.stop();
+  }
+}
+
+async function drill(plan: AuroraPlan, groundTruthFile?: string): Promise<number> {
+  const endpoint = plan.endpoint as Endpoint;
   if (plan.password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
-    plan.password = await promptHidden(`Password for ${plan.user}@${plan.endpoint.text}: `);
+    plan.password = await promptHidden(`Password for ${plan.user}@${endpoint.text}: `);
   }
   addSecret(plan.password);
 
@@ -133,24 +201,34 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
     import('../aurora/resolver.js'),
     import('../aurora/preflight.js'),
   ]);
+  const resolver = plan.dnsServer
+    ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port)
+    : systemResolver;
+  const credentials = { user: plan.user, password: plan.password };
+  const timeouts = { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs };
   const monitor = new SimpleMonitor(history, clock, {
-    endpoint: plan.endpoint,
-    credentials: { user: plan.user, password: plan.password },
-    timeouts: { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs },
+    endpoint,
+    credentials,
+    timeouts,
     intervalMs: plan.intervalMs,
-    resolver: plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver,
+    resolver,
   });
 
   human.write(
-    style.bold(`drill aurora · ${plan.mode} · ${plan.endpoint.text} as ${plan.user}`) +
-      style.dim(` · probe every ${formatDuration(plan.intervalMs)} · Ctrl+C ends with a summary\n`),
+    style.bold(`drill aurora · ${plan.mode} · ${endpoint.text} as ${plan.user}`) +
+      style.dim(
+        ` · probe every ${formatDuration(plan.intervalMs)}` +
+          (plan.trigger !== 'none' ? ` · ${plan.trigger} at +${formatDuration(plan.atMs)}` : '') +
+          ' · Ctrl+C ends with a summary\n',
+      ),
   );
   const first = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
-  const failure = startFailure(plan.endpoint, plan.user, first);
+  const failure = startFailure(endpoint, plan.user, first);
   if (failure) {
     history.close();
     throw failure;
   }
+  const scheduled = await prepareTrigger(plan, endpoint, resolver, first.address, credentials, timeouts);
 
   const interrupt = new AbortController();
   const onSignal = (): void => {
@@ -159,7 +237,9 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const stop = await runDrill(history, [monitor], plan.rules, interrupt.signal);
+  const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
+  const stop = await runDrill(history, [monitor], plan.rules, interrupt.signal, scheduled);
+  follower?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   live.finish();
@@ -170,13 +250,7 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   const run = buildRun(
     {
       startedAt,
-      target: {
-        endpoint: plan.endpoint.text,
-        host: plan.endpoint.host,
-        port: plan.endpoint.port,
-        user: plan.user,
-      },
-      trigger: null,
+      target: { endpoint: endpoint.text, host: endpoint.host, port: endpoint.port, user: plan.user },
       stop,
       gates: { maxDowntimeMs: plan.maxDowntimeMs ?? null },
     },
@@ -188,4 +262,116 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   if (plan.reportFile) writeFileSync(plan.reportFile, report);
   history.close();
   return result.exitCode;
+}
+
+async function followGroundTruth(file: string, history: History) {
+  const { GroundTruthFollower } = await import('../lab/groundtruth.js');
+  const follower = new GroundTruthFollower(file, history);
+  follower.start();
+  return follower;
+}
+
+const isLoopback = (address: string | undefined): boolean =>
+  address !== undefined && (/^127\./.test(address) || address === '::1' || address === 'localhost');
+
+/**
+ * Checks a destructive trigger before the drill starts (the cluster exists, is available, has a reader) and
+ * asks for confirmation unless the target is a lab or --yes was given.
+ */
+async function prepareTrigger(
+  plan: AuroraPlan,
+  endpoint: Endpoint,
+  resolver: Resolver,
+  address: string | undefined,
+  credentials: { user: string; password?: string },
+  timeouts: { connectTimeoutMs: number; queryTimeoutMs: number },
+): Promise<ScheduledTrigger | undefined> {
+  if (plan.trigger === 'none') return undefined;
+  if (plan.trigger === 'failover') {
+    const [{ RdsControl }, { FailoverTrigger }] = await Promise.all([
+      import('../aurora/rds.js'),
+      import('../aurora/triggers.js'),
+    ]);
+    const rds = await RdsControl.connect(plan.aws);
+    const cluster = plan.cluster
+      ? await rds.describeCluster(plan.cluster)
+      : await rds.findClusterByEndpoint(endpoint.host);
+    if (!cluster) {
+      throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
+    }
+    if (cluster.status !== 'available') {
+      throw usageError(
+        `cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`,
+      );
+    }
+    if (cluster.readers.length === 0) {
+      throw usageError(
+        `cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`,
+      );
+    }
+    if (plan.target && !cluster.readers.includes(plan.target)) {
+      throw usageError(
+        `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
+      );
+    }
+    const apiIsLocal =
+      isLoopback(plan.aws.endpoint ? new URL(plan.aws.endpoint).hostname : undefined) ||
+      isLoopback(
+        process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined,
+      );
+    await confirm(plan, apiIsLocal, `fail over cluster ${cluster.id} (writer ${cluster.writer})`, cluster.id);
+    return { trigger: new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target), atMs: plan.atMs };
+  }
+  const { CrashTrigger } = await import('../aurora/triggers.js');
+  const crash = new CrashTrigger(plan.trigger, endpoint, resolver, credentials, timeouts);
+  await confirm(
+    plan,
+    isLoopback(address),
+    `run ${crash.statement} on the writer behind ${endpoint.text}`,
+    endpoint.host,
+  );
+  return { trigger: crash, atMs: plan.atMs };
+}
+
+async function confirm(plan: AuroraPlan, local: boolean, what: string, answer: string): Promise<void> {
+  if (local || plan.yes) return;
+  if (!process.stdin.isTTY || !process.stderr.isTTY) {
+    throw usageError(
+      `refusing to ${what} without --yes: this is not a lab, and there is no terminal to ask on`,
+    );
+  }
+  const typed = await promptLine(`This will ${what}. Type '${answer}' to go on: `);
+  if (typed.trim() !== answer) throw usageError('not confirmed: nothing was done');
+}
+
+function printDryRun(plan: AuroraPlan): number {
+  const where = plan.lab ? 'a throwaway local lab' : (plan.endpoint as Endpoint).text;
+  const lines = [
+    `plan: watch ${where} in ${plan.mode} mode, probing every ${formatDuration(plan.intervalMs)}`,
+    plan.trigger === 'none'
+      ? 'trigger: none (cause the fault elsewhere)'
+      : `trigger: ${plan.trigger} at +${formatDuration(plan.atMs)}`,
+    `stop: ${plan.rules.untilRecovered ? `once recovered and settled for ${formatDuration(plan.rules.settleMs)}` : plan.rules.durationMs ? `after ${formatDuration(plan.rules.durationMs)}` : 'on Ctrl+C'}` +
+      `; give up after ${formatDuration(plan.rules.timeoutMs)} down`,
+  ];
+  const cluster = plan.cluster ?? '<cluster id>';
+  if (plan.trigger === 'failover') {
+    lines.push(
+      'equivalent commands:',
+      `  aws rds describe-db-clusters --db-cluster-identifier ${cluster}`,
+      `  aws rds failover-db-cluster --db-cluster-identifier ${cluster}${plan.target ? ` --target-db-instance-identifier ${plan.target}` : ''}`,
+    );
+  } else if (plan.trigger !== 'none') {
+    const statement = { crash: 'INSTANCE', 'crash-dispatcher': 'DISPATCHER', 'crash-node': 'NODE' }[
+      plan.trigger
+    ];
+    const host = plan.endpoint ? `-h ${plan.endpoint.host} -P ${plan.endpoint.port} ` : '';
+    lines.push(
+      'equivalent command:',
+      `  mysql ${host}-u ${plan.user} -p -e 'ALTER SYSTEM CRASH ${statement}'`,
+    );
+  }
+  lines.push('dry run: nothing was touched');
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return 0;
 }

@@ -25,6 +25,7 @@ export interface LabUpOptions {
   password?: string;
   lossy?: boolean;
   region: string;
+  firstAddress: string;
   detach?: boolean;
   color: boolean;
 }
@@ -49,6 +50,7 @@ export function planLab(o: LabUpOptions): LabOptions {
     password: o.password,
     lossy: o.lossy === true,
     region: o.region,
+    firstAddress: whole(o.firstAddress, '--first-address', 2, 254),
   };
 }
 
@@ -89,7 +91,8 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
   const bin = fileURLToPath(new URL('../../../bin/drill.js', import.meta.url));
   const args = ['lab', 'up', '--state-dir', plan.stateDir, '--readers', String(plan.readers)];
   args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
-  args.push('--region', plan.region, '--no-color', ...(plan.lossy ? ['--lossy'] : []));
+  args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
+  if (plan.lossy) args.push('--lossy');
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -127,11 +130,14 @@ export function labStatus(o: { stateDir: string; json?: boolean; color: boolean 
 }
 
 /** `drill lab down`: stops the lab's owner process, and any server it left behind; safe when none runs. */
-export async function labDown(o: { stateDir: string }): Promise<number> {
+export async function labDown(o: { stateDir: string }, quiet = false): Promise<number> {
   const dir = resolve(o.stateDir);
+  const say = (text: string): void => {
+    if (!quiet) process.stdout.write(`${text}\n`);
+  };
   const status = readLabStatus(dir);
   if (!status) {
-    process.stdout.write(`no lab is running from ${dir}\n`);
+    say(`no lab is running from ${dir}`);
     return 0;
   }
   if (alive(status.pid)) {
@@ -144,7 +150,7 @@ export async function labDown(o: { stateDir: string }): Promise<number> {
   const { rmSync } = await import('node:fs');
   rmSync(join(dir, 'lab.json'), { force: true });
   rmSync(join(dir, 'password'), { force: true });
-  process.stdout.write(`lab stopped (state dir ${dir})\n`);
+  say(`lab stopped (state dir ${dir})`);
   return 0;
 }
 
@@ -179,4 +185,56 @@ function describe(
     style.dim(detached ? `Stop it with: drill lab down --state-dir ${s.stateDir}` : 'Ctrl+C stops the lab.'),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** A port nobody listens on right now, for a throwaway lab's DNS server and API. */
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolvePort(port));
+    });
+  });
+}
+
+export interface EphemeralLab {
+  status: LabStatus;
+  password: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * `drill aurora --lab`: a lab in its own process (so its work never shares the drill's event loop) under a
+ * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up).
+ * `stop()` takes everything down and removes the state dir; Ctrl+C and errors get there through `finally`.
+ */
+export async function startEphemeralLab(timing: 'fast' | 'aurora'): Promise<EphemeralLab> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
+  const plan: LabOptions = {
+    stateDir,
+    readers: 1,
+    dnsPort: await freePort(),
+    apiPort: await freePort(),
+    timing,
+    user: 'admin',
+    lossy: false,
+    region: 'us-east-1',
+    firstAddress: Number(process.env.DRILL_LAB_FIRST_ADDRESS ?? 21),
+  };
+  const stop = async (): Promise<void> => {
+    await labDown({ stateDir }, true);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+  try {
+    const status = await startDetached(plan);
+    return { status, password: readLabPassword(stateDir) ?? '', stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

@@ -62,6 +62,23 @@ Docs: README.md (figures, JSON report, environment variables).`,
       ),
     )
     .addOption(new Option('--max-downtime <duration>', 'exit 1 when the downtime is longer than this'))
+    .addOption(
+      new Option(
+        '--trigger <fault>',
+        'cause the fault: none, failover, crash, crash-dispatcher, crash-node',
+      ).default('none'),
+    )
+    .addOption(new Option('--at <duration>', 'fire the trigger this long after the start').default('3s'))
+    .addOption(
+      new Option('--cluster <id>', 'DB cluster for --trigger failover (default: found from the endpoint)'),
+    )
+    .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
+    .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
+    .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
+    .addOption(new Option('--yes', 'do not ask before a destructive trigger against a non-lab target'))
+    .addOption(new Option('--dry-run', 'print the plan and the equivalent aws/mysql commands; touch nothing'))
+    .addOption(new Option('--lab', 'start a throwaway local lab, drill it, and tear it down'))
+    .addOption(new Option('--lab-timing <profile>', 'with --lab: fast or aurora').default('fast'))
     .addOption(new Option('--json', 'print the JSON report on stdout (the live view goes to stderr)'))
     .addOption(new Option('--report <file>', 'write the JSON report to a file'))
     .addOption(
@@ -72,6 +89,9 @@ Docs: README.md (figures, JSON report, environment variables).`,
       'after',
       `
 Examples:
+  # a real failover drill against a throwaway local lab (MariaDB servers that fail over like Aurora)
+  drill aurora --lab --trigger failover --until-recovered
+
   # watch the cluster endpoint; trigger the failover elsewhere (console, aws rds failover-db-cluster)
   drill aurora -e auroralab-mysql-cluster.cluster-abc123xyz789.us-east-1.rds.amazonaws.com -u admin
 
@@ -112,6 +132,9 @@ Examples:
       new Option('--lossy', 'promote without waiting for the reader to catch up: loses writes, on purpose'),
     )
     .addOption(new Option('--region <region>', 'region in host names and ARNs').default('us-east-1'))
+    .addOption(
+      new Option('--first-address <n>', 'instances listen on 127.0.0.N, N+1, ... (port 3306)').default('11'),
+    )
     .addOption(new Option('--detach', 'start in the background and return once ready'))
     .addOption(new Option('--no-color', 'plain text'))
     .addHelpText(

@@ -37,3 +37,14 @@ export function promptHidden(
     input.on('data', onData);
   });
 }
+
+/** Asks one visible question on the terminal and returns the line typed. */
+export async function promptLine(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    return await rl.question(question);
+  } finally {
+    rl.close();
+  }
+}

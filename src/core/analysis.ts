@@ -33,9 +33,19 @@ export interface MonitorFigures {
   latencyMs: { p50: number; p95: number; max: number } | null;
 }
 
+export interface TriggerFigures {
+  name: string;
+  requestedAtMs: number;
+  acknowledgedAtMs: number | null;
+  completedAtMs: number | null;
+  /** Why the trigger failed, when it did. */
+  failed: string | null;
+}
+
 export interface DrillAnalysis {
   /** When the trigger was requested; null without a trigger. */
   triggerAtMs: number | null;
+  trigger: TriggerFigures | null;
   /** Span covered by the history: end of the last record. */
   elapsedMs: number;
   monitors: MonitorFigures[];
@@ -57,8 +67,19 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
       triggerAtMs,
     ),
   );
+  const steps = records.filter((r): r is TriggerStep => r.kind === 'trigger');
+  const stepAt = (step: TriggerStep['step']) => steps.find((r) => r.step === step);
   return {
     triggerAtMs,
+    trigger: trigger
+      ? {
+          name: trigger.trigger,
+          requestedAtMs: trigger.t,
+          acknowledgedAtMs: stepAt('acknowledged')?.t ?? null,
+          completedAtMs: stepAt('completed')?.t ?? null,
+          failed: stepAt('failed')?.detail ?? null,
+        }
+      : null,
     elapsedMs: records.reduce((m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.t), 0),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),

@@ -1,5 +1,6 @@
 import type { History, HistoryRecord } from './history.js';
 import { OutageTracker } from './outages.js';
+import type { Trigger } from './trigger.js';
 import type { StopReason } from './verdict.js';
 
 /** A strategy that schedules probes and appends what they saw to the history. */
@@ -20,6 +21,12 @@ export interface StopRules {
   timeoutMs: number;
 }
 
+/** A trigger and when to fire it (ms after the drill's start). */
+export interface ScheduledTrigger {
+  trigger: Trigger;
+  atMs: number;
+}
+
 /**
  * Runs monitors until a stop rule fires or `interrupt` aborts, then stops them all and says why it ended.
  * Outages are judged by the same tracker analysis uses, fed live.
@@ -29,6 +36,7 @@ export async function runDrill(
   monitors: readonly Monitor[],
   rules: StopRules,
   interrupt: AbortSignal,
+  scheduled?: ScheduledTrigger,
 ): Promise<StopReason> {
   const trackers = new Map(monitors.map((m) => [m.name, new OutageTracker()]));
   let triggerAt: number | null = null;
@@ -82,13 +90,23 @@ export async function runDrill(
   if (rules.durationMs !== undefined) durationTimer = setTimeout(() => finish('duration'), rules.durationMs);
 
   for (const m of monitors) m.start();
+  let fired: Promise<void> = Promise.resolve();
+  const triggerStop = new AbortController();
+  const triggerTimer = scheduled
+    ? setTimeout(() => {
+        fired = scheduled.trigger.fire(history, triggerStop.signal);
+      }, scheduled.atMs)
+    : undefined;
   const reason = await ended;
+  clearTimeout(triggerTimer);
+  triggerStop.abort();
   history.note(`drill stopped: ${reason}`);
 
   clearTimeout(settleTimer);
   clearTimeout(durationTimer);
   interrupt.removeEventListener('abort', onInterrupt);
   await Promise.all(monitors.map((m) => m.stop()));
+  await fired;
   unsubscribe();
   return reason;
 }

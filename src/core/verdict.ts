@@ -18,6 +18,8 @@ export interface Verdict {
 /** Pure: whether a drill passed its gates. Interrupted drills exit 130 but still say what failed. */
 export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason): Verdict {
   const reasons: string[] = [];
+  if (analysis.trigger?.failed)
+    reasons.push(`trigger ${analysis.trigger.name} failed: ${analysis.trigger.failed}`);
   for (const m of analysis.monitors) {
     if (!m.recovered) {
       const open = m.outages[m.outages.length - 1];

@@ -20,6 +20,8 @@ export interface LabOptions {
   password?: string;
   lossy: boolean;
   region: string;
+  /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
+  firstAddress: number;
 }
 
 export const labDefaults = {
@@ -30,6 +32,7 @@ export const labDefaults = {
   timing: 'fast' as const,
   user: 'admin',
   region: 'us-east-1',
+  firstAddress: 11,
 };
 
 /** What `drill lab status --json` prints (never the password). */
@@ -111,6 +114,7 @@ export class Lab {
       timing: timingProfiles[options.timing],
       lossy: options.lossy,
       groundTruth: this.groundTruth,
+      firstAddress: options.firstAddress,
     });
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
     // lab.json follows every change of role and process, for `drill lab status` in another terminal.
@@ -123,6 +127,9 @@ export class Lab {
   /** Starts a lab in this process; a failure part-way stops what was started and says why. */
   static async start(options: LabOptions): Promise<Lab> {
     if (options.readers < 0 || options.readers > 8) throw usageError('--readers must be 0-8');
+    if (options.firstAddress < 2 || options.firstAddress + options.readers > 254) {
+      throw usageError('--first-address must leave room for every instance within 127.0.0.2-254');
+    }
     const stateDir = resolve(options.stateDir);
     const running = readLabStatus(stateDir);
     if (running && alive(running.pid)) {

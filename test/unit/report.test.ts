@@ -21,7 +21,6 @@ function reportOf(h: HistoryBuilder) {
     {
       startedAt: '2026-01-01T00:00:00.000Z',
       target: { endpoint: 'db:3306', host: 'db', port: 3306, user: 'admin' },
-      trigger: null,
       stop: 'recovered',
       gates: { maxDowntimeMs: 10_000 },
     },

@@ -15,7 +15,6 @@ export interface ReportTarget {
 export interface RunMeta {
   startedAt: string;
   target: ReportTarget;
-  trigger: { name: string; requestedAtMs: number } | null;
   stop: StopReason;
   gates: { maxDowntimeMs: number | null };
 }
@@ -70,7 +69,13 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
   return {
     startedAt: meta.startedAt,
     target: meta.target,
-    trigger: meta.trigger,
+    trigger: analysis.trigger && {
+      name: analysis.trigger.name,
+      requestedAtMs: ms(analysis.trigger.requestedAtMs),
+      acknowledgedAtMs: msOrNull(analysis.trigger.acknowledgedAtMs),
+      completedAtMs: msOrNull(analysis.trigger.completedAtMs),
+      failed: analysis.trigger.failed,
+    },
     stoppedBy: meta.stop,
     elapsedMs: ms(analysis.elapsedMs),
     gates: meta.gates,
