@@ -15,6 +15,7 @@ import {
   readLabPassword,
   readLabStatus,
 } from '../lab/lab.js';
+import { freePort } from '../lab/ports.js';
 
 export interface LabUpOptions {
   stateDir: string;
@@ -185,19 +186,6 @@ function describe(
     style.dim(detached ? `Stop it with: drill lab down --state-dir ${s.stateDir}` : 'Ctrl+C stops the lab.'),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-/** A port nobody listens on right now, for a throwaway lab's DNS server and API. */
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolvePort(port));
-    });
-  });
 }
 
 export interface EphemeralLab {

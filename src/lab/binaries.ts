@@ -8,9 +8,13 @@ const packageOf: Record<string, string> = {
   'redis-server': 'redis-server',
 };
 
-/** Finds a server binary on PATH (and the sbin folders Debian puts them in), or says how to install it. */
+/**
+ * Finds a server binary on PATH (and the sbin folders Debian puts them in), or says how to install it.
+ * DRILL_SERVER_BIN_DIR, when set, is the only place looked in (to use other builds, or to test their absence).
+ */
 export function findBinary(name: string, path = process.env.PATH ?? ''): string {
-  const dirs = [...path.split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
+  const only = process.env.DRILL_SERVER_BIN_DIR;
+  const dirs = only ? [only] : [...path.split(delimiter), '/usr/sbin', '/usr/local/sbin', '/usr/bin'];
   for (const dir of dirs) {
     if (!dir) continue;
     const candidate = join(dir, name);

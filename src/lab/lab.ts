@@ -139,8 +139,10 @@ export class Lab {
     }
     if (running) killLeftovers(running);
     mkdirSync(stateDir, { recursive: true });
+    // lab.log is being written by this very process when it was started with --detach.
     for (const entry of readdirSync(stateDir)) {
-      if (entry !== 'aurora') rmSync(join(stateDir, entry), { recursive: true, force: true });
+      if (entry !== 'aurora' && entry !== 'lab.log')
+        rmSync(join(stateDir, entry), { recursive: true, force: true });
     }
     // Keep only the datadir template between labs: it is what makes start-up fast.
     const auroraDir = join(stateDir, 'aurora');

@@ -1,0 +1,192 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { parseNdjson } from '../../src/core/history.js';
+import { freePort } from '../../src/lab/ports.js';
+import { drill, startDrill, until } from '../support/cli.js';
+import { reportProblems } from '../support/schema.js';
+
+// Throwaway labs of this file use 127.0.0.71 and .72: no other test file does.
+const env = { DRILL_LAB_FIRST_ADDRESS: '71' };
+const dir = mkdtempSync(join(tmpdir(), 'drill-lab-drill-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const ephemeralDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('drill-ephemeral-lab-'));
+const mariadbdOf = (prefix: string) =>
+  readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
+        return cmd.includes('mariadbd') && cmd.includes(prefix);
+      } catch {
+        return false;
+      }
+    });
+
+describe('drill aurora --lab', () => {
+  it('--trigger failover: one outage, the writer moves, the trigger completes, and the lab is gone afterwards', async () => {
+    const before = ephemeralDirs();
+    const r = await drill(
+      [
+        'aurora',
+        '--lab',
+        '--trigger',
+        'failover',
+        '--at',
+        '1s',
+        '--until-recovered',
+        '--settle',
+        '1s',
+        '--json',
+      ],
+      env,
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(reportProblems(report), []);
+    const run = report.runs[0];
+    assert.equal(run.trigger.name, 'failover');
+    assert.equal(run.trigger.failed, null);
+    assert.ok(run.trigger.acknowledgedAtMs >= run.trigger.requestedAtMs);
+    const m = run.monitors[0];
+    assert.equal(m.outages.length, 1);
+    assert.ok(m.downtimeMs > 0);
+    assert.deepEqual(m.nodes, ['auroralab-mysql-node-01', 'auroralab-mysql-node-02']);
+    assert.match(r.stderr, /lab\s+failover started: auroralab-mysql-node-01 -> auroralab-mysql-node-02/);
+    assert.match(r.stderr, /trigger\s+failover completed: writer is now auroralab-mysql-node-02/);
+    assert.deepEqual(ephemeralDirs(), before, 'the throwaway state dir is removed');
+    assert.deepEqual(mariadbdOf('drill-ephemeral-lab-'), [], 'no lab server left running');
+  });
+
+  it('--trigger crash: the same writer comes back after a real crash', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab',
+        '--trigger',
+        'crash',
+        '--at',
+        '1s',
+        '--until-recovered',
+        '--settle',
+        '1s',
+        '--json',
+      ],
+      env,
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const m = JSON.parse(r.stdout).runs[0].monitors[0];
+    assert.equal(m.outages.length, 1);
+    assert.deepEqual(m.nodes, ['auroralab-mysql-node-01']);
+    assert.match(r.stderr, /crash acknowledged: the connection was cut by the crash/);
+  });
+
+  it('Ctrl+C during a lab drill ends with 130 and tears the lab down', async () => {
+    const history = join(dir, 'interrupted.ndjson');
+    const before = ephemeralDirs();
+    const run = startDrill(['aurora', '--lab', '--history', history], env, 120_000);
+    await until(
+      () =>
+        existsSync(history) &&
+        parseNdjson(readFileSync(history, 'utf8')).some((r) => r.kind === 'observation'),
+      60_000,
+      'the first probe',
+    );
+    run.child.kill('SIGINT');
+    const r = await run.finished;
+    assert.equal(r.code, 130, r.stderr);
+    assert.deepEqual(ephemeralDirs(), before);
+    assert.deepEqual(mariadbdOf('drill-ephemeral-lab-'), []);
+  });
+
+  it('--dry-run prints the plan and the aws command, and starts nothing', async () => {
+    const r = await drill([
+      'aurora',
+      '-e',
+      'db.example',
+      '-u',
+      'x',
+      '--trigger',
+      'failover',
+      '--cluster',
+      'prod-db',
+      '--dry-run',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /aws rds failover-db-cluster --db-cluster-identifier prod-db/);
+    assert.match(r.stdout, /dry run: nothing was touched/);
+  });
+});
+
+describe('drill lab: bad input and faults', () => {
+  it('a port in use: one clear line, exit 3, nothing left behind', async () => {
+    const blocker = createServer();
+    const port = await freePort();
+    await new Promise<void>((r) => blocker.listen(port, '127.0.0.1', () => r()));
+    const state = join(dir, 'busy');
+    try {
+      const r = await drill([
+        'lab',
+        'up',
+        '--detach',
+        '--state-dir',
+        state,
+        '--api-port',
+        String(port),
+        '--dns-port',
+        String(await freePort()),
+        '--first-address',
+        '71',
+      ]);
+      assert.equal(r.code, 3, r.stdout + r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`API port 127\\.0\\.0\\.1:${port} is in use: choose another with --api-port`),
+      );
+      assert.deepEqual(mariadbdOf(state), []);
+      assert.equal(existsSync(join(state, 'lab.json')), false);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('mariadbd missing: exit 3 and how to install it', async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'drill-no-bin-'));
+    const r = await drill(
+      [
+        'lab',
+        'up',
+        '--detach',
+        '--state-dir',
+        join(dir, 'nobin'),
+        '--first-address',
+        '71',
+        '--api-port',
+        String(await freePort()),
+        '--dns-port',
+        String(await freePort()),
+      ],
+      {
+        DRILL_SERVER_BIN_DIR: empty,
+      },
+    );
+    rmSync(empty, { recursive: true, force: true });
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    assert.match(r.stderr, /not found on PATH: install it with 'apt-get install -y mariadb-server'/);
+  });
+
+  it('bad --readers and --timing values are usage errors', async () => {
+    const a = await drill(['lab', 'up', '--readers', 'many']);
+    assert.equal(a.code, 2);
+    assert.match(a.stderr, /^drill: --readers must be a whole number from 0 to 8, got 'many'/);
+    const b = await drill(['lab', 'up', '--timing', 'slow']);
+    assert.equal(b.code, 2);
+    assert.match(b.stderr, /^drill: --timing must be fast or aurora, got 'slow'/);
+  });
+});
