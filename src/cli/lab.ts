@@ -171,6 +171,7 @@ function describe(
     ),
     `  cluster endpoint  ${s.aurora.clusterEndpoint}:3306 -> ${writer?.address ?? '?'}`,
     `  reader endpoint   ${s.aurora.readerEndpoint}:3306`,
+    `  RDS Proxy         ${s.aurora.proxyEndpoint}:3306 -> ${s.aurora.proxyAddress}`,
     ...s.aurora.instances.map(
       (i) => `  instance          ${i.id} (${i.role}) ${i.host} -> ${i.address}:3306`,
     ),

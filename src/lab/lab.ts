@@ -6,6 +6,7 @@ import { cannotStart, usageError } from '../core/errors.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
 import { AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
+import { LabProxy } from './aurora/proxy.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
 import { type LabNames, labNames } from './names.js';
@@ -47,7 +48,8 @@ export interface LabStatus {
     clusterId: string;
     clusterEndpoint: string;
     readerEndpoint: string;
-    proxyEndpoint: string | null;
+    proxyEndpoint: string;
+    proxyAddress: string;
     user: string;
     instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
   };
@@ -97,6 +99,7 @@ export class Lab {
   readonly cluster: AuroraLabCluster;
   readonly dns: LabDns;
   readonly api: ControlPlane;
+  readonly proxy: LabProxy;
   readonly password: string;
   private readonly startedAt = new Date().toISOString();
   private state: LabStatus['state'] = 'starting';
@@ -117,18 +120,29 @@ export class Lab {
       firstAddress: options.firstAddress,
     });
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
+    this.proxy = new LabProxy(this.proxyAddress, this.cluster.frontPort, this.cluster, {
+      user: options.user,
+      password: this.password,
+    });
     // lab.json follows every change of role and process, for `drill lab status` in another terminal.
     this.groundTruth.onRecord = (r) => {
       if (r.kind === 'role' || r.kind === 'instance-up') this.writeStatus();
     };
-    this.api = new ControlPlane('127.0.0.1', options.apiPort, new RdsApi(this.cluster, () => undefined));
+    const proxyView = () => ({
+      name: this.names.proxyName,
+      endpoint: this.names.proxyEndpoint,
+      status: 'available' as const,
+    });
+    this.api = new ControlPlane('127.0.0.1', options.apiPort, new RdsApi(this.cluster, proxyView));
   }
 
   /** Starts a lab in this process; a failure part-way stops what was started and says why. */
   static async start(options: LabOptions): Promise<Lab> {
     if (options.readers < 0 || options.readers > 8) throw usageError('--readers must be 0-8');
-    if (options.firstAddress < 2 || options.firstAddress + options.readers > 254) {
-      throw usageError('--first-address must leave room for every instance within 127.0.0.2-254');
+    if (options.firstAddress < 3 || options.firstAddress + options.readers > 254) {
+      throw usageError(
+        '--first-address must leave room for the proxy and every instance within 127.0.0.2-254',
+      );
     }
     const stateDir = resolve(options.stateDir);
     const running = readLabStatus(stateDir);
@@ -159,6 +173,7 @@ export class Lab {
       await lab.dns.listen();
       await lab.api.listen();
       await lab.cluster.start();
+      await lab.proxy.listen();
     } catch (err) {
       await lab.stop();
       throw err;
@@ -172,7 +187,7 @@ export class Lab {
   async stop(): Promise<void> {
     this.state = 'stopping';
     this.writeStatus();
-    await Promise.allSettled([this.cluster.stop(), this.dns.close(), this.api.close()]);
+    await Promise.allSettled([this.proxy.close(), this.cluster.stop(), this.dns.close(), this.api.close()]);
     this.groundTruth.record('lab', { state: 'stopped' });
     rmSync(statusFile(this.options.stateDir), { force: true });
     rmSync(passwordFile(this.options.stateDir), { force: true });
@@ -190,7 +205,8 @@ export class Lab {
         clusterId: this.names.clusterId,
         clusterEndpoint: this.names.clusterEndpoint,
         readerEndpoint: this.names.readerEndpoint,
-        proxyEndpoint: null,
+        proxyEndpoint: this.names.proxyEndpoint,
+        proxyAddress: this.proxyAddress,
         user: this.options.user,
         instances: this.cluster.instances.map((i) => ({
           id: i.id,
@@ -212,8 +228,14 @@ export class Lab {
     writeFileSync(statusFile(this.options.stateDir), `${JSON.stringify(this.status(), null, 2)}\n`);
   }
 
+  /** The proxy sits just below the instances: 127.0.0.10 for instances from .11. */
+  get proxyAddress(): string {
+    return `127.0.0.${this.options.firstAddress - 1}`;
+  }
+
   private resolveName(name: string): string[] | undefined {
     const c = this.cluster;
+    if (name === this.names.proxyEndpoint) return [this.proxyAddress];
     if (name === this.names.clusterEndpoint) return c.clusterDnsAddress ? [c.clusterDnsAddress] : [];
     if (name === this.names.readerEndpoint) {
       return c.readerDnsAddresses.length ? c.readerDnsAddresses : [c.clusterDnsAddress];

@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import {
   DescribeDBClustersCommand,
+  DescribeDBProxiesCommand,
   DescribeEventsCommand,
   FailoverDBClusterCommand,
   RDSClient,
@@ -336,6 +337,30 @@ describe('drill lab', () => {
     );
   });
 
+  it('the RDS Proxy keeps the connection through a failover: in-flight gets 1105, the next statement runs on the new writer', async () => {
+    const proxies = await rds.send(new DescribeDBProxiesCommand({}));
+    assert.equal(proxies.DBProxies?.[0]?.Endpoint, status.aurora.proxyEndpoint);
+    const proxyAddress = `127.0.0.${first - 1}`;
+    const c = await db(proxyAddress);
+    const [[before]] = (await c.query('SELECT @@aurora_server_id AS id')) as unknown as [[{ id: string }]];
+    assert.equal(before.id, 'auroralab-mysql-node-02');
+    const inFlight = c.query('SELECT SLEEP(5) AS slept').then(
+      () => 'finished',
+      (e: { errno?: number }) => e.errno,
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: status.aurora.clusterId }));
+    assert.equal(await inFlight, 1105);
+    const [[after]] = (await c.query(
+      'SELECT @@aurora_server_id AS id, @@innodb_read_only AS ro',
+    )) as unknown as [[{ id: string; ro: string }]];
+    assert.deepEqual({ ...after, ro: String(after.ro) }, { id: 'auroralab-mysql-node-01', ro: '0' });
+    await c.end();
+    const deadline = Date.now() + 30_000;
+    while ((await clusterStatus()) !== 'available' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 100));
+  });
+
   it('lab down leaves no process and no listener', async () => {
     const st = JSON.parse((await drill(['lab', 'status', '--json', '--state-dir', dir])).stdout) as LabStatus;
     const down = await drill(['lab', 'down', '--state-dir', dir]);
@@ -343,6 +368,7 @@ describe('drill lab', () => {
     assert.match(down.stdout, /lab stopped/);
     assert.equal(alive(st.pid), false);
     for (const i of st.aurora.instances) assert.equal(alive(i.pid), false, `${i.id} still running`);
+    assert.equal(await listening(`127.0.0.${first - 1}`, 3306), false, 'the proxy stopped');
     for (const address of [writerAddress, readerAddress]) {
       assert.equal(await listening(address, 3306), false);
       assert.equal(await listening(address, 3307), false);
