@@ -179,8 +179,10 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   }
 }
 
-async function drill(plan: AuroraPlan, groundTruthFile?: string): Promise<number> {
+async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number> {
   const endpoint = plan.endpoint as Endpoint;
+  const groundTruthFile =
+    labGroundTruth ?? (await import('./lab.js')).labServing(endpoint.host)?.groundTruthFile;
   if (plan.password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
     plan.password = await promptHidden(`Password for ${plan.user}@${endpoint.text}: `);
   }

@@ -12,6 +12,7 @@ import {
   Lab,
   type LabOptions,
   type LabStatus,
+  labDefaults,
   readLabPassword,
   readLabStatus,
 } from '../lab/lab.js';
@@ -226,4 +227,17 @@ export async function startEphemeralLab(timing: 'fast' | 'aurora'): Promise<Ephe
     await stop();
     throw err;
   }
+}
+
+/**
+ * The running lab (from DRILL_LAB_DIR or the default state dir) that `host` belongs to, if any: a drill pointed
+ * at a lab by hand follows its ground truth as `--lab` does.
+ */
+export function labServing(host: string, stateDir = labDefaults.stateDir): LabStatus | undefined {
+  const status = readLabStatus(resolve(stateDir));
+  if (!status || !alive(status.pid)) return undefined;
+  const a = status.aurora;
+  const names = [a.clusterEndpoint, a.readerEndpoint, a.proxyEndpoint, a.proxyAddress];
+  for (const i of a.instances) names.push(i.host, i.address);
+  return names.includes(host) ? status : undefined;
 }

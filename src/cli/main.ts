@@ -1,8 +1,7 @@
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
+import { defaultLabStateDir } from '../lab/defaults.js';
 import { knownModes, tool } from './tool.js';
 
 function buildProgram(): Command {
@@ -114,7 +113,7 @@ Examples:
   const stateDir = () =>
     new Option('--state-dir <dir>', 'where the lab keeps its servers, status and ground truth')
       .env('DRILL_LAB_DIR')
-      .default(join(tmpdir(), 'drill-lab'));
+      .default(defaultLabStateDir());
   lab
     .command('up')
     .description('start the lab (in the foreground until Ctrl+C, or --detach)')

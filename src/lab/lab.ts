@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
 import { AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
 import { LabProxy } from './aurora/proxy.js';
+import { defaultLabStateDir } from './defaults.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
 import { type LabNames, labNames } from './names.js';
@@ -26,7 +26,7 @@ export interface LabOptions {
 }
 
 export const labDefaults = {
-  stateDir: process.env.DRILL_LAB_DIR ?? join(tmpdir(), 'drill-lab'),
+  stateDir: defaultLabStateDir(),
   readers: 1,
   dnsPort: 10053,
   apiPort: 10080,

@@ -105,6 +105,22 @@ describe('drill aurora --lab', () => {
     assert.deepEqual(mariadbdOf('drill-ephemeral-lab-'), []);
   });
 
+  it('an error after the lab started (a bad --target) still tears the lab down', async () => {
+    const before = ephemeralDirs();
+    const r = await drill(
+      ['aurora', '--lab', '--trigger', 'failover', '--target', 'no-such-node'],
+      env,
+      120_000,
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--target no-such-node is not a reader of auroralab-mysql-cluster \(readers: auroralab-mysql-node-02\)/,
+    );
+    assert.deepEqual(ephemeralDirs(), before);
+    assert.deepEqual(mariadbdOf('drill-ephemeral-lab-'), []);
+  });
+
   it('--dry-run prints the plan and the aws command, and starts nothing', async () => {
     const r = await drill([
       'aurora',

@@ -12,6 +12,7 @@ import {
   DescribeEventsCommand,
   FailoverDBClusterCommand,
   RDSClient,
+  RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { alive, type LabStatus } from '../../src/lab/lab.js';
@@ -197,6 +198,65 @@ describe('drill lab', () => {
     await c.end();
   });
 
+  it('ALTER SYSTEM SIMULATE: disk failure fails statements, congestion delays them, replica failure pauses replication', async () => {
+    const w = await db(writerAddress);
+    await w.query('ALTER SYSTEM SIMULATE 100 PERCENT DISK FAILURE FOR INTERVAL 1 SECOND');
+    await assert.rejects(w.query('SELECT 1'), (e: { errno?: number }) => e.errno === 1030);
+    await new Promise((r) => setTimeout(r, 1100));
+    await w.query('SELECT 1');
+
+    await w.query(
+      'ALTER SYSTEM SIMULATE 100 PERCENT DISK CONGESTION BETWEEN 300 AND 300 MILLISECONDS FOR INTERVAL 1 SECOND',
+    );
+    const t0 = Date.now();
+    await w.query('SELECT 1');
+    assert.ok(Date.now() - t0 >= 290, `a congested statement took ${Date.now() - t0} ms`);
+    await new Promise((r) => setTimeout(r, 1000));
+
+    await w.query('CREATE TABLE IF NOT EXISTS app.lagging (id INT PRIMARY KEY)');
+    await new Promise((r) => setTimeout(r, 300));
+    await w.query(
+      'ALTER SYSTEM SIMULATE 100 PERCENT READ REPLICA FAILURE TO "auroralab-mysql-node-02" FOR INTERVAL 2 SECOND',
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    await w.query('INSERT INTO app.lagging VALUES (1)');
+    const r = await db(readerAddress);
+    await new Promise((res) => setTimeout(res, 500));
+    const [[during]] = (await r.query('SELECT COUNT(*) AS n FROM app.lagging')) as unknown as [
+      [{ n: number }],
+    ];
+    assert.equal(during.n, 0, 'replication is paused');
+    const end = Date.now() + 5000;
+    let n = 0;
+    while (n === 0 && Date.now() < end) {
+      const [[row]] = (await r.query('SELECT COUNT(*) AS n FROM app.lagging')) as unknown as [
+        [{ n: number }],
+      ];
+      n = row.n;
+      if (n === 0) await new Promise((res) => setTimeout(res, 100));
+    }
+    assert.equal(n, 1, 'replication resumes after the interval');
+    await r.end();
+    await w.end();
+  });
+
+  it('RebootDBInstance restarts a reader in place', async () => {
+    const before = truth().length;
+    const out = await rds.send(
+      new RebootDBInstanceCommand({ DBInstanceIdentifier: 'auroralab-mysql-node-02' }),
+    );
+    assert.equal(out.DBInstance?.DBInstanceStatus, 'rebooting');
+    await until(
+      () =>
+        truth()
+          .slice(before)
+          .some((r) => r.kind === 'instance-up' && r.instance === 'auroralab-mysql-node-02'),
+      20_000,
+      'the reader to come back',
+    );
+    assert.equal(await writerId(), 'auroralab-mysql-node-01');
+  });
+
   it('FailoverDBCluster with an unknown target gets the real error code', async () => {
     await assert.rejects(
       rds.send(
@@ -359,6 +419,41 @@ describe('drill lab', () => {
     const deadline = Date.now() + 30_000;
     while ((await clusterStatus()) !== 'available' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
+  });
+
+  it('a drill pointed at a running lab by hand follows its ground truth into the history', async () => {
+    const history = join(dir, 'pointed.ndjson');
+    const r = await drill(
+      ['aurora', '-e', status.aurora.clusterEndpoint, '-u', 'admin', '--dns-server', status.dnsServer].concat(
+        [
+          '--trigger',
+          'crash',
+          '--at',
+          '500ms',
+          '--until-recovered',
+          '--settle',
+          '500ms',
+          '--history',
+          history,
+        ],
+      ),
+      { DRILL_PASSWORD: password, DRILL_LAB_DIR: dir },
+    );
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const records = readFileSync(history, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const truthSeen = records.filter((x) => x.kind === 'ground-truth').map((x) => x.what as string);
+    assert.ok(
+      truthSeen.some((w) => w.startsWith('crash auroralab-mysql-node-01')),
+      truthSeen.join('\n'),
+    );
+    assert.ok(
+      truthSeen.some((w) => w.startsWith('instance-up auroralab-mysql-node-01')),
+      truthSeen.join('\n'),
+    );
+    assert.ok(!readFileSync(history, 'utf8').includes(password), 'no password in the history');
   });
 
   it('lab down leaves no process and no listener', async () => {
