@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDuration } from '../core/duration.js';
+import { formatDuration, parseDuration } from '../core/duration.js';
 import { cannotStart, usageError } from '../core/errors.js';
 import { styleFor } from '../core/report/style.js';
 import {
@@ -28,6 +28,7 @@ export interface LabUpOptions {
   lossy?: boolean;
   region: string;
   firstAddress: string;
+  dnsDelay?: string;
   detach?: boolean;
   color: boolean;
 }
@@ -52,7 +53,8 @@ export function planLab(o: LabUpOptions): LabOptions {
     password: o.password,
     lossy: o.lossy === true,
     region: o.region,
-    firstAddress: whole(o.firstAddress, '--first-address', 2, 254),
+    firstAddress: whole(o.firstAddress, '--first-address', 3, 254),
+    ...(o.dnsDelay !== undefined ? { dnsDelayMs: parseDuration(o.dnsDelay, '--dns-delay') } : {}),
   };
 }
 
@@ -95,6 +97,7 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
   args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
   args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
   if (plan.lossy) args.push('--lossy');
+  if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
     stdio: ['ignore', log, log],

@@ -23,6 +23,8 @@ export interface LabOptions {
   region: string;
   /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
   firstAddress: number;
+  /** Overrides the timing profile's DNS propagation delay. */
+  dnsDelayMs?: number;
 }
 
 export const labDefaults = {
@@ -114,7 +116,10 @@ export class Lab {
       readers: options.readers,
       user: options.user,
       password: this.password,
-      timing: timingProfiles[options.timing],
+      timing: {
+        ...timingProfiles[options.timing],
+        ...(options.dnsDelayMs !== undefined ? { dnsDelayMs: options.dnsDelayMs } : {}),
+      },
       lossy: options.lossy,
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,

@@ -206,3 +206,80 @@ describe('drill lab: bad input and faults', () => {
     assert.match(b.stderr, /^drill: --timing must be fast or aurora, got 'slow'/);
   });
 });
+
+/** Writes numbered rows to the writer through a failover; returns what was acknowledged and what was lost. */
+async function ledgerThroughFailover(
+  lossy: boolean,
+  first: number,
+): Promise<{ acknowledged: number; lost: number[] }> {
+  const state = join(dir, `ledger-${lossy}`);
+  const password = 'pw-ledger';
+  const up = await drill(
+    [
+      'lab',
+      'up',
+      '--detach',
+      '--state-dir',
+      state,
+      '--first-address',
+      String(first),
+      '--password',
+      password,
+    ].concat(
+      ['--api-port', String(await freePort()), '--dns-port', String(await freePort())],
+      lossy ? ['--lossy'] : [],
+    ),
+  );
+  assert.equal(up.code, 0, up.stderr + up.stdout);
+  try {
+    const { default: mysql } = await import('mysql2/promise');
+    const { RDSClient, FailoverDBClusterCommand } = await import('@aws-sdk/client-rds');
+    const status = JSON.parse((await drill(['lab', 'status', '--json', '--state-dir', state])).stdout);
+    const w = await mysql.createConnection({ host: `127.0.0.${first}`, user: 'admin', password });
+    await w.query('CREATE DATABASE app');
+    await w.query('CREATE TABLE app.ledger (id INT PRIMARY KEY)');
+    await new Promise((r) => setTimeout(r, 300));
+    const acknowledged: number[] = [];
+    const writer = (async () => {
+      for (let id = 1; ; id++) {
+        try {
+          await w.query('INSERT INTO app.ledger VALUES (?)', [id]);
+          acknowledged.push(id);
+        } catch {
+          return; // the writer went away: from here on nothing is acknowledged
+        }
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 200));
+    const rds = new RDSClient({
+      region: 'us-east-1',
+      endpoint: status.apiEndpoint,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
+    await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: 'auroralab-mysql-cluster' }));
+    await writer;
+    w.destroy();
+    await new Promise((r) => setTimeout(r, 1500));
+    const n = await mysql.createConnection({ host: `127.0.0.${first + 1}`, user: 'admin', password });
+    const [rows] = (await n.query('SELECT id FROM app.ledger')) as unknown as [{ id: number }[]];
+    await n.end();
+    const present = new Set(rows.map((r) => r.id));
+    return { acknowledged: acknowledged.length, lost: acknowledged.filter((id) => !present.has(id)) };
+  } finally {
+    await drill(['lab', 'down', '--state-dir', state]);
+  }
+}
+
+describe('failover and acknowledged writes', () => {
+  it('a normal failover loses no acknowledged write: the target catches up before promotion', async () => {
+    const { acknowledged, lost } = await ledgerThroughFailover(false, 76);
+    assert.ok(acknowledged > 10, `only ${acknowledged} writes were acknowledged`);
+    assert.deepEqual(lost, []);
+  });
+
+  it('--lossy loses writes the old writer acknowledged, so a write checker has something to catch', async () => {
+    const { acknowledged, lost } = await ledgerThroughFailover(true, 76);
+    assert.ok(acknowledged > 10, `only ${acknowledged} writes were acknowledged`);
+    assert.ok(lost.length > 0, `no acknowledged write was lost out of ${acknowledged}`);
+  });
+});
