@@ -7,10 +7,15 @@ import type { ProbeOutcome } from './monitors/simple.js';
  * Turns the first probe's outcome into the one line a user needs when a drill cannot start, or undefined when
  * it can. Later in the drill the same failures are observations, not errors.
  */
-export function startFailure(endpoint: Endpoint, user: string, first: ProbeOutcome): DrillError | undefined {
+export function startFailure(
+  endpoint: Endpoint,
+  user: string,
+  first: ProbeOutcome,
+  mode = 'simple',
+): DrillError | undefined {
   const e = first.error;
   if (first.ok) {
-    if (first.role === 'reader') {
+    if (first.role === 'reader' && mode === 'simple') {
       return usageError(
         `${endpoint.text} answered as a reader (${first.nodeId}): simple mode watches the writer, so point -e at the cluster (writer) endpoint`,
       );
@@ -26,6 +31,11 @@ export function startFailure(endpoint: Endpoint, user: string, first: ProbeOutco
   if (e.errno === MysqlErrno.accessDenied) {
     return cannotStart(
       `access denied for user '${user}' at ${endpoint.text}: check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)`,
+    );
+  }
+  if (e.errno === 1109 && mode === 'aware') {
+    return usageError(
+      `${endpoint.text} has no information_schema.replica_host_status: aware mode needs Aurora MySQL (use --mode simple)`,
     );
   }
   const at = first.address && first.address !== endpoint.host ? ` (${first.address})` : '';

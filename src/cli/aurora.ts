@@ -2,6 +2,8 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
 import type { Resolver } from '../aurora/resolver.js';
+import type { Clock } from '../core/clock.js';
+import type { ProbeOutcome, ScheduledMonitor } from '../core/monitor.js';
 import { analyze } from '../core/analysis.js';
 import { monotonicClock } from '../core/clock.js';
 import { runDrill, type ScheduledTrigger, type StopRules } from '../core/drill.js';
@@ -15,7 +17,7 @@ import { renderSummary } from '../core/report/summary.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import { promptHidden, promptLine } from './prompt.js';
-import { availableModes, knownModes, tool } from './tool.js';
+import { availableModes, knownModes, type Mode, tool } from './tool.js';
 
 /** The options commander hands over, as typed strings. */
 export interface AuroraOptions {
@@ -24,6 +26,9 @@ export interface AuroraOptions {
   password?: string;
   dnsServer?: string;
   mode: string;
+  instancePattern?: string;
+  proxyEndpoint?: string;
+  sweepInterval: string;
   interval: string;
   connectTimeout: string;
   queryTimeout: string;
@@ -59,7 +64,10 @@ export interface AuroraPlan {
   password: string | undefined;
   /** A DNS server to resolve with (e.g. the lab's); undefined for the system resolver. */
   dnsServer: Endpoint | undefined;
-  mode: 'simple';
+  modes: Mode[];
+  instancePattern: string | undefined;
+  proxyEndpoint: Endpoint | undefined;
+  sweepIntervalMs: number;
   intervalMs: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
@@ -105,7 +113,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
       throw usageError(`mode '${m}' is not available in this version yet: use ${availableModes.join(', ')}`);
     }
   }
-  if (modes.length !== 1) throw usageError('one --mode at a time in this version');
+  if (new Set(modes).size !== modes.length) throw usageError(`--mode ${o.mode} names a mode twice`);
   if (!(triggers as readonly string[]).includes(o.trigger)) {
     throw usageError(`unknown trigger '${o.trigger}': choose from ${triggers.join(', ')}`);
   }
@@ -119,7 +127,10 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
     dnsServer: o.dnsServer && !o.lab ? parseEndpoint(o.dnsServer, 53) : undefined,
-    mode: 'simple',
+    modes: modes as Mode[],
+    instancePattern: o.instancePattern,
+    proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
+    sweepIntervalMs: positive(o.sweepInterval, '--sweep-interval'),
     intervalMs: positive(o.interval, '--interval'),
     connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
     queryTimeoutMs: positive(o.queryTimeout, '--query-timeout'),
@@ -168,6 +179,7 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
     plan.password = lab.password;
     plan.dnsServer = parseEndpoint(lab.status.dnsServer, 53);
     plan.cluster = lab.status.aurora.clusterId;
+    plan.proxyEndpoint = parseEndpoint(lab.status.aurora.proxyEndpoint);
     plan.aws = {
       region: lab.status.region,
       endpoint: lab.status.apiEndpoint,
@@ -198,39 +210,34 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   const live = new LiveView(human, style, tty);
   history.subscribe(live.onRecord);
 
-  const [{ SimpleMonitor }, { systemResolver, dnsServerResolver }, { startFailure }] = await Promise.all([
-    import('../aurora/monitors/simple.js'),
+  const [{ systemResolver, dnsServerResolver }, { startFailure }] = await Promise.all([
     import('../aurora/resolver.js'),
     import('../aurora/preflight.js'),
   ]);
-  const resolver = plan.dnsServer
-    ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port)
-    : systemResolver;
+  const resolver = plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver;
   const credentials = { user: plan.user, password: plan.password };
   const timeouts = { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs };
-  const monitor = new SimpleMonitor(history, clock, {
-    endpoint,
-    credentials,
-    timeouts,
-    intervalMs: plan.intervalMs,
-    resolver,
-  });
+  const monitors = await buildMonitors(plan, history, clock, resolver, credentials, timeouts);
 
   human.write(
-    style.bold(`drill aurora · ${plan.mode} · ${endpoint.text} as ${plan.user}`) +
+    style.bold(`drill aurora · ${plan.modes.join(', ')} · ${endpoint.text} as ${plan.user}`) +
       style.dim(
         ` · probe every ${formatDuration(plan.intervalMs)}` +
           (plan.trigger !== 'none' ? ` · ${plan.trigger} at +${formatDuration(plan.atMs)}` : '') +
           ' · Ctrl+C ends with a summary\n',
       ),
   );
-  const first = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
-  const failure = startFailure(endpoint, plan.user, first);
-  if (failure) {
-    history.close();
-    throw failure;
+  let first: ProbeOutcome | undefined;
+  for (const m of monitors) {
+    const outcome = await m.monitor.probe(AbortSignal.timeout(m.monitor.deadlineMs));
+    const failure = startFailure(m.endpoint, plan.user, outcome, m.monitor.mode);
+    if (failure) {
+      history.close();
+      throw failure;
+    }
+    first ??= outcome;
   }
-  const scheduled = await prepareTrigger(plan, endpoint, resolver, first.address, credentials, timeouts);
+  const scheduled = await prepareTrigger(plan, endpoint, resolver, first?.address, credentials, timeouts);
 
   const interrupt = new AbortController();
   const onSignal = (): void => {
@@ -240,7 +247,13 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
-  const stop = await runDrill(history, [monitor], plan.rules, interrupt.signal, scheduled);
+  const stop = await runDrill(
+    history,
+    monitors.map((m) => m.monitor),
+    plan.rules,
+    interrupt.signal,
+    scheduled,
+  );
   follower?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -264,6 +277,69 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   if (plan.reportFile) writeFileSync(plan.reportFile, report);
   history.close();
   return result.exitCode;
+}
+
+interface Built {
+  monitor: ScheduledMonitor;
+  endpoint: Endpoint;
+}
+
+/** One monitor per mode; the wrong kind of endpoint for a mode is a usage error with a hint, before any probe. */
+async function buildMonitors(
+  plan: AuroraPlan,
+  history: History,
+  clock: Clock,
+  resolver: Resolver,
+  credentials: { user: string; password?: string },
+  timeouts: { connectTimeoutMs: number; queryTimeoutMs: number },
+): Promise<Built[]> {
+  const { classifyHost, instancePattern } = await import('../aurora/hostnames.js');
+  const endpoint = plan.endpoint as Endpoint;
+  const kind = classifyHost(endpoint.host).kind;
+  const base = { credentials, timeouts, intervalMs: plan.intervalMs, resolver };
+  const built: Built[] = [];
+  for (const mode of plan.modes) {
+    if (mode === 'simple') {
+      if (kind === 'cluster-ro') {
+        throw usageError(
+          `${endpoint.host} is a reader endpoint: simple mode watches the writer, so use the cluster endpoint (or --mode aware, which works from either)`,
+        );
+      }
+      const { SimpleMonitor } = await import('../aurora/monitors/simple.js');
+      built.push({ monitor: new SimpleMonitor(history, clock, { ...base, endpoint }), endpoint });
+    } else if (mode === 'aware') {
+      if (kind === 'proxy') {
+        throw usageError(`${endpoint.host} is an RDS Proxy endpoint: aware mode needs the cluster or reader endpoint`);
+      }
+      const pattern = instancePattern(endpoint.host, plan.instancePattern);
+      if (!pattern) {
+        throw usageError(
+          `aware mode cannot name instance endpoints from ${endpoint.host}: pass --instance-pattern '?.abc123xyz789.us-east-1.rds.amazonaws.com'`,
+        );
+      }
+      const { AwareMonitor } = await import('../aurora/monitors/aware.js');
+      const monitor = new AwareMonitor(history, clock, {
+        ...base,
+        endpoint,
+        instancePattern: pattern,
+        sweepIntervalMs: plan.sweepIntervalMs,
+      });
+      built.push({ monitor, endpoint });
+    } else {
+      const proxyEndpoint = plan.proxyEndpoint ?? (plan.modes.length === 1 ? endpoint : undefined);
+      if (!proxyEndpoint) throw usageError('proxy mode beside other modes needs --proxy-endpoint HOST[:PORT]');
+      if (classifyHost(proxyEndpoint.host).kind !== 'proxy') {
+        history.note(
+          `${proxyEndpoint.host} is not an RDS Proxy endpoint: proxy mode measures one long-lived connection to it anyway`,
+          'warn',
+          'proxy',
+        );
+      }
+      const { ProxyMonitor } = await import('../aurora/monitors/proxy.js');
+      built.push({ monitor: new ProxyMonitor(history, clock, { ...base, endpoint: proxyEndpoint }), endpoint: proxyEndpoint });
+    }
+  }
+  return built;
 }
 
 async function followGroundTruth(file: string, history: History) {
@@ -349,7 +425,7 @@ async function confirm(plan: AuroraPlan, local: boolean, what: string, answer: s
 function printDryRun(plan: AuroraPlan): number {
   const where = plan.lab ? 'a throwaway local lab' : (plan.endpoint as Endpoint).text;
   const lines = [
-    `plan: watch ${where} in ${plan.mode} mode, probing every ${formatDuration(plan.intervalMs)}`,
+    `plan: watch ${where} in ${plan.modes.join(', ')} mode, probing every ${formatDuration(plan.intervalMs)}`,
     plan.trigger === 'none'
       ? 'trigger: none (cause the fault elsewhere)'
       : `trigger: ${plan.trigger} at +${formatDuration(plan.atMs)}`,

@@ -44,7 +44,14 @@ Docs: README.md (figures, JSON report, environment variables).`,
         'resolve names with this DNS server, caching answers for their TTL',
       ).env('DRILL_DNS_SERVER'),
     )
-    .addOption(new Option('--mode <modes>', `monitor: ${knownModes.join(', ')}`).default('simple'))
+    .addOption(
+      new Option('--mode <modes>', `monitors, comma-separated to run side by side: ${knownModes.join(', ')}`).default(
+        'simple',
+      ),
+    )
+    .addOption(new Option('--instance-pattern <pattern>', "aware: instance endpoint names, '?' for the instance id"))
+    .addOption(new Option('--proxy-endpoint <host[:port]>', 'proxy mode beside others: the RDS Proxy endpoint'))
+    .addOption(new Option('--sweep-interval <duration>', 'aware: probe every instance this often while down').default('100ms'))
     .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('1s'))
     .addOption(new Option('--query-timeout <duration>', 'give up on the writer check after').default('2s'))

@@ -9,4 +9,5 @@ export const tool = { name: pkg.name, version: pkg.version };
 
 /** Every mode the tool knows of; the ones not in `availableModes` are announced but not built yet. */
 export const knownModes = ['simple', 'aware', 'proxy', 'pool'] as const;
-export const availableModes = ['simple'] as const;
+export const availableModes = ['simple', 'aware', 'proxy'] as const;
+export type Mode = (typeof availableModes)[number];

@@ -31,6 +31,10 @@ export interface MonitorFigures {
   nodes: string[];
   errors: Record<string, number>;
   latencyMs: { p50: number; p95: number; max: number } | null;
+  /** End of the first good probe answered by another node than the first one (a new writer); null if none. */
+  firstNewWriterSeenMs: number | null;
+  /** The route that probe took (aware: `instance`, `sweep:instance`, ...); null when the monitor has one way in. */
+  firstNewWriterRoute: string | null;
 }
 
 export interface TriggerFigures {
@@ -99,6 +103,7 @@ export function analyzeMonitor(
   const firstConnect = obs.find((o) => o.ok);
   const firstGoodIndex = states.indexOf('good');
   const firstGood = obs[firstGoodIndex];
+  const newWriter = obs.find((o, i) => states[i] === 'good' && firstGood && o.nodeId !== firstGood.nodeId);
 
   return {
     monitor: start?.monitor ?? obs[0]?.monitor ?? 'unknown',
@@ -122,6 +127,8 @@ export function analyzeMonitor(
     nodes: distinctInOrder(obs.filter((_, i) => states[i] === 'good').map((o) => o.nodeId ?? '?')),
     errors: countErrors(obs),
     latencyMs: latency(obs.filter((_, i) => states[i] === 'good')),
+    firstNewWriterSeenMs: newWriter ? newWriter.t1 : null,
+    firstNewWriterRoute: newWriter?.route ?? null,
   };
 }
 

@@ -43,6 +43,8 @@ export interface Observation {
   nodeId?: string;
   version?: string;
   error?: ProbeError;
+  /** How the probe got there, for monitors with more than one way in (`cluster`, `instance`, `sweep`). */
+  route?: string;
 }
 
 export interface TriggerStep {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { Clock } from './clock.js';
 
 export interface ProbeSchedule {
@@ -44,11 +45,12 @@ export class ProbeScheduler {
   private stopped = false;
   private origin = 0;
   private seq = 0;
+  private rebased = false;
   skipped = 0;
 
   constructor(
     private readonly clock: Clock,
-    private readonly schedule: ProbeSchedule,
+    private schedule: ProbeSchedule,
     private readonly run: ProbeRun,
   ) {
     if (!(schedule.intervalMs > 0)) throw new RangeError('interval must be positive');
@@ -57,6 +59,21 @@ export class ProbeScheduler {
   start(): void {
     this.origin = this.clock.now();
     this.fire(0);
+  }
+
+  /**
+   * Changes the rate from now on (a monitor probing faster during an outage): the grid restarts at this moment,
+   * so the next probe starts as soon as the current one ends.
+   */
+  retime(intervalMs: number): void {
+    if (intervalMs === this.schedule.intervalMs || !(intervalMs > 0)) return;
+    this.schedule = { ...this.schedule, intervalMs };
+    this.origin = this.clock.now();
+    this.rebased = true;
+  }
+
+  get intervalMs(): number {
+    return this.schedule.intervalMs;
   }
 
   async stop(): Promise<void> {
@@ -69,6 +86,8 @@ export class ProbeScheduler {
   private fire(slot: number): void {
     if (this.stopped) return;
     const controller = new AbortController();
+    // A probe that sweeps several instances listens on its signal once per connection and lookup.
+    setMaxListeners(256, controller.signal);
     this.current = controller;
     const deadline = setTimeout(
       () => controller.abort(new ProbeAborted('DEADLINE')),
@@ -90,8 +109,10 @@ export class ProbeScheduler {
     if (this.stopped) return;
     const { intervalMs } = this.schedule;
     const now = this.clock.now();
-    const due = Math.max(slot + 1, Math.ceil((now - this.origin) / intervalMs));
-    this.skipped += due - slot - 1;
+    const from = this.rebased ? -1 : slot;
+    this.rebased = false;
+    const due = Math.max(from + 1, Math.ceil((now - this.origin) / intervalMs));
+    this.skipped += due - from - 1;
     this.timer = setTimeout(() => this.fire(due), Math.max(0, this.origin + due * intervalMs - now));
   }
 }

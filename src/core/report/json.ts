@@ -62,6 +62,8 @@ function monitor(m: MonitorFigures) {
       p95: ms(m.latencyMs.p95),
       max: ms(m.latencyMs.max),
     },
+    firstNewWriterSeenMs: msOrNull(m.firstNewWriterSeenMs),
+    firstNewWriterRoute: m.firstNewWriterRoute,
   };
 }
 

@@ -43,7 +43,7 @@ export function renderSummary(
     chars: compact,
   });
   const rows: [string, (m: MonitorFigures) => string][] = [
-    ['target', (m) => m.target],
+    ['target', (m) => shortTarget(m.target)],
     ['probes', (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`],
     ['outages', (m) => String(m.outages.length)],
     ['downtime', (m) => downtime(m, style)],
@@ -52,6 +52,13 @@ export function renderSummary(
     ['stale-role time', (m) => formatDuration(m.staleRoleMs)],
     ['flip-flops', (m) => String(m.flipFlops)],
     [`nodes seen`, (m) => (m.nodes.length ? m.nodes.join(' → ') : '-')],
+    [
+      'new writer seen',
+      (m) =>
+        m.firstNewWriterSeenMs === null
+          ? '-'
+          : `+${formatDuration(m.firstNewWriterSeenMs)}${m.firstNewWriterRoute ? ` via ${m.firstNewWriterRoute}` : ''}`,
+    ],
     ['errors', (m) => errors(m.errors)],
     ['latency p50/p95/max', (m) => latency(m)],
   ];
@@ -81,4 +88,10 @@ function errors(e: Record<string, number>): string {
 function latency(m: MonitorFigures): string {
   const l = m.latencyMs;
   return l ? `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} / ${l.max.toFixed(1)} ms` : '-';
+}
+
+/** RDS names are long; the first label and the kind say enough in a table (the JSON report has the full name). */
+function shortTarget(target: string): string {
+  const m = /^([^.]+)\.((?:cluster-ro-|cluster-custom-|cluster-|proxy-)?)[a-z0-9]{12}\.[^:]*\.rds\.amazonaws\.com(?:\.cn)?(:\d+)$/i.exec(target);
+  return m ? `${m[1]}.${m[2]}…${m[3]}` : target;
 }

@@ -1,0 +1,81 @@
+import mysql from 'mysql2';
+import type { ProbeOutcome } from '../../core/monitor.js';
+import { abortReason, raceAbort } from '../../core/scheduler.js';
+import type { Query } from '../connection.js';
+import { readWriterCheck } from '../sql.js';
+import { failure, SimpleMonitor } from './simple.js';
+
+/**
+ * Watches through an RDS Proxy the way an application does: one long-lived connection, a statement per probe.
+ * Errors (1105 from the proxy, a dropped connection) are recorded; a dropped connection is reopened on the next
+ * probe, and the reconnect is part of that probe's time.
+ */
+export class ProxyMonitor extends SimpleMonitor {
+  override readonly name = 'proxy';
+  override readonly mode = 'proxy';
+  private conn: { conn: mysql.Connection; address: string } | undefined;
+
+  override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
+    let address: string | undefined;
+    try {
+      const open = this.conn ?? (await this.connect(signal));
+      this.conn = open;
+      address = open.address;
+      const query: Query = (sql) => this.query(open.conn, sql, signal);
+      const check = readWriterCheck('aurora', await this.writerCheck(query));
+      return { ok: true, address, route: 'proxy', ...check };
+    } catch (err) {
+      const fatal = (err as { fatal?: boolean }).fatal === true || signal.aborted || !this.alive();
+      if (fatal) this.drop();
+      return { ok: false, ...(address ? { address } : {}), route: 'proxy', error: failure(err) };
+    }
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    this.drop();
+  }
+
+  private alive(): boolean {
+    const c = this.conn?.conn as unknown as { _fatalError?: unknown; _closing?: boolean } | undefined;
+    return c !== undefined && !c._fatalError && !c._closing;
+  }
+
+  private drop(): void {
+    this.conn?.conn.destroy();
+    this.conn = undefined;
+  }
+
+  private async connect(signal: AbortSignal): Promise<{ conn: mysql.Connection; address: string }> {
+    const { endpoint, credentials, timeouts, resolver } = this.options;
+    const address = await raceAbort(resolver.lookup(endpoint.host), signal);
+    const conn = mysql.createConnection({
+      host: address,
+      port: endpoint.port,
+      user: credentials.user,
+      password: credentials.password ?? '',
+      connectTimeout: timeouts.connectTimeoutMs,
+    });
+    conn.on('error', () => {});
+    await raceAbort(
+      new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))),
+      signal,
+    ).catch((err) => {
+      conn.destroy();
+      throw err;
+    });
+    return { conn, address };
+  }
+
+  private query(conn: mysql.Connection, sql: string, signal: AbortSignal): Promise<unknown[][]> {
+    if (signal.aborted) return Promise.reject(abortReason(signal));
+    return raceAbort(
+      new Promise<unknown[][]>((resolve, reject) =>
+        conn.query({ sql, timeout: this.options.timeouts.queryTimeoutMs, rowsAsArray: true }, (err, rows) =>
+          err ? reject(err) : resolve(rows as unknown as unknown[][]),
+        ),
+      ),
+      signal,
+    );
+  }
+}
