@@ -12,6 +12,13 @@ export interface AwsSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
+export interface RdsEvent {
+  date: Date;
+  sourceId: string;
+  sourceType: string;
+  message: string;
+}
+
 export interface ClusterView {
   id: string;
   status: string;
@@ -67,6 +74,23 @@ export class RdsControl {
         }),
       ),
     );
+  }
+
+  /** DescribeEvents for one source type (and identifier), from `start` on; the SDK retries throttling. */
+  async describeEvents(sourceType: 'db-cluster' | 'db-instance', start: Date, sourceId?: string): Promise<RdsEvent[]> {
+    const out = await this.client.send(
+      new this.sdk.DescribeEventsCommand({
+        SourceType: sourceType,
+        StartTime: start,
+        ...(sourceId ? { SourceIdentifier: sourceId } : {}),
+      }),
+    );
+    return (out.Events ?? []).map((e) => ({
+      date: e.Date ?? new Date(),
+      sourceId: e.SourceIdentifier ?? '?',
+      sourceType,
+      message: e.Message ?? '',
+    }));
   }
 
   /** Runs an SDK call; AWS errors become one line naming the AWS error code and what to do. */

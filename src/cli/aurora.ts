@@ -47,6 +47,7 @@ export interface AuroraOptions {
   dryRun?: boolean;
   lab?: boolean;
   labTiming: string;
+  events: boolean;
   json?: boolean;
   report?: string;
   history?: string;
@@ -85,6 +86,8 @@ export interface AuroraPlan {
   };
   yes: boolean;
   dryRun: boolean;
+  /** Follow RDS DescribeEvents when the cluster is known. */
+  events: boolean;
   lab: 'fast' | 'aurora' | undefined;
   json: boolean;
   reportFile: string | undefined;
@@ -148,6 +151,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     aws: { region: o.region, profile: o.profile },
     yes: o.yes === true,
     dryRun: o.dryRun === true,
+    events: o.events !== false,
     lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
     json: o.json === true,
     reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
@@ -237,7 +241,8 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     }
     first ??= outcome;
   }
-  const scheduled = await prepareTrigger(plan, endpoint, resolver, first?.address, credentials, timeouts);
+  const aws = await connectCluster(plan, endpoint);
+  const scheduled = await prepareTrigger(plan, aws, endpoint, resolver, first?.address, credentials, timeouts);
 
   const interrupt = new AbortController();
   const onSignal = (): void => {
@@ -247,6 +252,7 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
+  const events = aws && plan.events ? await followEvents(aws, history) : undefined;
   const stop = await runDrill(
     history,
     monitors.map((m) => m.monitor),
@@ -254,6 +260,7 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     interrupt.signal,
     scheduled,
   );
+  await events?.stop();
   follower?.stop();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
@@ -342,6 +349,33 @@ async function buildMonitors(
   return built;
 }
 
+interface AwsCluster {
+  rds: import('../aurora/rds.js').RdsControl;
+  cluster: import('../aurora/rds.js').ClusterView;
+}
+
+/**
+ * The RDS side of a drill, when it has one: the cluster named by --cluster (or found from the endpoint for a
+ * failover trigger). Without either, a drill needs no AWS credentials at all.
+ */
+async function connectCluster(plan: AuroraPlan, endpoint: Endpoint): Promise<AwsCluster | undefined> {
+  if (!plan.cluster && plan.trigger !== 'failover') return undefined;
+  const { RdsControl } = await import('../aurora/rds.js');
+  const rds = await RdsControl.connect(plan.aws);
+  const cluster = plan.cluster
+    ? await rds.describeCluster(plan.cluster)
+    : await rds.findClusterByEndpoint(endpoint.host);
+  return cluster ? { rds, cluster } : undefined;
+}
+
+async function followEvents(aws: AwsCluster, history: History) {
+  const { RdsEventFollower } = await import('../aurora/events.js');
+  const members = [aws.cluster.writer, ...aws.cluster.readers].filter((x): x is string => x !== undefined);
+  const follower = new RdsEventFollower(aws.rds, history, aws.cluster.id, () => members);
+  follower.start();
+  return follower;
+}
+
 async function followGroundTruth(file: string, history: History) {
   const { GroundTruthFollower } = await import('../lab/groundtruth.js');
   const follower = new GroundTruthFollower(file, history);
@@ -358,6 +392,7 @@ const isLoopback = (address: string | undefined): boolean =>
  */
 async function prepareTrigger(
   plan: AuroraPlan,
+  aws: AwsCluster | undefined,
   endpoint: Endpoint,
   resolver: Resolver,
   address: string | undefined,
@@ -366,37 +401,21 @@ async function prepareTrigger(
 ): Promise<ScheduledTrigger | undefined> {
   if (plan.trigger === 'none') return undefined;
   if (plan.trigger === 'failover') {
-    const [{ RdsControl }, { FailoverTrigger }] = await Promise.all([
-      import('../aurora/rds.js'),
-      import('../aurora/triggers.js'),
-    ]);
-    const rds = await RdsControl.connect(plan.aws);
-    const cluster = plan.cluster
-      ? await rds.describeCluster(plan.cluster)
-      : await rds.findClusterByEndpoint(endpoint.host);
-    if (!cluster) {
-      throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
-    }
+    const { FailoverTrigger } = await import('../aurora/triggers.js');
+    if (!aws) throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
+    const { cluster, rds } = aws;
     if (cluster.status !== 'available') {
-      throw usageError(
-        `cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`,
-      );
+      throw usageError(`cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`);
     }
     if (cluster.readers.length === 0) {
-      throw usageError(
-        `cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`,
-      );
+      throw usageError(`cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`);
     }
     if (plan.target && !cluster.readers.includes(plan.target)) {
-      throw usageError(
-        `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
-      );
+      throw usageError(`--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`);
     }
     const apiIsLocal =
       isLoopback(plan.aws.endpoint ? new URL(plan.aws.endpoint).hostname : undefined) ||
-      isLoopback(
-        process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined,
-      );
+      isLoopback(process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined);
     await confirm(plan, apiIsLocal, `fail over cluster ${cluster.id} (writer ${cluster.writer})`, cluster.id);
     return { trigger: new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target), atMs: plan.atMs };
   }

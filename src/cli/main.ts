@@ -81,6 +81,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
     .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
+    .addOption(new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'))
     .addOption(new Option('--yes', 'do not ask before a destructive trigger against a non-lab target'))
     .addOption(new Option('--dry-run', 'print the plan and the equivalent aws/mysql commands; touch nothing'))
     .addOption(new Option('--lab', 'start a throwaway local lab, drill it, and tear it down'))

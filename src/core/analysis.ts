@@ -1,4 +1,11 @@
-import type { HistoryRecord, MonitorStart, Observation, ServiceEvent, TriggerStep } from './history.js';
+import type {
+  GroundTruthEvent,
+  HistoryRecord,
+  MonitorStart,
+  Observation,
+  ServiceEvent,
+  TriggerStep,
+} from './history.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
 
 /** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
@@ -46,6 +53,24 @@ export interface TriggerFigures {
   failed: string | null;
 }
 
+/** What really happened, from a lab's ground truth, on the drill's axis. */
+export interface GroundTruthFigures {
+  /** The writer (the first node seen) stopped taking writes or went down. */
+  writerDownMs: number | null;
+  /** After that, an instance came up as the writer (the promoted reader, or the same one after a crash). */
+  writerUpMs: number | null;
+  /** After that, the cluster endpoint's DNS record moved; null when it did not (a crash). */
+  dnsSwitchedMs: number | null;
+}
+
+/** The provider's own account of a failover, from its events. */
+export interface ProviderFigures {
+  failoverStartedMs: number | null;
+  failoverCompletedMs: number | null;
+  /** Completed minus started: the provider's failover duration, to set beside the client's downtime. */
+  failoverMs: number | null;
+}
+
 export interface DrillAnalysis {
   /** When the trigger was requested; null without a trigger. */
   triggerAtMs: number | null;
@@ -54,6 +79,8 @@ export interface DrillAnalysis {
   elapsedMs: number;
   monitors: MonitorFigures[];
   events: ServiceEvent[];
+  groundTruth: GroundTruthFigures | null;
+  provider: ProviderFigures | null;
 }
 
 /** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
@@ -87,6 +114,36 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
     elapsedMs: records.reduce((m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.t), 0),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
+    groundTruth: groundTruthFigures(records, triggerAtMs ?? 0, monitors[0]?.nodes[0]),
+    provider: providerFigures(records),
+  };
+}
+
+function groundTruthFigures(
+  records: readonly HistoryRecord[],
+  fromMs: number,
+  writer: string | undefined,
+): GroundTruthFigures | null {
+  const truth = records.filter((r): r is GroundTruthEvent => r.kind === 'ground-truth');
+  if (truth.length === 0) return null;
+  const d = (r: GroundTruthEvent) => (r.detail ?? {}) as { kind?: string; instance?: string; role?: string; name?: string };
+  const down = truth.find(
+    (r) => r.t >= fromMs && (d(r).kind === 'writes-stopped' || d(r).kind === 'instance-down') && d(r).instance === writer,
+  );
+  const up = down && truth.find((r) => r.t >= down.t && d(r).kind === 'instance-up' && d(r).role === 'writer');
+  const dns = down && truth.find((r) => r.t >= down.t && d(r).kind === 'dns' && d(r).name === 'cluster');
+  return { writerDownMs: down?.t ?? null, writerUpMs: up?.t ?? null, dnsSwitchedMs: dns?.t ?? null };
+}
+
+function providerFigures(records: readonly HistoryRecord[]): ProviderFigures | null {
+  const events = records.filter((r): r is ServiceEvent => r.kind === 'service-event');
+  if (events.length === 0) return null;
+  const started = events.find((e) => /^Started (cross AZ|same AZ)? ?failover/i.test(e.message));
+  const completed = events.find((e) => /^Completed failover/i.test(e.message) && (!started || e.t >= started.t));
+  return {
+    failoverStartedMs: started?.t ?? null,
+    failoverCompletedMs: completed?.t ?? null,
+    failoverMs: started && completed ? completed.t - started.t : null,
   };
 }
 

@@ -85,6 +85,16 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
     reasons: result.reasons,
     monitors: analysis.monitors.map(monitor),
     events: analysis.events.map((e) => ({ atMs: ms(e.t), at: e.at, source: e.source, message: e.message })),
+    provider: analysis.provider && {
+      failoverStartedMs: msOrNull(analysis.provider.failoverStartedMs),
+      failoverCompletedMs: msOrNull(analysis.provider.failoverCompletedMs),
+      failoverMs: msOrNull(analysis.provider.failoverMs),
+    },
+    groundTruth: analysis.groundTruth && {
+      writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
+      writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),
+      dnsSwitchedMs: msOrNull(analysis.groundTruth.dnsSwitchedMs),
+    },
   };
 }
 

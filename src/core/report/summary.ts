@@ -64,7 +64,19 @@ export function renderSummary(
   ];
   for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);
 
-  const lines = [table.toString(), `stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`];
+  const lines = [table.toString()];
+  const p = analysis.provider;
+  if (p?.failoverMs != null) lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
+  const g = analysis.groundTruth;
+  if (g?.writerDownMs != null) {
+    const parts = [`writer down at +${formatDuration(g.writerDownMs)}`];
+    if (g.writerUpMs !== null) {
+      parts.push(`a writer up at +${formatDuration(g.writerUpMs)} (${formatDuration(g.writerUpMs - g.writerDownMs)} later)`);
+    }
+    if (g.dnsSwitchedMs !== null) parts.push(`cluster DNS moved at +${formatDuration(g.dnsSwitchedMs)}`);
+    lines.push(`lab ground truth: ${parts.join(', ')}`);
+  }
+  lines.push(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
   if (result.passed) lines.push(style.green.bold('PASS'));
   else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
   return `${lines.join('\n')}\n`;
