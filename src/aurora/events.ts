@@ -1,8 +1,18 @@
 import type { History, ServiceEvent } from '../core/history.js';
 import type { RdsControl, RdsEvent } from './rds.js';
 
-const throttled = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException']);
-const denied = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation', 'UnrecognizedClientException']);
+const throttled = new Set([
+  'Throttling',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'TooManyRequestsException',
+]);
+const denied = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnrecognizedClientException',
+]);
 
 /**
  * Follows RDS DescribeEvents for the cluster and its instances during a drill and places each new event on the
@@ -49,16 +59,24 @@ export class RdsEventFollower {
     // From a minute before the drill: RDS dates events to the second, and clocks differ.
     const since = new Date(this.history.clock.originWallMs - 60_000);
     try {
-      const cluster = await this.rds.describeEvents('db-cluster', since, this.clusterId);
+      const cluster = (await this.rds.describeEvents('db-cluster', since, this.clusterId)).filter(
+        (e) => e.sourceId === this.clusterId,
+      );
       const ids = new Set(this.instanceIds());
-      const instances = (await this.rds.describeEvents('db-instance', since)).filter((e) => ids.has(e.sourceId));
-      for (const e of [...cluster, ...instances].sort((a, b) => a.date.getTime() - b.date.getTime())) this.add(e);
+      const instances = (await this.rds.describeEvents('db-instance', since)).filter((e) =>
+        ids.has(e.sourceId),
+      );
+      for (const e of [...cluster, ...instances].sort((a, b) => a.date.getTime() - b.date.getTime()))
+        this.add(e);
       this.waitMs = this.everyMs;
     } catch (err) {
       const code = (err as { name?: string }).name ?? 'Error';
       if (throttled.has(code)) {
         this.waitMs = Math.min(this.waitMs * 2, 16_000);
-        this.history.note(`RDS DescribeEvents throttled (${code}): next try in ${this.waitMs / 1000} s`, 'warn');
+        this.history.note(
+          `RDS DescribeEvents throttled (${code}): next try in ${this.waitMs / 1000} s`,
+          'warn',
+        );
       } else if (denied.has(code)) {
         this.history.note(
           `no permission for rds:DescribeEvents (${code}): provider events are left out, the drill goes on`,
@@ -77,6 +95,11 @@ export class RdsEventFollower {
     this.seen.add(key);
     const t = this.history.clock.fromWall(e.date.getTime());
     if (t < -2000) return; // an earlier failover's events are not this drill's
-    this.history.append<ServiceEvent>({ kind: 'service-event', t, source: `rds:${e.sourceId}`, message: e.message });
+    this.history.append<ServiceEvent>({
+      kind: 'service-event',
+      t,
+      source: `rds:${e.sourceId}`,
+      message: e.message,
+    });
   }
 }

@@ -1,7 +1,14 @@
 import { isIP } from 'node:net';
 
 /** What kind of Aurora endpoint a host name is, read from its RDS shape. */
-export type EndpointKind = 'cluster' | 'cluster-ro' | 'cluster-custom' | 'instance' | 'proxy' | 'ip' | 'other';
+export type EndpointKind =
+  | 'cluster'
+  | 'cluster-ro'
+  | 'cluster-custom'
+  | 'instance'
+  | 'proxy'
+  | 'ip'
+  | 'other';
 
 export interface HostInfo {
   kind: EndpointKind;
@@ -13,7 +20,8 @@ export interface HostInfo {
 }
 
 // <name>.<kind-><12 chars>.<region>.rds.amazonaws.com[.cn]; GovCloud regions use the same domain.
-const rds = /^([a-z][a-z0-9-]*)\.(?:(cluster-ro-|cluster-custom-|cluster-|proxy-))?([a-z0-9]{12})\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.rds\.amazonaws\.com(\.cn)?\.?$/i;
+const rds =
+  /^([a-z][a-z0-9-]*)\.(?:(cluster-ro-|cluster-custom-|cluster-|proxy-))?([a-z0-9]{12})\.([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)\.rds\.amazonaws\.com(\.cn)?\.?$/i;
 
 /** Recognises cluster, reader, custom, instance and proxy endpoints (incl. China and GovCloud), IPs, and the rest. */
 export function classifyHost(host: string): HostInfo {

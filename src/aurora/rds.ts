@@ -77,7 +77,11 @@ export class RdsControl {
   }
 
   /** DescribeEvents for one source type (and identifier), from `start` on; the SDK retries throttling. */
-  async describeEvents(sourceType: 'db-cluster' | 'db-instance', start: Date, sourceId?: string): Promise<RdsEvent[]> {
+  async describeEvents(
+    sourceType: 'db-cluster' | 'db-instance',
+    start: Date,
+    sourceId?: string,
+  ): Promise<RdsEvent[]> {
     const out = await this.client.send(
       new this.sdk.DescribeEventsCommand({
         SourceType: sourceType,

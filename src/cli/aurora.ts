@@ -2,20 +2,21 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
 import type { Resolver } from '../aurora/resolver.js';
-import type { Clock } from '../core/clock.js';
-import type { ProbeOutcome, ScheduledMonitor } from '../core/monitor.js';
 import { analyze } from '../core/analysis.js';
+import type { Clock } from '../core/clock.js';
 import { monotonicClock } from '../core/clock.js';
 import { runDrill, type ScheduledTrigger, type StopRules } from '../core/drill.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { History } from '../core/history.js';
+import type { ProbeOutcome, ScheduledMonitor } from '../core/monitor.js';
 import { buildReport, buildRun } from '../core/report/json.js';
 import { LiveView } from '../core/report/live.js';
 import { styleFor } from '../core/report/style.js';
 import { renderSummary } from '../core/report/summary.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
+import type { LabStatus } from '../lab/lab.js';
 import { promptHidden, promptLine } from './prompt.js';
 import { availableModes, knownModes, type Mode, tool } from './tool.js';
 
@@ -47,7 +48,12 @@ export interface AuroraOptions {
   dryRun?: boolean;
   lab?: boolean;
   labTiming: string;
+  labStateDir?: string;
   events: boolean;
+  writeCheck?: boolean;
+  writeSchema: string;
+  writeInterval?: string;
+  cleanup?: boolean;
   json?: boolean;
   report?: string;
   history?: string;
@@ -88,7 +94,9 @@ export interface AuroraPlan {
   dryRun: boolean;
   /** Follow RDS DescribeEvents when the cluster is known. */
   events: boolean;
+  writeCheck: { schema: string; intervalMs: number; cleanup: boolean } | undefined;
   lab: 'fast' | 'aurora' | undefined;
+  labStateDir: string | undefined;
   json: boolean;
   reportFile: string | undefined;
   historyFile: string | undefined;
@@ -99,13 +107,16 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
     throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
   }
-  if (!o.lab && !o.endpoint) {
+  if (o.lab && o.labStateDir)
+    throw usageError('--lab starts a throwaway lab; --lab-state-dir uses a running one: pick one');
+  if (!o.lab && !o.labStateDir && !o.endpoint) {
     throw usageError(
       'missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT), or --lab',
     );
   }
-  const endpoint = o.lab ? undefined : parseEndpoint(o.endpoint as string);
-  if (!o.lab && !o.user)
+  const fromLab = o.lab === true || o.labStateDir !== undefined;
+  const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string);
+  if (!fromLab && !o.user)
     throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
   const modes = o.mode.split(',').map((m) => m.trim());
   for (const m of modes) {
@@ -129,7 +140,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
-    dnsServer: o.dnsServer && !o.lab ? parseEndpoint(o.dnsServer, 53) : undefined,
+    dnsServer: o.dnsServer && !fromLab ? parseEndpoint(o.dnsServer, 53) : undefined,
     modes: modes as Mode[],
     instancePattern: o.instancePattern,
     proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
@@ -152,12 +163,29 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     yes: o.yes === true,
     dryRun: o.dryRun === true,
     events: o.events !== false,
+    writeCheck: o.writeCheck
+      ? {
+          schema: validSchema(o.writeSchema),
+          intervalMs: o.writeInterval
+            ? positive(o.writeInterval, '--write-interval')
+            : positive(o.interval, '--interval'),
+          cleanup: o.cleanup === true,
+        }
+      : undefined,
     lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
+    labStateDir: o.labStateDir,
     json: o.json === true,
     reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
     color: o.color,
   };
+}
+
+function validSchema(name: string): string {
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) {
+    throw usageError(`--write-schema '${name}': use 1-64 letters, digits, _ or $`);
+  }
+  return name;
 }
 
 function writableFile(path: string, flag: string): string {
@@ -174,25 +202,36 @@ function writableFile(path: string, flag: string): string {
 export async function runAurora(options: AuroraOptions): Promise<number> {
   const plan = planAurora(options);
   if (plan.dryRun) return printDryRun(plan);
+  if (plan.labStateDir) {
+    const { runningLab } = await import('./lab.js');
+    const lab = runningLab(plan.labStateDir);
+    useLab(plan, lab.status, lab.password);
+    return drill(plan, lab.status.groundTruthFile);
+  }
   if (!plan.lab) return drill(plan);
   const { startEphemeralLab } = await import('./lab.js');
   const lab = await startEphemeralLab(plan.lab);
   try {
-    plan.endpoint = parseEndpoint(lab.status.aurora.clusterEndpoint);
-    plan.user = lab.status.aurora.user;
-    plan.password = lab.password;
-    plan.dnsServer = parseEndpoint(lab.status.dnsServer, 53);
-    plan.cluster = lab.status.aurora.clusterId;
-    plan.proxyEndpoint = parseEndpoint(lab.status.aurora.proxyEndpoint);
-    plan.aws = {
-      region: lab.status.region,
-      endpoint: lab.status.apiEndpoint,
-      credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
-    };
+    useLab(plan, lab.status, lab.password);
     return await drill(plan, lab.status.groundTruthFile);
   } finally {
     await lab.stop();
   }
+}
+
+/** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
+function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
+  plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
+  plan.user = status.aurora.user;
+  plan.password = password;
+  plan.dnsServer = parseEndpoint(status.dnsServer, 53);
+  plan.cluster = status.aurora.clusterId;
+  plan.proxyEndpoint = parseEndpoint(status.aurora.proxyEndpoint);
+  plan.aws = {
+    region: status.region,
+    endpoint: status.apiEndpoint,
+    credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+  };
 }
 
 async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number> {
@@ -218,7 +257,9 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     import('../aurora/resolver.js'),
     import('../aurora/preflight.js'),
   ]);
-  const resolver = plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver;
+  const resolver = plan.dnsServer
+    ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port)
+    : systemResolver;
   const credentials = { user: plan.user, password: plan.password };
   const timeouts = { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs };
   const monitors = await buildMonitors(plan, history, clock, resolver, credentials, timeouts);
@@ -233,6 +274,14 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   );
   let first: ProbeOutcome | undefined;
   for (const m of monitors) {
+    if (m.monitor.mode === 'writes') {
+      await (m.monitor as import('../aurora/monitors/writes.js').WriteChecker).prepare().catch((err) => {
+        throw usageError(
+          `--write-check cannot create its ledger on ${endpoint.text}: ${(err as Error).message}`,
+        );
+      });
+      continue;
+    }
     const outcome = await m.monitor.probe(AbortSignal.timeout(m.monitor.deadlineMs));
     const failure = startFailure(m.endpoint, plan.user, outcome, m.monitor.mode);
     if (failure) {
@@ -242,7 +291,15 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     first ??= outcome;
   }
   const aws = await connectCluster(plan, endpoint);
-  const scheduled = await prepareTrigger(plan, aws, endpoint, resolver, first?.address, credentials, timeouts);
+  const scheduled = await prepareTrigger(
+    plan,
+    aws,
+    endpoint,
+    resolver,
+    first?.address,
+    credentials,
+    timeouts,
+  );
 
   const interrupt = new AbortController();
   const onSignal = (): void => {
@@ -260,6 +317,7 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     interrupt.signal,
     scheduled,
   );
+  await finishWrites(monitors, plan, history);
   await events?.stop();
   follower?.stop();
   process.off('SIGINT', onSignal);
@@ -316,7 +374,9 @@ async function buildMonitors(
       built.push({ monitor: new SimpleMonitor(history, clock, { ...base, endpoint }), endpoint });
     } else if (mode === 'aware') {
       if (kind === 'proxy') {
-        throw usageError(`${endpoint.host} is an RDS Proxy endpoint: aware mode needs the cluster or reader endpoint`);
+        throw usageError(
+          `${endpoint.host} is an RDS Proxy endpoint: aware mode needs the cluster or reader endpoint`,
+        );
       }
       const pattern = instancePattern(endpoint.host, plan.instancePattern);
       if (!pattern) {
@@ -334,7 +394,8 @@ async function buildMonitors(
       built.push({ monitor, endpoint });
     } else {
       const proxyEndpoint = plan.proxyEndpoint ?? (plan.modes.length === 1 ? endpoint : undefined);
-      if (!proxyEndpoint) throw usageError('proxy mode beside other modes needs --proxy-endpoint HOST[:PORT]');
+      if (!proxyEndpoint)
+        throw usageError('proxy mode beside other modes needs --proxy-endpoint HOST[:PORT]');
       if (classifyHost(proxyEndpoint.host).kind !== 'proxy') {
         history.note(
           `${proxyEndpoint.host} is not an RDS Proxy endpoint: proxy mode measures one long-lived connection to it anyway`,
@@ -343,10 +404,41 @@ async function buildMonitors(
         );
       }
       const { ProxyMonitor } = await import('../aurora/monitors/proxy.js');
-      built.push({ monitor: new ProxyMonitor(history, clock, { ...base, endpoint: proxyEndpoint }), endpoint: proxyEndpoint });
+      built.push({
+        monitor: new ProxyMonitor(history, clock, { ...base, endpoint: proxyEndpoint }),
+        endpoint: proxyEndpoint,
+      });
     }
   }
+  if (plan.writeCheck) {
+    const { WriteChecker } = await import('../aurora/monitors/writes.js');
+    const monitor = new WriteChecker(history, clock, {
+      ...base,
+      endpoint,
+      intervalMs: plan.writeCheck.intervalMs,
+      schema: plan.writeCheck.schema,
+    });
+    built.push({ monitor, endpoint });
+  }
   return built;
+}
+
+/** Reads the ledger back from the writer (and drops it with --cleanup); a failure is a warning, not a crash. */
+async function finishWrites(monitors: Built[], plan: AuroraPlan, history: History): Promise<void> {
+  const checker = monitors.find((m) => m.monitor.mode === 'writes')?.monitor as
+    | import('../aurora/monitors/writes.js').WriteChecker
+    | undefined;
+  if (!checker) return;
+  try {
+    await checker.readBack();
+    if (plan.writeCheck?.cleanup) await checker.cleanup();
+  } catch (err) {
+    history.note(
+      `could not read the write ledger back from the writer: ${(err as Error).message}`,
+      'warn',
+      'writes',
+    );
+  }
 }
 
 interface AwsCluster {
@@ -402,20 +494,29 @@ async function prepareTrigger(
   if (plan.trigger === 'none') return undefined;
   if (plan.trigger === 'failover') {
     const { FailoverTrigger } = await import('../aurora/triggers.js');
-    if (!aws) throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
+    if (!aws)
+      throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
     const { cluster, rds } = aws;
     if (cluster.status !== 'available') {
-      throw usageError(`cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`);
+      throw usageError(
+        `cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`,
+      );
     }
     if (cluster.readers.length === 0) {
-      throw usageError(`cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`);
+      throw usageError(
+        `cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`,
+      );
     }
     if (plan.target && !cluster.readers.includes(plan.target)) {
-      throw usageError(`--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`);
+      throw usageError(
+        `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
+      );
     }
     const apiIsLocal =
       isLoopback(plan.aws.endpoint ? new URL(plan.aws.endpoint).hostname : undefined) ||
-      isLoopback(process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined);
+      isLoopback(
+        process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined,
+      );
     await confirm(plan, apiIsLocal, `fail over cluster ${cluster.id} (writer ${cluster.writer})`, cluster.id);
     return { trigger: new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target), atMs: plan.atMs };
   }

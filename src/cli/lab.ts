@@ -244,3 +244,15 @@ export function labServing(host: string, stateDir = labDefaults.stateDir): LabSt
   for (const i of a.instances) names.push(i.host, i.address);
   return names.includes(host) ? status : undefined;
 }
+
+/** `--lab-state-dir`: the lab running from that dir, with its password, or exit 3 saying none runs. */
+export function runningLab(stateDir: string): { status: LabStatus; password: string } {
+  const dir = resolve(stateDir);
+  const status = readLabStatus(dir);
+  if (!status || !alive(status.pid) || status.state !== 'ready') {
+    throw cannotStart(
+      `no lab is running from ${dir}: start one with 'drill lab up --detach --state-dir ${dir}'`,
+    );
+  }
+  return { status, password: readLabPassword(dir) ?? '' };
+}

@@ -45,13 +45,22 @@ Docs: README.md (figures, JSON report, environment variables).`,
       ).env('DRILL_DNS_SERVER'),
     )
     .addOption(
-      new Option('--mode <modes>', `monitors, comma-separated to run side by side: ${knownModes.join(', ')}`).default(
-        'simple',
+      new Option(
+        '--mode <modes>',
+        `monitors, comma-separated to run side by side: ${knownModes.join(', ')}`,
+      ).default('simple'),
+    )
+    .addOption(
+      new Option('--instance-pattern <pattern>', "aware: instance endpoint names, '?' for the instance id"),
+    )
+    .addOption(
+      new Option('--proxy-endpoint <host[:port]>', 'proxy mode beside others: the RDS Proxy endpoint'),
+    )
+    .addOption(
+      new Option('--sweep-interval <duration>', 'aware: probe every instance this often while down').default(
+        '100ms',
       ),
     )
-    .addOption(new Option('--instance-pattern <pattern>', "aware: instance endpoint names, '?' for the instance id"))
-    .addOption(new Option('--proxy-endpoint <host[:port]>', 'proxy mode beside others: the RDS Proxy endpoint'))
-    .addOption(new Option('--sweep-interval <duration>', 'aware: probe every instance this often while down').default('100ms'))
     .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
     .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('1s'))
     .addOption(new Option('--query-timeout <duration>', 'give up on the writer check after').default('2s'))
@@ -81,11 +90,20 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
     .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
-    .addOption(new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'))
+    .addOption(
+      new Option('--write-check', 'write a numbered ledger through the drill and report lost writes'),
+    )
+    .addOption(new Option('--write-schema <name>', 'schema of the ledger table').default('failover_drill'))
+    .addOption(new Option('--write-interval <duration>', 'time between ledger writes (default: --interval)'))
+    .addOption(new Option('--cleanup', 'drop the ledger schema at the end'))
+    .addOption(
+      new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'),
+    )
     .addOption(new Option('--yes', 'do not ask before a destructive trigger against a non-lab target'))
     .addOption(new Option('--dry-run', 'print the plan and the equivalent aws/mysql commands; touch nothing'))
     .addOption(new Option('--lab', 'start a throwaway local lab, drill it, and tear it down'))
     .addOption(new Option('--lab-timing <profile>', 'with --lab: fast or aurora').default('fast'))
+    .addOption(new Option('--lab-state-dir <dir>', 'drill the lab already running from this state dir'))
     .addOption(new Option('--json', 'print the JSON report on stdout (the live view goes to stderr)'))
     .addOption(new Option('--report <file>', 'write the JSON report to a file'))
     .addOption(

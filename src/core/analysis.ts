@@ -5,6 +5,7 @@ import type {
   Observation,
   ServiceEvent,
   TriggerStep,
+  WriteReadback,
 } from './history.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
 
@@ -71,6 +72,18 @@ export interface ProviderFigures {
   failoverMs: number | null;
 }
 
+/** The write checker's ledger: what was acknowledged, and what of that the writer no longer has. */
+export interface WriteFigures {
+  attempted: number;
+  acknowledged: number;
+  failed: number;
+  indeterminate: number;
+  /** Acknowledged but absent when read back after recovery; null when the ledger could not be read back. */
+  lost: number | null;
+  /** The first lost sequence numbers (at most 20), to look for in the database. */
+  lostSeqs: number[];
+}
+
 export interface DrillAnalysis {
   /** When the trigger was requested; null without a trigger. */
   triggerAtMs: number | null;
@@ -81,6 +94,7 @@ export interface DrillAnalysis {
   events: ServiceEvent[];
   groundTruth: GroundTruthFigures | null;
   provider: ProviderFigures | null;
+  writes: WriteFigures | null;
 }
 
 /** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
@@ -116,6 +130,31 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
     groundTruth: groundTruthFigures(records, triggerAtMs ?? 0, monitors[0]?.nodes[0]),
     provider: providerFigures(records),
+    writes: writeFigures(observations, records),
+  };
+}
+
+function writeFigures(
+  observations: readonly Observation[],
+  records: readonly HistoryRecord[],
+): WriteFigures | null {
+  const writes = observations.filter((o) => o.write !== undefined);
+  if (writes.length === 0) return null;
+  const count = (outcome: string) => writes.filter((o) => o.write?.outcome === outcome).length;
+  const readback = records.find((r): r is WriteReadback => r.kind === 'write-readback');
+  const present = new Set(readback?.present ?? []);
+  const lost = readback
+    ? writes
+        .filter((o) => o.write?.outcome === 'acknowledged' && !present.has(o.write.seq))
+        .map((o) => o.write?.seq as number)
+    : [];
+  return {
+    attempted: writes.length,
+    acknowledged: count('acknowledged'),
+    failed: count('failed'),
+    indeterminate: count('indeterminate'),
+    lost: readback ? lost.length : null,
+    lostSeqs: lost.slice(0, 20),
   };
 }
 
@@ -126,11 +165,16 @@ function groundTruthFigures(
 ): GroundTruthFigures | null {
   const truth = records.filter((r): r is GroundTruthEvent => r.kind === 'ground-truth');
   if (truth.length === 0) return null;
-  const d = (r: GroundTruthEvent) => (r.detail ?? {}) as { kind?: string; instance?: string; role?: string; name?: string };
+  const d = (r: GroundTruthEvent) =>
+    (r.detail ?? {}) as { kind?: string; instance?: string; role?: string; name?: string };
   const down = truth.find(
-    (r) => r.t >= fromMs && (d(r).kind === 'writes-stopped' || d(r).kind === 'instance-down') && d(r).instance === writer,
+    (r) =>
+      r.t >= fromMs &&
+      (d(r).kind === 'writes-stopped' || d(r).kind === 'instance-down') &&
+      d(r).instance === writer,
   );
-  const up = down && truth.find((r) => r.t >= down.t && d(r).kind === 'instance-up' && d(r).role === 'writer');
+  const up =
+    down && truth.find((r) => r.t >= down.t && d(r).kind === 'instance-up' && d(r).role === 'writer');
   const dns = down && truth.find((r) => r.t >= down.t && d(r).kind === 'dns' && d(r).name === 'cluster');
   return { writerDownMs: down?.t ?? null, writerUpMs: up?.t ?? null, dnsSwitchedMs: dns?.t ?? null };
 }
@@ -139,7 +183,9 @@ function providerFigures(records: readonly HistoryRecord[]): ProviderFigures | n
   const events = records.filter((r): r is ServiceEvent => r.kind === 'service-event');
   if (events.length === 0) return null;
   const started = events.find((e) => /^Started (cross AZ|same AZ)? ?failover/i.test(e.message));
-  const completed = events.find((e) => /^Completed failover/i.test(e.message) && (!started || e.t >= started.t));
+  const completed = events.find(
+    (e) => /^Completed failover/i.test(e.message) && (!started || e.t >= started.t),
+  );
   return {
     failoverStartedMs: started?.t ?? null,
     failoverCompletedMs: completed?.t ?? null,
@@ -181,7 +227,9 @@ export function analyzeMonitor(
     timeToFirstGoodMs: firstGood ? firstGood.t1 : null,
     staleRoleMs: staleRoleTime(obs, states),
     flipFlops: firstGoodIndex < 0 ? 0 : roleChanges(obs.slice(firstGoodIndex)),
-    nodes: distinctInOrder(obs.filter((_, i) => states[i] === 'good').map((o) => o.nodeId ?? '?')),
+    nodes: distinctInOrder(
+      obs.filter((o, i) => states[i] === 'good' && o.nodeId !== undefined).map((o) => o.nodeId as string),
+    ),
     errors: countErrors(obs),
     latencyMs: latency(obs.filter((_, i) => states[i] === 'good')),
     firstNewWriterSeenMs: newWriter ? newWriter.t1 : null,

@@ -45,6 +45,17 @@ export interface Observation {
   error?: ProbeError;
   /** How the probe got there, for monitors with more than one way in (`cluster`, `instance`, `sweep`). */
   route?: string;
+  /** For the write checker: which ledger write this was and what became of it. */
+  write?: { seq: number; outcome: 'acknowledged' | 'failed' | 'indeterminate' };
+}
+
+/** The write checker's ledger as read back from the writer after the drill. */
+export interface WriteReadback {
+  kind: 'write-readback';
+  t: number;
+  at: string;
+  /** Sequence numbers found. */
+  present: number[];
 }
 
 export interface TriggerStep {
@@ -84,7 +95,14 @@ export interface Note {
   text: string;
 }
 
-export type HistoryRecord = MonitorStart | Observation | TriggerStep | ServiceEvent | GroundTruthEvent | Note;
+export type HistoryRecord =
+  | MonitorStart
+  | Observation
+  | TriggerStep
+  | ServiceEvent
+  | GroundTruthEvent
+  | Note
+  | WriteReadback;
 
 /** A record before the history stamps it with its wall time. */
 export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;

@@ -4,7 +4,10 @@ import type { History, MonitorStart, Observation, Role } from './history.js';
 import { ProbeScheduler } from './scheduler.js';
 
 /** What one probe found, before it is placed on the drill's axis. */
-export type ProbeOutcome = Pick<Observation, 'ok' | 'address' | 'role' | 'nodeId' | 'version' | 'error' | 'route'>;
+export type ProbeOutcome = Pick<
+  Observation,
+  'ok' | 'address' | 'role' | 'nodeId' | 'version' | 'error' | 'route' | 'write'
+>;
 
 /**
  * A monitor that probes on a schedule and records each probe as an observation. Subclasses say how one probe

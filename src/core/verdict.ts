@@ -20,6 +20,12 @@ export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason)
   const reasons: string[] = [];
   if (analysis.trigger?.failed)
     reasons.push(`trigger ${analysis.trigger.name} failed: ${analysis.trigger.failed}`);
+  const w = analysis.writes;
+  if (w?.lost) {
+    reasons.push(
+      `${w.lost} acknowledged write${w.lost === 1 ? '' : 's'} lost (ledger seq ${w.lostSeqs.join(', ')})`,
+    );
+  }
   for (const m of analysis.monitors) {
     if (!m.recovered) {
       const open = m.outages[m.outages.length - 1];

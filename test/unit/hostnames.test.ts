@@ -23,7 +23,10 @@ describe('endpoint kinds from host names', () => {
     const p = instancePattern('auroralab-mysql-cluster.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com');
     assert.equal(p, '?.abc123xyz789.us-east-1.rds.amazonaws.com');
     assert.equal(instanceHost(p as string, 'node-02'), 'node-02.abc123xyz789.us-east-1.rds.amazonaws.com');
-    assert.equal(instancePattern('db.cluster-abc123xyz789.cn-north-1.rds.amazonaws.com.cn'), '?.abc123xyz789.cn-north-1.rds.amazonaws.com.cn');
+    assert.equal(
+      instancePattern('db.cluster-abc123xyz789.cn-north-1.rds.amazonaws.com.cn'),
+      '?.abc123xyz789.cn-north-1.rds.amazonaws.com.cn',
+    );
     assert.equal(instancePattern('10.0.0.5'), undefined);
     assert.equal(instancePattern('10.0.0.5', '?.db.internal'), '?.db.internal');
   });

@@ -47,7 +47,9 @@ export class AwareMonitor extends SimpleMonitor {
   override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
     if (this.sweeping) return this.sweep(signal);
     const route = this.writer ? 'instance' : 'cluster';
-    const host = this.writer ? instanceHost(this.aware.instancePattern, this.writer) : this.aware.endpoint.host;
+    const host = this.writer
+      ? instanceHost(this.aware.instancePattern, this.writer)
+      : this.aware.endpoint.host;
     const first = await this.visitLearning(host, route, signal);
     // On a reader (the reader endpoint, or a stale record): go where the topology says the writer is.
     if (first.ok && first.role !== 'writer' && this.writer && this.writer !== first.nodeId) {
@@ -75,7 +77,9 @@ export class AwareMonitor extends SimpleMonitor {
       'sweep:instance',
     ]);
     candidates.push([this.aware.endpoint.host, 'sweep:cluster']);
-    const results = await Promise.all(candidates.map(([host, route]) => this.visitLearning(host, route, signal)));
+    const results = await Promise.all(
+      candidates.map(([host, route]) => this.visitLearning(host, route, signal)),
+    );
     return (
       results.find((r) => r.ok && r.role === 'writer') ??
       results.find((r) => r.ok) ??
@@ -85,7 +89,9 @@ export class AwareMonitor extends SimpleMonitor {
   }
 
   private async visitLearning(host: string, route: string, signal: AbortSignal): Promise<ProbeOutcome> {
-    const outcome = await this.visit(host, this.aware.endpoint.port, signal, async (query) => this.learn(query));
+    const outcome = await this.visit(host, this.aware.endpoint.port, signal, async (query) =>
+      this.learn(query),
+    );
     return { ...outcome, route };
   }
 

@@ -73,7 +73,8 @@ export class SimpleMonitor extends ScheduledMonitor {
     try {
       return firstRow(await query(writerCheckSql[this.dialect]));
     } catch (err) {
-      if (this.dialect !== 'aurora' || classifyError(err).errno !== MysqlErrno.unknownSystemVariable) throw err;
+      if (this.dialect !== 'aurora' || classifyError(err).errno !== MysqlErrno.unknownSystemVariable)
+        throw err;
       this.dialect = 'mysql';
       this.history.note(
         `${this.options.endpoint.text} is not Aurora MySQL (no @@aurora_server_id): watching @@read_only, @@server_id, @@hostname and @@version instead`,

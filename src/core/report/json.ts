@@ -90,6 +90,14 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       failoverCompletedMs: msOrNull(analysis.provider.failoverCompletedMs),
       failoverMs: msOrNull(analysis.provider.failoverMs),
     },
+    writes: analysis.writes && {
+      attempted: analysis.writes.attempted,
+      acknowledged: analysis.writes.acknowledged,
+      failed: analysis.writes.failed,
+      indeterminate: analysis.writes.indeterminate,
+      lost: analysis.writes.lost,
+      lostSeqs: analysis.writes.lostSeqs,
+    },
     groundTruth: analysis.groundTruth && {
       writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
       writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),

@@ -50,6 +50,13 @@ export class LiveView {
       case 'ground-truth':
         this.line(r.t, 'lab', this.style.dim(r.what));
         break;
+      case 'write-readback':
+        this.line(
+          r.t,
+          'writes',
+          this.style.dim(`ledger read back from the writer: ${r.present.length} rows present`),
+        );
+        break;
       case 'monitor':
         break;
     }

@@ -66,15 +66,24 @@ export function renderSummary(
 
   const lines = [table.toString()];
   const p = analysis.provider;
-  if (p?.failoverMs != null) lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
+  if (p?.failoverMs != null)
+    lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
   const g = analysis.groundTruth;
   if (g?.writerDownMs != null) {
     const parts = [`writer down at +${formatDuration(g.writerDownMs)}`];
     if (g.writerUpMs !== null) {
-      parts.push(`a writer up at +${formatDuration(g.writerUpMs)} (${formatDuration(g.writerUpMs - g.writerDownMs)} later)`);
+      parts.push(
+        `a writer up at +${formatDuration(g.writerUpMs)} (${formatDuration(g.writerUpMs - g.writerDownMs)} later)`,
+      );
     }
     if (g.dnsSwitchedMs !== null) parts.push(`cluster DNS moved at +${formatDuration(g.dnsSwitchedMs)}`);
     lines.push(`lab ground truth: ${parts.join(', ')}`);
+  }
+  const w = analysis.writes;
+  if (w) {
+    const lost = w.lost === null ? 'not read back' : `${w.lost} lost`;
+    const text = `writes: ${w.acknowledged} acknowledged, ${w.failed} failed, ${w.indeterminate} indeterminate, ${lost}`;
+    lines.push(w.lost ? style.red.bold(text) : text);
   }
   lines.push(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
   if (result.passed) lines.push(style.green.bold('PASS'));
@@ -104,6 +113,9 @@ function latency(m: MonitorFigures): string {
 
 /** RDS names are long; the first label and the kind say enough in a table (the JSON report has the full name). */
 function shortTarget(target: string): string {
-  const m = /^([^.]+)\.((?:cluster-ro-|cluster-custom-|cluster-|proxy-)?)[a-z0-9]{12}\.[^:]*\.rds\.amazonaws\.com(?:\.cn)?(:\d+)$/i.exec(target);
+  const m =
+    /^([^.]+)\.((?:cluster-ro-|cluster-custom-|cluster-|proxy-)?)[a-z0-9]{12}\.[^:]*\.rds\.amazonaws\.com(?:\.cn)?(:\d+)$/i.exec(
+      target,
+    );
   return m ? `${m[1]}.${m[2]}…${m[3]}` : target;
 }

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { afterEach, describe, it } from 'node:test';
+import { DescribeEventsCommand, RDSClient } from '@aws-sdk/client-rds';
+import { mockClient } from 'aws-sdk-client-mock';
+import { RdsEventFollower } from '../../src/aurora/events.js';
+import { RdsControl } from '../../src/aurora/rds.js';
+import { manualClock } from '../../src/core/clock.js';
+import { History, type Note, type ServiceEvent } from '../../src/core/history.js';
+
+const rdsMock = mockClient(RDSClient);
+afterEach(() => rdsMock.reset());
+
+/** An error shaped as the SDK raises AWS's (name = the error code). */
+const awsError = (name: string, message: string) =>
+  Object.assign(new Error(message), { name, $fault: 'client' });
+
+async function follower() {
+  const clock = manualClock(Date.now());
+  const history = new History(clock);
+  const rds = await RdsControl.connect({
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+  });
+  return { history, f: new RdsEventFollower(rds, history, 'prod-db', () => ['prod-db-1', 'prod-db-2']) };
+}
+
+const notes = (h: History) => h.records.filter((r): r is Note => r.kind === 'note').map((n) => n.text);
+const events = (h: History) => h.records.filter((r): r is ServiceEvent => r.kind === 'service-event');
+
+describe('RDS event follower (AWS error shapes the lab cannot produce)', () => {
+  it('missing permission: one warning, no events, and no further calls', async () => {
+    rdsMock
+      .on(DescribeEventsCommand)
+      .rejects(awsError('AccessDenied', 'User is not authorized to perform: rds:DescribeEvents'));
+    const { history, f } = await follower();
+    await f.poll();
+    await f.stop();
+    assert.deepEqual(notes(history), [
+      'no permission for rds:DescribeEvents (AccessDenied): provider events are left out, the drill goes on',
+    ]);
+    assert.equal(events(history).length, 0);
+    assert.equal(rdsMock.commandCalls(DescribeEventsCommand).length, 1);
+  });
+
+  it('throttling: a warning, then the next poll gets the events, each recorded once', async () => {
+    const now = new Date();
+    rdsMock
+      .on(DescribeEventsCommand)
+      .rejectsOnce(awsError('Throttling', 'Rate exceeded'))
+      .resolves({
+        Events: [
+          {
+            Date: now,
+            SourceIdentifier: 'prod-db',
+            SourceType: 'db-cluster',
+            Message: 'Started cross AZ failover to DB instance: prod-db-2',
+          },
+          { Date: now, SourceIdentifier: 'other-db-1', SourceType: 'db-instance', Message: 'not ours' },
+        ],
+      });
+    const { history, f } = await follower();
+    await f.poll();
+    assert.match(notes(history)[0] ?? '', /throttled \(Throttling\): next try in 4 s/);
+    await f.poll();
+    await f.poll();
+    assert.deepEqual(
+      events(history).map((e) => [e.source, e.message]),
+      [['rds:prod-db', 'Started cross AZ failover to DB instance: prod-db-2']],
+    );
+  });
+});
