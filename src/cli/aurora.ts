@@ -201,13 +201,13 @@ function writableFile(path: string, flag: string): string {
 /** `drill aurora`: options -> plan -> (lab) -> preflight -> drill -> summary and report. Returns the exit code. */
 export async function runAurora(options: AuroraOptions): Promise<number> {
   const plan = planAurora(options);
-  if (plan.dryRun) return printDryRun(plan);
   if (plan.labStateDir) {
     const { runningLab } = await import('./lab.js');
     const lab = runningLab(plan.labStateDir);
     useLab(plan, lab.status, lab.password);
-    return drill(plan, lab.status.groundTruthFile);
+    return plan.dryRun ? printDryRun(plan) : drill(plan, lab.status.groundTruthFile);
   }
+  if (plan.dryRun) return printDryRun(plan);
   if (!plan.lab) return drill(plan);
   const { startEphemeralLab } = await import('./lab.js');
   const lab = await startEphemeralLab(plan.lab);

@@ -55,8 +55,8 @@ describe('drill command line', () => {
     ],
     [
       'mode not built yet',
-      ['aurora', '-e', 'db', '-u', 'x', '--mode', 'aware'],
-      /^drill: mode 'aware' is not available/,
+      ['aurora', '-e', 'db', '-u', 'x', '--mode', 'pool'],
+      /^drill: mode 'pool' is not available/,
     ],
     ['bad endpoint', ['aurora', '-e', 'db:70000', '-u', 'x'], /^drill: invalid port '70000'/],
     ['unknown option', ['aurora', '--frobnicate'], /^drill: unknown option '--frobnicate'/],

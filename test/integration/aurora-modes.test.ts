@@ -1,0 +1,261 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LabStatus } from '../../src/lab/lab.js';
+import { freePort } from '../../src/lab/ports.js';
+import { drill } from '../support/cli.js';
+import { reportProblems } from '../support/schema.js';
+
+// Labs of this file: instances on 127.0.0.86+ (proxy .85), 127.0.0.91 (no reader), 127.0.0.96+ (lossy).
+const dir = mkdtempSync(join(tmpdir(), 'drill-modes-'));
+const labs: Record<string, { stateDir: string; status: LabStatus; password: string }> = {};
+const intervalMs = 250;
+
+async function startLab(name: string, first: number, more: string[] = []): Promise<void> {
+  const stateDir = join(dir, name);
+  const up = await drill(
+    ['lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', String(first)].concat(
+      [
+        '--api-port',
+        String(await freePort()),
+        '--dns-port',
+        String(await freePort()),
+        '--password',
+        `pw-${name}`,
+      ],
+      more,
+    ),
+  );
+  assert.equal(up.code, 0, up.stderr + up.stdout);
+  const status = JSON.parse(
+    (await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout,
+  ) as LabStatus;
+  labs[name] = { stateDir, status, password: `pw-${name}` };
+}
+
+const lab = (name: string) => labs[name] as { stateDir: string; status: LabStatus; password: string };
+const report = (stdout: string) => {
+  const r = JSON.parse(stdout);
+  assert.deepEqual(reportProblems(r), []);
+  return r.runs[0];
+};
+const monitor = (run: { monitors: { name: string }[] }, name: string) =>
+  run.monitors.find((m) => m.name === name) as unknown as {
+    downtimeMs: number;
+    recovered: boolean;
+    outages: unknown[];
+    nodes: string[];
+    firstNewWriterRoute: string | null;
+    good: number;
+  };
+
+before(async () => {
+  await startLab('main', 86);
+});
+after(async () => {
+  for (const l of Object.values(labs)) await drill(['lab', 'down', '--state-dir', l.stateDir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('drill aurora modes against the lab', () => {
+  it('simple, aware and proxy side by side through one failover: figures agree with the ground truth', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('main').stateDir,
+        '--mode',
+        'simple,aware,proxy',
+        '--trigger',
+        'failover',
+      ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    const g = run.groundTruth;
+    assert.ok(
+      g.writerDownMs !== null && g.writerUpMs !== null && g.dnsSwitchedMs !== null,
+      JSON.stringify(g),
+    );
+    const truthMs = g.writerUpMs - g.writerDownMs;
+    const aware = monitor(run, 'aware');
+    const simple = monitor(run, 'simple');
+    const proxy = monitor(run, 'proxy');
+    for (const m of [aware, simple, proxy]) assert.equal(m.recovered, true);
+    assert.ok(
+      Math.abs(aware.downtimeMs - truthMs) <= intervalMs + 100,
+      `aware measured ${aware.downtimeMs} ms, the writer was away ${truthMs} ms`,
+    );
+    assert.match(aware.firstNewWriterRoute ?? '', /instance|sweep/);
+    // Simple waits for DNS (and its cached answer): never shorter than the ground truth's DNS switch allows.
+    assert.ok(
+      simple.downtimeMs >= g.dnsSwitchedMs - g.writerDownMs - intervalMs - 100,
+      JSON.stringify({ simple, g }),
+    );
+    assert.ok(aware.downtimeMs < simple.downtimeMs, 'aware recovers before simple');
+    assert.ok(run.provider.failoverMs > 0);
+    const messages = run.events.map((e: { message: string }) => e.message);
+    assert.ok(messages.some((m: string) => m.startsWith('Started cross AZ failover')));
+    assert.ok(messages.some((m: string) => m.startsWith('Completed failover')));
+  });
+
+  it('--trigger crash: the same writer returns; simple and aware both within one interval + 100 ms of the truth', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('main').stateDir,
+        '--mode',
+        'simple,aware',
+        '--trigger',
+        'crash',
+      ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    const g = run.groundTruth;
+    assert.equal(g.dnsSwitchedMs, null, 'a crash moves no DNS record');
+    const truthMs = g.writerUpMs - g.writerDownMs;
+    for (const name of ['simple', 'aware']) {
+      const m = monitor(run, name);
+      assert.equal(m.nodes.length, 1, `${name} saw one writer: ${m.nodes}`);
+      assert.ok(
+        Math.abs(m.downtimeMs - truthMs) <= intervalMs + 100,
+        `${name} measured ${m.downtimeMs} ms, the writer was down ${truthMs} ms`,
+      );
+    }
+  });
+
+  it('--write-check: no acknowledged write is lost in a normal failover', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('main').stateDir,
+        '--write-check',
+        '--write-interval',
+        '50ms',
+        '--cleanup',
+      ].concat(['--trigger', 'failover', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    assert.ok(run.writes.acknowledged > 10, JSON.stringify(run.writes));
+    assert.equal(run.writes.lost, 0);
+    assert.ok(run.writes.failed > 0, 'some writes failed while the writer was away');
+  });
+
+  it('aware mode works when started on the reader endpoint', async () => {
+    const { status, password } = lab('main');
+    const r = await drill(
+      [
+        'aurora',
+        '--mode',
+        'aware',
+        '-e',
+        status.aurora.readerEndpoint,
+        '-u',
+        'admin',
+        '--dns-server',
+        status.dnsServer,
+      ].concat(['--duration', '1s', '--json']),
+      { DRILL_PASSWORD: password },
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const m = monitor(report(r.stdout), 'aware');
+    assert.ok(m.good >= 3, JSON.stringify(m));
+    assert.equal(m.outages.length, 0);
+  });
+
+  it('--dry-run touches nothing: the lab ground truth is unchanged', async () => {
+    const file = lab('main').status.groundTruthFile;
+    const before = readFileSync(file, 'utf8');
+    const r = await drill([
+      'aurora',
+      '--lab-state-dir',
+      lab('main').stateDir,
+      '--trigger',
+      'failover',
+      '--dry-run',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /aws rds failover-db-cluster --db-cluster-identifier auroralab-mysql-cluster/);
+    assert.equal(readFileSync(file, 'utf8'), before);
+  });
+});
+
+describe('preflight refusals', () => {
+  it('a reader endpoint in simple mode: exit 2 and a hint', async () => {
+    const { status, password } = lab('main');
+    const r = await drill(
+      ['aurora', '-e', status.aurora.readerEndpoint, '-u', 'admin', '--dns-server', status.dnsServer],
+      {
+        DRILL_PASSWORD: password,
+      },
+    );
+    assert.equal(r.code, 2);
+    assert.match(
+      r.stderr,
+      /is a reader endpoint: simple mode watches the writer, so use the cluster endpoint/,
+    );
+  });
+
+  it('a cluster that does not exist: exit 3, named', async () => {
+    const { status, password } = lab('main');
+    const bad = await drill(
+      ['aurora', '-e', status.aurora.clusterEndpoint, '-u', 'admin', '--dns-server', status.dnsServer].concat(
+        ['--cluster', 'no-such-cluster', '--trigger', 'failover'],
+      ),
+      {
+        DRILL_PASSWORD: password,
+        AWS_ENDPOINT_URL_RDS: status.apiEndpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'x',
+      },
+    );
+    assert.equal(bad.code, 3, bad.stderr);
+    assert.match(
+      bad.stderr,
+      /DBCluster no-such-cluster not found\. \(DBClusterNotFoundFault\): check --cluster and --region/,
+    );
+  });
+
+  it('a cluster with no reader: a failover is refused, exit 2', async () => {
+    await startLab('single', 91, ['--readers', '0']);
+    const r = await drill(['aurora', '--lab-state-dir', lab('single').stateDir, '--trigger', 'failover']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /cluster auroralab-mysql-cluster has no reader: a failover would only restart the writer/,
+    );
+  });
+
+  it('--write-check catches the writes a --lossy lab loses', async () => {
+    await startLab('lossy', 96, ['--lossy']);
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('lossy').stateDir,
+        '--write-check',
+        '--write-interval',
+        '20ms',
+      ].concat(['--trigger', 'failover', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 1, r.stderr);
+    const run = report(r.stdout);
+    assert.ok(run.writes.lost > 0, JSON.stringify(run.writes));
+    assert.match(run.reasons.join('\n'), /acknowledged writes? lost/);
+  });
+});
