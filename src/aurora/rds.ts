@@ -76,6 +76,24 @@ export class RdsControl {
     );
   }
 
+  async reboot(instanceId: string, forceFailover: boolean): Promise<void> {
+    await this.call(() =>
+      this.client.send(
+        new this.sdk.RebootDBInstanceCommand({
+          DBInstanceIdentifier: instanceId,
+          ForceFailover: forceFailover,
+        }),
+      ),
+    );
+  }
+
+  async instanceStatus(instanceId: string): Promise<string> {
+    const out = await this.call(() =>
+      this.client.send(new this.sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })),
+    );
+    return out.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
+  }
+
   /** DescribeEvents for one source type (and identifier), from `start` on; the SDK retries throttling. */
   async describeEvents(
     sourceType: 'db-cluster' | 'db-instance',

@@ -89,3 +89,50 @@ export class CrashTrigger implements Trigger {
     }
   }
 }
+
+/**
+ * RDS RebootDBInstance of the writer; with --force-failover a reader is promoted (completed when another writer
+ * is named), without it the same writer restarts (completed when it is available again after rebooting).
+ */
+export class RebootTrigger implements Trigger {
+  readonly name = 'reboot';
+
+  constructor(
+    private readonly rds: RdsControl,
+    private readonly clusterId: string,
+    private readonly writer: string,
+    private readonly forceFailover: boolean,
+    private readonly waitMs = 600_000,
+  ) {}
+
+  async fire(history: History, signal: AbortSignal): Promise<void> {
+    const how = this.forceFailover ? ' with ForceFailover' : '';
+    triggerStep(history, this.name, 'requested', `RebootDBInstance ${this.writer}${how}`);
+    try {
+      await this.rds.reboot(this.writer, this.forceFailover);
+      triggerStep(history, this.name, 'acknowledged', `RDS accepted the reboot of ${this.writer}`);
+      const until = Date.now() + this.waitMs;
+      let sawReboot = false;
+      while (!signal.aborted && Date.now() < until) {
+        if (this.forceFailover) {
+          const c = await this.rds.describeCluster(this.clusterId);
+          if (c.writer !== this.writer && c.status === 'available') {
+            triggerStep(history, this.name, 'completed', `writer is now ${c.writer}`);
+            return;
+          }
+        } else {
+          const status = await this.rds.instanceStatus(this.writer);
+          if (status !== 'available') sawReboot = true;
+          else if (sawReboot) {
+            triggerStep(history, this.name, 'completed', `${this.writer} is available again`);
+            return;
+          }
+        }
+        await sleep(500, signal);
+      }
+      if (!signal.aborted) triggerStep(history, this.name, 'failed', 'the reboot did not complete in time');
+    } catch (err) {
+      if (!signal.aborted) triggerStep(history, this.name, 'failed', (err as Error).message);
+    }
+  }
+}

@@ -18,7 +18,7 @@ import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import type { LabStatus } from '../lab/lab.js';
 import { promptHidden, promptLine } from './prompt.js';
-import { availableModes, knownModes, type Mode, tool } from './tool.js';
+import { knownModes, type Mode, tool } from './tool.js';
 
 /** The options commander hands over, as typed strings. */
 export interface AuroraOptions {
@@ -42,6 +42,8 @@ export interface AuroraOptions {
   at: string;
   cluster?: string;
   target?: string;
+  forceFailover?: boolean;
+  baseline: string;
   region?: string;
   profile?: string;
   yes?: boolean;
@@ -52,6 +54,7 @@ export interface AuroraOptions {
   events: boolean;
   writeCheck?: boolean;
   writeSchema: string;
+  poolSize: string;
   writeInterval?: string;
   cleanup?: boolean;
   json?: boolean;
@@ -60,7 +63,7 @@ export interface AuroraOptions {
   color: boolean;
 }
 
-export const triggers = ['none', 'failover', 'crash', 'crash-dispatcher', 'crash-node'] as const;
+export const triggers = ['none', 'failover', 'reboot', 'crash', 'crash-dispatcher', 'crash-node'] as const;
 export type TriggerName = (typeof triggers)[number];
 
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
@@ -84,6 +87,8 @@ export interface AuroraPlan {
   atMs: number;
   cluster: string | undefined;
   target: string | undefined;
+  forceFailover: boolean;
+  baselineMs: number;
   aws: {
     region?: string;
     profile?: string;
@@ -95,6 +100,8 @@ export interface AuroraPlan {
   /** Follow RDS DescribeEvents when the cluster is known. */
   events: boolean;
   writeCheck: { schema: string; intervalMs: number; cleanup: boolean } | undefined;
+  writeSchema: string;
+  poolSize: number;
   lab: 'fast' | 'aurora' | undefined;
   labStateDir: string | undefined;
   json: boolean;
@@ -122,9 +129,6 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   for (const m of modes) {
     if (!(knownModes as readonly string[]).includes(m)) {
       throw usageError(`unknown mode '${m}': choose from ${knownModes.join(', ')}`);
-    }
-    if (!(availableModes as readonly string[]).includes(m)) {
-      throw usageError(`mode '${m}' is not available in this version yet: use ${availableModes.join(', ')}`);
     }
   }
   if (new Set(modes).size !== modes.length) throw usageError(`--mode ${o.mode} names a mode twice`);
@@ -159,10 +163,14 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     atMs: parseDuration(o.at, '--at'),
     cluster: o.cluster,
     target: o.target,
+    forceFailover: o.forceFailover === true,
+    baselineMs: parseDuration(o.baseline, '--baseline'),
     aws: { region: o.region, profile: o.profile },
     yes: o.yes === true,
     dryRun: o.dryRun === true,
     events: o.events !== false,
+    writeSchema: validSchema(o.writeSchema),
+    poolSize: wholeNumber(o.poolSize, '--pool-size', 1, 100),
     writeCheck: o.writeCheck
       ? {
           schema: validSchema(o.writeSchema),
@@ -179,6 +187,13 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
     color: o.color,
   };
+}
+
+function wholeNumber(text: string, flag: string, min: number, max: number): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw usageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
+  return n;
 }
 
 function validSchema(name: string): string {
@@ -274,6 +289,13 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   );
   let first: ProbeOutcome | undefined;
   for (const m of monitors) {
+    if (m.monitor.mode === 'pool') {
+      await (m.monitor as import('../aurora/monitors/pool.js').PoolMonitor).prepare().catch((err) => {
+        throw usageError(
+          `pool mode cannot create its heartbeat table on ${endpoint.text}: ${(err as Error).message}`,
+        );
+      });
+    }
     if (m.monitor.mode === 'writes') {
       await (m.monitor as import('../aurora/monitors/writes.js').WriteChecker).prepare().catch((err) => {
         throw usageError(
@@ -292,6 +314,7 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   }
   const aws = await connectCluster(plan, endpoint);
   const scheduled = await prepareTrigger(
+    history,
     plan,
     aws,
     endpoint,
@@ -392,6 +415,15 @@ async function buildMonitors(
         sweepIntervalMs: plan.sweepIntervalMs,
       });
       built.push({ monitor, endpoint });
+    } else if (mode === 'pool') {
+      const { PoolMonitor } = await import('../aurora/monitors/pool.js');
+      const monitor = new PoolMonitor(history, clock, {
+        ...base,
+        endpoint,
+        schema: plan.writeSchema,
+        connections: plan.poolSize,
+      });
+      built.push({ monitor, endpoint });
     } else {
       const proxyEndpoint = plan.proxyEndpoint ?? (plan.modes.length === 1 ? endpoint : undefined);
       if (!proxyEndpoint)
@@ -451,7 +483,7 @@ interface AwsCluster {
  * failover trigger). Without either, a drill needs no AWS credentials at all.
  */
 async function connectCluster(plan: AuroraPlan, endpoint: Endpoint): Promise<AwsCluster | undefined> {
-  if (!plan.cluster && plan.trigger !== 'failover') return undefined;
+  if (!plan.cluster && plan.trigger !== 'failover' && plan.trigger !== 'reboot') return undefined;
   const { RdsControl } = await import('../aurora/rds.js');
   const rds = await RdsControl.connect(plan.aws);
   const cluster = plan.cluster
@@ -483,6 +515,7 @@ const isLoopback = (address: string | undefined): boolean =>
  * asks for confirmation unless the target is a lab or --yes was given.
  */
 async function prepareTrigger(
+  history: History,
   plan: AuroraPlan,
   aws: AwsCluster | undefined,
   endpoint: Endpoint,
@@ -492,8 +525,8 @@ async function prepareTrigger(
   timeouts: { connectTimeoutMs: number; queryTimeoutMs: number },
 ): Promise<ScheduledTrigger | undefined> {
   if (plan.trigger === 'none') return undefined;
-  if (plan.trigger === 'failover') {
-    const { FailoverTrigger } = await import('../aurora/triggers.js');
+  if (plan.trigger === 'failover' || plan.trigger === 'reboot') {
+    const { FailoverTrigger, RebootTrigger } = await import('../aurora/triggers.js');
     if (!aws)
       throw usageError(`could not tell which DB cluster ${endpoint.host} belongs to: name it with --cluster`);
     const { cluster, rds } = aws;
@@ -502,11 +535,13 @@ async function prepareTrigger(
         `cluster ${cluster.id} is ${cluster.status}, not available: wait for it, then drill again`,
       );
     }
-    if (cluster.readers.length === 0) {
+    const failsOver = plan.trigger === 'failover' || plan.forceFailover;
+    if (failsOver && cluster.readers.length === 0) {
       throw usageError(
         `cluster ${cluster.id} has no reader: a failover would only restart the writer ${cluster.writer}`,
       );
     }
+    await checkEndpointBelongs(endpoint, cluster, history);
     if (plan.target && !cluster.readers.includes(plan.target)) {
       throw usageError(
         `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
@@ -517,8 +552,15 @@ async function prepareTrigger(
       isLoopback(
         process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined,
       );
+    if (plan.trigger === 'reboot') {
+      const what = `reboot the writer ${cluster.writer} of cluster ${cluster.id}${plan.forceFailover ? ' with a failover' : ''}`;
+      await confirm(plan, apiIsLocal, what, cluster.id);
+      const trigger = new RebootTrigger(rds, cluster.id, cluster.writer as string, plan.forceFailover);
+      return { trigger, atMs: plan.atMs, baselineMs: plan.baselineMs };
+    }
     await confirm(plan, apiIsLocal, `fail over cluster ${cluster.id} (writer ${cluster.writer})`, cluster.id);
-    return { trigger: new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target), atMs: plan.atMs };
+    const trigger = new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target);
+    return { trigger, atMs: plan.atMs, baselineMs: plan.baselineMs };
   }
   const { CrashTrigger } = await import('../aurora/triggers.js');
   const crash = new CrashTrigger(plan.trigger, endpoint, resolver, credentials, timeouts);
@@ -528,7 +570,36 @@ async function prepareTrigger(
     `run ${crash.statement} on the writer behind ${endpoint.text}`,
     endpoint.host,
   );
-  return { trigger: crash, atMs: plan.atMs };
+  return { trigger: crash, atMs: plan.atMs, baselineMs: plan.baselineMs };
+}
+
+/** The endpoint must be one of the cluster's own (an IP or a custom name cannot be told, and gets a note). */
+async function checkEndpointBelongs(
+  endpoint: Endpoint,
+  cluster: import('../aurora/rds.js').ClusterView,
+  history: History,
+): Promise<void> {
+  const { classifyHost } = await import('../aurora/hostnames.js');
+  const kind = classifyHost(endpoint.host).kind;
+  const ours = [cluster.endpoint, cluster.readerEndpoint].map((e) => e.toLowerCase());
+  const host = endpoint.host.toLowerCase();
+  if (kind === 'cluster' || kind === 'cluster-ro') {
+    if (!ours.includes(host)) {
+      throw usageError(
+        `${endpoint.host} is not an endpoint of cluster ${cluster.id} (its endpoints: ${ours.join(', ')})`,
+      );
+    }
+  } else if (kind === 'instance') {
+    const id = host.split('.')[0] ?? '';
+    if (![cluster.writer, ...cluster.readers].includes(id)) {
+      throw usageError(`${endpoint.host} is not an instance of cluster ${cluster.id}`);
+    }
+  } else if (kind !== 'cluster-custom' && kind !== 'proxy') {
+    history.note(
+      `cannot tell from ${endpoint.host} whether it belongs to cluster ${cluster.id}: going on`,
+      'warn',
+    );
+  }
 }
 
 async function confirm(plan: AuroraPlan, local: boolean, what: string, answer: string): Promise<void> {
@@ -558,6 +629,12 @@ function printDryRun(plan: AuroraPlan): number {
       'equivalent commands:',
       `  aws rds describe-db-clusters --db-cluster-identifier ${cluster}`,
       `  aws rds failover-db-cluster --db-cluster-identifier ${cluster}${plan.target ? ` --target-db-instance-identifier ${plan.target}` : ''}`,
+    );
+  } else if (plan.trigger === 'reboot') {
+    lines.push(
+      'equivalent commands:',
+      `  aws rds describe-db-clusters --db-cluster-identifier ${cluster}`,
+      `  aws rds reboot-db-instance --db-instance-identifier <writer instance>${plan.forceFailover ? ' --force-failover' : ''}`,
     );
   } else if (plan.trigger !== 'none') {
     const statement = { crash: 'INSTANCE', 'crash-dispatcher': 'DISPATCHER', 'crash-node': 'NODE' }[

@@ -56,6 +56,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(
       new Option('--proxy-endpoint <host[:port]>', 'proxy mode beside others: the RDS Proxy endpoint'),
     )
+    .addOption(new Option('--pool-size <n>', 'pool mode: connections in the pool').default('4'))
     .addOption(
       new Option('--sweep-interval <duration>', 'aware: probe every instance this often while down').default(
         '100ms',
@@ -88,12 +89,24 @@ Docs: README.md (figures, JSON report, environment variables).`,
       new Option('--cluster <id>', 'DB cluster for --trigger failover (default: found from the endpoint)'),
     )
     .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
+    .addOption(new Option('--force-failover', 'with --trigger reboot: RebootDBInstance with ForceFailover'))
+    .addOption(
+      new Option(
+        '--baseline <duration>',
+        'good probes needed, from every monitor, before the trigger fires',
+      ).default('2s'),
+    )
     .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
     .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
     .addOption(
       new Option('--write-check', 'write a numbered ledger through the drill and report lost writes'),
     )
-    .addOption(new Option('--write-schema <name>', 'schema of the ledger table').default('failover_drill'))
+    .addOption(
+      new Option(
+        '--write-schema <name>',
+        'schema of the tables the drill writes (ledger, pool heartbeat)',
+      ).default('failover_drill'),
+    )
     .addOption(new Option('--write-interval <duration>', 'time between ledger writes (default: --interval)'))
     .addOption(new Option('--cleanup', 'drop the ledger schema at the end'))
     .addOption(

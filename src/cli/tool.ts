@@ -7,7 +7,6 @@ const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta
 
 export const tool = { name: pkg.name, version: pkg.version };
 
-/** Every mode the tool knows of; the ones not in `availableModes` are announced but not built yet. */
+/** The Aurora monitors, by `--mode` name. */
 export const knownModes = ['simple', 'aware', 'proxy', 'pool'] as const;
-export const availableModes = ['simple', 'aware', 'proxy'] as const;
-export type Mode = (typeof availableModes)[number];
+export type Mode = (typeof knownModes)[number];

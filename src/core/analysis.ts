@@ -39,6 +39,10 @@ export interface MonitorFigures {
   nodes: string[];
   errors: Record<string, number>;
   latencyMs: { p50: number; p95: number; max: number } | null;
+  /** Probes refused because they reached a read-only instance (1290, 1836, 1792): writes on a demoted writer. */
+  readOnlyErrors: number;
+  /** From the first to the end of the last such probe; 0 when there was none. */
+  readOnlySpanMs: number;
   /** End of the first good probe answered by another node than the first one (a new writer); null if none. */
   firstNewWriterSeenMs: number | null;
   /** The route that probe took (aware: `instance`, `sweep:instance`, ...); null when the monitor has one way in. */
@@ -96,6 +100,9 @@ export interface DrillAnalysis {
   provider: ProviderFigures | null;
   writes: WriteFigures | null;
 }
+
+/** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
+const readOnlyCodes = new Set(['1290', '1792', '1836']);
 
 /** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
 export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
@@ -206,6 +213,7 @@ export function analyzeMonitor(
   const firstConnect = obs.find((o) => o.ok);
   const firstGoodIndex = states.indexOf('good');
   const firstGood = obs[firstGoodIndex];
+  const readOnly = obs.filter((o) => o.error !== undefined && readOnlyCodes.has(o.error.code));
   const newWriter = obs.find((o, i) => states[i] === 'good' && firstGood && o.nodeId !== firstGood.nodeId);
 
   return {
@@ -232,6 +240,10 @@ export function analyzeMonitor(
     ),
     errors: countErrors(obs),
     latencyMs: latency(obs.filter((_, i) => states[i] === 'good')),
+    readOnlyErrors: readOnly.length,
+    readOnlySpanMs: readOnly.length
+      ? (readOnly[readOnly.length - 1] as Observation).t1 - (readOnly[0] as Observation).t0
+      : 0,
     firstNewWriterSeenMs: newWriter ? newWriter.t1 : null,
     firstNewWriterRoute: newWriter?.route ?? null,
   };

@@ -25,6 +25,8 @@ export interface StopRules {
 export interface ScheduledTrigger {
   trigger: Trigger;
   atMs: number;
+  /** Every monitor must have seen only good probes for this long before the trigger fires; it waits if not. */
+  baselineMs?: number;
 }
 
 /**
@@ -39,6 +41,8 @@ export async function runDrill(
   scheduled?: ScheduledTrigger,
 ): Promise<StopReason> {
   const trackers = new Map(monitors.map((m) => [m.name, new OutageTracker()]));
+  /** Per monitor: start of its current run of good probes (undefined while its last probe was bad). */
+  const steadySince = new Map<string, number>();
   let triggerAt: number | null = null;
   let settleTimer: NodeJS.Timeout | undefined;
   let durationTimer: NodeJS.Timeout | undefined;
@@ -66,6 +70,11 @@ export async function runDrill(
     const tracker = trackers.get(r.monitor);
     if (!tracker) return;
     const change = tracker.push(r);
+    if (r.ok && r.role === r.expect) {
+      if (!steadySince.has(r.monitor)) steadySince.set(r.monitor, r.t0);
+    } else {
+      steadySince.delete(r.monitor);
+    }
     const open = tracker.current;
     if (open && r.t1 - open.startMs > rules.timeoutMs) {
       history.note(`${r.monitor}: gave up waiting for recovery after --timeout`, 'warn', r.monitor);
@@ -79,8 +88,18 @@ export async function runDrill(
     }
     if (change.closed && recoveredAll()) {
       if (settleTimer) clearTimeout(settleTimer);
-      settleTimer = setTimeout(() => finish('recovered'), rules.settleMs);
+      settleTimer = setTimeout(() => void recovered(), rules.settleMs);
     }
+  };
+
+  // Recovered and settled: still let a running trigger say how it ended (a failover's completion), bounded.
+  let triggerDone = true;
+  const recovered = async (): Promise<void> => {
+    if (!triggerDone) {
+      const bound = new Promise<void>((resolve) => setTimeout(resolve, rules.timeoutMs).unref());
+      await Promise.race([fired, bound]);
+    }
+    finish('recovered');
   };
 
   const unsubscribe = history.subscribe(onRecord);
@@ -92,11 +111,33 @@ export async function runDrill(
   for (const m of monitors) m.start();
   let fired: Promise<void> = Promise.resolve();
   const triggerStop = new AbortController();
-  const triggerTimer = scheduled
-    ? setTimeout(() => {
-        fired = scheduled.trigger.fire(history, triggerStop.signal);
-      }, scheduled.atMs)
-    : undefined;
+  let triggerTimer: NodeJS.Timeout | undefined;
+  let waitedForBaseline = false;
+  const steady = (baselineMs: number): boolean => {
+    const now = history.clock.now();
+    return monitors.every((m) => {
+      const since = steadySince.get(m.name);
+      return since !== undefined && now - since >= baselineMs;
+    });
+  };
+  const fireWhenSteady = (): void => {
+    if (!scheduled) return;
+    if (steady(scheduled.baselineMs ?? 0)) {
+      triggerDone = false;
+      fired = scheduled.trigger.fire(history, triggerStop.signal).finally(() => {
+        triggerDone = true;
+      });
+      return;
+    }
+    if (!waitedForBaseline) {
+      waitedForBaseline = true;
+      history.note(
+        `waiting for ${scheduled.baselineMs} ms of good probes from every monitor before the trigger`,
+      );
+    }
+    triggerTimer = setTimeout(fireWhenSteady, 100);
+  };
+  if (scheduled) triggerTimer = setTimeout(fireWhenSteady, scheduled.atMs);
   const reason = await ended;
   clearTimeout(triggerTimer);
   triggerStop.abort();

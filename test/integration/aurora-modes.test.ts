@@ -153,6 +153,78 @@ describe('drill aurora modes against the lab', () => {
     assert.ok(run.writes.failed > 0, 'some writes failed while the writer was away');
   });
 
+  it('--trigger reboot restarts the writer in place; with --force-failover a reader takes over', async () => {
+    for (const [more, writers] of [
+      [[], 1],
+      [['--force-failover'], 2],
+    ] as const) {
+      const r = await drill(
+        [
+          'aurora',
+          '--lab-state-dir',
+          lab('main').stateDir,
+          '--mode',
+          'aware',
+          '--trigger',
+          'reboot',
+          ...more,
+        ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+        {},
+        120_000,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const run = report(r.stdout);
+      assert.equal(run.trigger.name, 'reboot');
+      assert.ok(run.trigger.completedAtMs !== null, r.stderr);
+      assert.equal(monitor(run, 'aware').nodes.length, writers, JSON.stringify(monitor(run, 'aware').nodes));
+      await new Promise((res) => setTimeout(res, 1500)); // let the old writer rejoin before the next drill
+    }
+  });
+
+  it('pool mode counts the writes that reach a read-only node and recovers', async () => {
+    const r = await drill(
+      ['aurora', '--lab-state-dir', lab('main').stateDir, '--mode', 'pool', '--trigger', 'failover'].concat([
+        '--at',
+        '1s',
+        '--until-recovered',
+        '--settle',
+        '1s',
+        '--json',
+        '--cleanup',
+        '--write-schema',
+        'pool_test',
+      ]),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    const pool = run.monitors.find((m: { name: string }) => m.name === 'pool');
+    assert.equal(pool.recovered, true);
+    assert.equal(pool.outages.length, 1);
+    assert.equal(pool.readOnlyErrors, pool.errors['1290'] ?? 0);
+  });
+
+  it('--baseline holds the trigger until every monitor has been steady that long', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('main').stateDir,
+        '--mode',
+        'simple,aware',
+        '--trigger',
+        'crash',
+      ].concat(['--at', '0ms', '--baseline', '1500ms', '--until-recovered', '--settle', '500ms', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    assert.ok(run.trigger.requestedAtMs >= 1500, `fired at ${run.trigger.requestedAtMs} ms`);
+    assert.match(r.stderr, /waiting for 1500 ms of good probes from every monitor before the trigger/);
+  });
+
   it('aware mode works when started on the reader endpoint', async () => {
     const { status, password } = lab('main');
     const r = await drill(

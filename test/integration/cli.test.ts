@@ -54,9 +54,9 @@ describe('drill command line', () => {
       /^drill: unknown mode 'psychic'/,
     ],
     [
-      'mode not built yet',
-      ['aurora', '-e', 'db', '-u', 'x', '--mode', 'pool'],
-      /^drill: mode 'pool' is not available/,
+      'mode named twice',
+      ['aurora', '-e', 'db', '-u', 'x', '--mode', 'simple,simple'],
+      /^drill: --mode simple,simple names a mode twice/,
     ],
     ['bad endpoint', ['aurora', '-e', 'db:70000', '-u', 'x'], /^drill: invalid port '70000'/],
     ['unknown option', ['aurora', '--frobnicate'], /^drill: unknown option '--frobnicate'/],

@@ -62,6 +62,8 @@ function monitor(m: MonitorFigures) {
       p95: ms(m.latencyMs.p95),
       max: ms(m.latencyMs.max),
     },
+    readOnlyErrors: m.readOnlyErrors,
+    readOnlySpanMs: ms(m.readOnlySpanMs),
     firstNewWriterSeenMs: msOrNull(m.firstNewWriterSeenMs),
     firstNewWriterRoute: m.firstNewWriterRoute,
   };

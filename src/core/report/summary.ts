@@ -60,6 +60,10 @@ export function renderSummary(
           : `+${formatDuration(m.firstNewWriterSeenMs)}${m.firstNewWriterRoute ? ` via ${m.firstNewWriterRoute}` : ''}`,
     ],
     ['errors', (m) => errors(m.errors)],
+    [
+      'writes on a read-only node',
+      (m) => (m.readOnlyErrors ? `${m.readOnlyErrors} over ${formatDuration(m.readOnlySpanMs)}` : '-'),
+    ],
     ['latency p50/p95/max', (m) => latency(m)],
   ];
   for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);

@@ -1,0 +1,113 @@
+import { connect } from 'node:net';
+import mysql from 'mysql2';
+import type { Clock } from '../../core/clock.js';
+import type { History } from '../../core/history.js';
+import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
+import { raceAbort } from '../../core/scheduler.js';
+import { failure, type MysqlMonitorOptions } from './simple.js';
+
+export interface PoolMonitorOptions extends MysqlMonitorOptions {
+  schema: string;
+  connections: number;
+}
+
+/**
+ * An application's connection pool on the cluster endpoint, writing: connections are kept and reused, and a
+ * new one is made (resolving the name again) only when one breaks. After a failover such a pool keeps writing to
+ * whatever its connections reach — the demoted writer, until they break or DNS moves — so its writes fail with
+ * read-only errors (1290, 1836, 1792): the most common complaint about Aurora failovers, counted here.
+ */
+export class PoolMonitor extends ScheduledMonitor {
+  readonly name = 'pool';
+  readonly mode = 'pool';
+  private pool: mysql.Pool | undefined;
+
+  constructor(
+    history: History,
+    clock: Clock,
+    private readonly options: PoolMonitorOptions,
+  ) {
+    super(history, clock, options.endpoint.text, options.intervalMs);
+  }
+
+  get deadlineMs(): number {
+    return this.options.timeouts.connectTimeoutMs + this.options.timeouts.queryTimeoutMs;
+  }
+
+  private get table(): string {
+    return `\`${this.options.schema.replace(/`/g, '``')}\`.pool_heartbeat`;
+  }
+
+  private open(): mysql.Pool {
+    if (this.pool) return this.pool;
+    const { endpoint, credentials, timeouts, resolver, connections } = this.options;
+    this.pool = mysql.createPool({
+      user: credentials.user,
+      password: credentials.password ?? '',
+      connectTimeout: timeouts.connectTimeoutMs,
+      connectionLimit: connections,
+      maxIdle: connections,
+      // Each new connection resolves the endpoint again, with the drill's resolver, as the application's would.
+      stream: () =>
+        connect({
+          host: endpoint.host,
+          port: endpoint.port,
+          // Node asks for all addresses (happy eyeballs) or for one; answer in the form it asked for.
+          lookup: (host, options, done) =>
+            resolver.lookup(host).then(
+              (address) => {
+                const family = address.includes(':') ? 6 : 4;
+                if ((options as { all?: boolean }).all) {
+                  (done as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+                    { address, family },
+                  ]);
+                } else done(null, address, family);
+              },
+              (err: NodeJS.ErrnoException) => done(err, '', 4),
+            ),
+        }),
+    });
+    this.pool.on('connection', (c) => c.on('error', () => {}));
+    return this.pool;
+  }
+
+  private run(sql: string, signal: AbortSignal): Promise<unknown> {
+    const pool = this.open();
+    return raceAbort(
+      new Promise((resolve, reject) =>
+        pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) =>
+          err ? reject(err) : resolve(rows),
+        ),
+      ),
+      signal,
+    );
+  }
+
+  async prepare(): Promise<void> {
+    const signal = AbortSignal.timeout(30_000);
+    await this.run(`CREATE SCHEMA IF NOT EXISTS \`${this.options.schema.replace(/`/g, '``')}\``, signal);
+    await this.run(
+      `CREATE TABLE IF NOT EXISTS ${this.table} (id INT PRIMARY KEY, at DATETIME(6) NOT NULL)`,
+      signal,
+    );
+  }
+
+  override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
+    try {
+      await this.run(
+        `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`,
+        signal,
+      );
+      return { ok: true, role: 'writer' };
+    } catch (err) {
+      return { ok: false, error: failure(err) };
+    }
+  }
+
+  override async stop(): Promise<void> {
+    await super.stop();
+    const pool = this.pool;
+    this.pool = undefined;
+    await new Promise<void>((resolve) => (pool ? pool.end(() => resolve()) : resolve()));
+  }
+}
