@@ -2,18 +2,19 @@ import { accessSync, constants, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type Endpoint, parseEndpoint } from '../aurora/endpoint.js';
 import type { Resolver } from '../aurora/resolver.js';
-import { analyze } from '../core/analysis.js';
+import { analyze, type DrillAnalysis } from '../core/analysis.js';
 import type { Clock } from '../core/clock.js';
 import { monotonicClock } from '../core/clock.js';
 import { runDrill, type ScheduledTrigger, type StopRules } from '../core/drill.js';
 import { formatDuration, parseDuration } from '../core/duration.js';
-import { usageError } from '../core/errors.js';
+import { ExitCode, usageError } from '../core/errors.js';
 import { History } from '../core/history.js';
 import type { ProbeOutcome, ScheduledMonitor } from '../core/monitor.js';
-import { buildReport, buildRun } from '../core/report/json.js';
+import { summarizeRuns } from '../core/repeats.js';
+import { buildReport, buildRun, type RunReport } from '../core/report/json.js';
 import { LiveView } from '../core/report/live.js';
 import { styleFor } from '../core/report/style.js';
-import { renderSummary } from '../core/report/summary.js';
+import { renderRepeats, renderSummary } from '../core/report/summary.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import type { LabStatus } from '../lab/lab.js';
@@ -44,6 +45,8 @@ export interface AuroraOptions {
   target?: string;
   forceFailover?: boolean;
   baseline: string;
+  repeat: string;
+  cooldown: string;
   region?: string;
   profile?: string;
   yes?: boolean;
@@ -89,6 +92,8 @@ export interface AuroraPlan {
   target: string | undefined;
   forceFailover: boolean;
   baselineMs: number;
+  repeat: number;
+  cooldownMs: number;
   aws: {
     region?: string;
     profile?: string;
@@ -165,6 +170,8 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     target: o.target,
     forceFailover: o.forceFailover === true,
     baselineMs: parseDuration(o.baseline, '--baseline'),
+    repeat: wholeNumber(o.repeat, '--repeat', 1, 100),
+    cooldownMs: parseDuration(o.cooldown, '--cooldown'),
     aws: { region: o.region, profile: o.profile },
     yes: o.yes === true,
     dryRun: o.dryRun === true,
@@ -220,19 +227,99 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
     const { runningLab } = await import('./lab.js');
     const lab = runningLab(plan.labStateDir);
     useLab(plan, lab.status, lab.password);
-    return plan.dryRun ? printDryRun(plan) : drill(plan, lab.status.groundTruthFile);
+    return plan.dryRun ? printDryRun(plan) : drillAll(plan, lab.status.groundTruthFile);
   }
   if (plan.dryRun) return printDryRun(plan);
-  if (!plan.lab) return drill(plan);
+  if (!plan.lab) return drillAll(plan);
   const { startEphemeralLab } = await import('./lab.js');
   const lab = await startEphemeralLab(plan.lab);
   try {
     useLab(plan, lab.status, lab.password);
-    return await drill(plan, lab.status.groundTruthFile);
+    return await drillAll(plan, lab.status.groundTruthFile);
   } finally {
     await lab.stop();
   }
 }
+
+/**
+ * `--repeat N`: N drills in a row with `--cooldown` between (each failover moves the writer, so they alternate),
+ * one report holding every run and the spread of each figure. Ctrl+C ends the current run and the series.
+ */
+async function drillAll(plan: AuroraPlan, labGroundTruth?: string): Promise<number> {
+  const endpoint = plan.endpoint as Endpoint;
+  if (plan.password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
+    plan.password = await promptHidden(`Password for ${plan.user}@${endpoint.text}: `);
+  }
+  addSecret(plan.password);
+  const groundTruthFile =
+    labGroundTruth ?? (await import('./lab.js')).labServing(endpoint.host)?.groundTruthFile;
+  const interrupt = new AbortController();
+  const onSignal = (): void => {
+    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl+C: leave now
+    interrupt.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const human = plan.json ? process.stderr : process.stdout;
+  const style = styleFor(human, plan.color);
+  const startedAt = new Date().toISOString();
+  const done: DrillRun[] = [];
+  try {
+    for (let i = 0; i < plan.repeat && !interrupt.signal.aborted; i++) {
+      if (i > 0) {
+        human.write(
+          style.dim(
+            `\ncooling down ${formatDuration(plan.cooldownMs)} before run ${i + 1} of ${plan.repeat}\n`,
+          ),
+        );
+        await sleep(plan.cooldownMs, interrupt.signal);
+        if (interrupt.signal.aborted) break;
+      }
+      if (plan.repeat > 1) human.write(style.bold(`\nrun ${i + 1} of ${plan.repeat}\n`));
+      done.push(await drill(plan, interrupt.signal, groundTruthFile, i));
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const repeats = plan.repeat > 1 ? summarizeRuns(done.map((d) => d.analysis)) : null;
+  if (repeats)
+    human.write(
+      renderRepeats(
+        done.map((d) => d.analysis),
+        repeats,
+        style,
+      ),
+    );
+  const interrupted = interrupt.signal.aborted;
+  const exitCode = interrupted ? ExitCode.interrupted : Math.max(...done.map((d) => d.exitCode));
+  const report = buildReport(
+    tool,
+    startedAt,
+    exitCode,
+    done.map((d) => d.run),
+    repeats,
+  );
+  const text = `${redactText(JSON.stringify(report, null, 2))}\n`;
+  if (plan.json) process.stdout.write(text);
+  if (plan.reportFile) writeFileSync(plan.reportFile, text);
+  return exitCode;
+}
+
+interface DrillRun {
+  exitCode: number;
+  analysis: DrillAnalysis;
+  run: RunReport;
+}
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
 function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
@@ -249,14 +336,14 @@ function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
   };
 }
 
-async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number> {
+/** One drill: preflight, monitors and trigger until a stop rule, then its summary. */
+async function drill(
+  plan: AuroraPlan,
+  interrupt: AbortSignal,
+  groundTruthFile: string | undefined,
+  index: number,
+): Promise<DrillRun> {
   const endpoint = plan.endpoint as Endpoint;
-  const groundTruthFile =
-    labGroundTruth ?? (await import('./lab.js')).labServing(endpoint.host)?.groundTruthFile;
-  if (plan.password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
-    plan.password = await promptHidden(`Password for ${plan.user}@${endpoint.text}: `);
-  }
-  addSecret(plan.password);
 
   const human = plan.json ? process.stderr : process.stdout;
   const tty = (human as NodeJS.WriteStream).isTTY === true;
@@ -264,7 +351,8 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
   const clock = monotonicClock();
   const startedAt = new Date(clock.originWallMs).toISOString();
   const history = new History(clock);
-  if (plan.historyFile) history.streamTo(plan.historyFile);
+  if (plan.historyFile) history.streamTo(plan.historyFile, index > 0);
+  if (index > 0) history.note(`run ${index + 1} of ${plan.repeat}`);
   const live = new LiveView(human, style, tty);
   history.subscribe(live.onRecord);
 
@@ -324,27 +412,18 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     timeouts,
   );
 
-  const interrupt = new AbortController();
-  const onSignal = (): void => {
-    if (interrupt.signal.aborted) process.exit(130); // a second Ctrl+C: leave now
-    interrupt.abort();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
   const events = aws && plan.events ? await followEvents(aws, history) : undefined;
   const stop = await runDrill(
     history,
     monitors.map((m) => m.monitor),
     plan.rules,
-    interrupt.signal,
+    interrupt,
     scheduled,
   );
   await finishWrites(monitors, plan, history);
   await events?.stop();
   follower?.stop();
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
   live.finish();
 
   const analysis = analyze(history.records);
@@ -360,11 +439,8 @@ async function drill(plan: AuroraPlan, labGroundTruth?: string): Promise<number>
     analysis,
     result,
   );
-  const report = `${redactText(JSON.stringify(buildReport(tool, startedAt, result.exitCode, [run]), null, 2))}\n`;
-  if (plan.json) process.stdout.write(report);
-  if (plan.reportFile) writeFileSync(plan.reportFile, report);
   history.close();
-  return result.exitCode;
+  return { exitCode: result.exitCode, analysis, run };
 }
 
 interface Built {

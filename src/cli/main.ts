@@ -86,6 +86,12 @@ Docs: README.md (figures, JSON report, environment variables).`,
     )
     .addOption(new Option('--at <duration>', 'fire the trigger this long after the start').default('3s'))
     .addOption(
+      new Option('--repeat <n>', 'drill this many times in a row (each failover moves the writer)').default(
+        '1',
+      ),
+    )
+    .addOption(new Option('--cooldown <duration>', 'wait between repeated drills').default('30s'))
+    .addOption(
       new Option('--cluster <id>', 'DB cluster for --trigger failover (default: found from the endpoint)'),
     )
     .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))

@@ -121,9 +121,9 @@ export class History {
 
   constructor(readonly clock: Clock) {}
 
-  /** Stream every record to an NDJSON file from now on; records already appended are written first. */
-  streamTo(path: string): void {
-    this.fd = openSync(path, 'w');
+  /** Stream every record to an NDJSON file from now on (appending, for the later runs of --repeat). */
+  streamTo(path: string, append = false): void {
+    this.fd = openSync(path, append ? 'a' : 'w');
     for (const r of this.records) this.writeLine(r);
   }
 

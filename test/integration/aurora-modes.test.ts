@@ -225,6 +225,35 @@ describe('drill aurora modes against the lab', () => {
     assert.match(r.stderr, /waiting for 1500 ms of good probes from every monitor before the trigger/);
   });
 
+  it('--repeat 2: two failovers in a row, writers alternate, one report with both runs and their spread', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        lab('main').stateDir,
+        '--mode',
+        'aware',
+        '--trigger',
+        'failover',
+        '--repeat',
+        '2',
+      ].concat(['--cooldown', '2s', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
+      {},
+      180_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const full = JSON.parse(r.stdout);
+    assert.deepEqual(reportProblems(full), []);
+    assert.equal(full.runs.length, 2);
+    const [first, second] = full.runs.map(
+      (run: { monitors: { nodes: string[] }[] }) => run.monitors[0]?.nodes,
+    );
+    assert.deepEqual(second, [...first].reverse(), 'the second failover moves the writer back');
+    assert.equal(full.repeats.runs, 2);
+    assert.equal(full.repeats.monitors.aware.downtimeMs.n, 2);
+    assert.match(r.stderr, /2 runs/);
+  });
+
   it('aware mode works when started on the reader endpoint', async () => {
     const { status, password } = lab('main');
     const r = await drill(

@@ -116,3 +116,19 @@ describe('analysis: the write ledger', () => {
     assert.equal(ledger(['acknowledged'], undefined).writes?.lost, null);
   });
 });
+
+describe('repeated drills', () => {
+  it('summarises each monitor over the runs: min, median, p95, max, and how many runs had the figure', async () => {
+    const { summarizeRuns, spread } = await import('../../src/core/repeats.js');
+    const run = (down: number) =>
+      analyze(
+        new HistoryBuilder().writer('node-01', 4).fail('ECONNREFUSED', down).writer('node-02', 2).records,
+      );
+    const calm = analyze(new HistoryBuilder().writer('node-01', 5).records);
+    const s = summarizeRuns([run(2), run(8), calm, run(4)]);
+    assert.equal(s.runs, 4);
+    assert.deepEqual(s.monitors.simple?.downtimeMs, { min: 505, median: 1005, p95: 2005, max: 2005, n: 3 });
+    assert.equal(s.providerFailoverMs, null);
+    assert.equal(spread([]), null);
+  });
+});

@@ -1,5 +1,6 @@
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import type { Outage } from '../outages.js';
+import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
 
 /** Bump on any change that could break a reader of the report; documented in README.md and schema/. */
@@ -115,6 +116,21 @@ export function buildReport(
   startedAt: string,
   exitCode: number,
   runs: RunReport[],
+  repeats: RepeatSummary | null = null,
 ) {
-  return { schemaVersion, tool, startedAt, exitCode, runs };
+  return { schemaVersion, tool, startedAt, exitCode, runs, repeats: repeats && roundRepeats(repeats) };
+}
+
+function roundRepeats(r: RepeatSummary) {
+  const s = (x: Spread | null) =>
+    x && { min: ms(x.min), median: ms(x.median), p95: ms(x.p95), max: ms(x.max), n: x.n };
+  const monitors: Record<string, unknown> = {};
+  for (const [name, m] of Object.entries(r.monitors)) {
+    monitors[name] = {
+      downtimeMs: s(m.downtimeMs),
+      staleRoleMs: s(m.staleRoleMs),
+      flipFlops: s(m.flipFlops),
+    };
+  }
+  return { runs: r.runs, monitors, providerFailoverMs: s(r.providerFailoverMs) };
 }

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
+import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
 
 const stopWords: Record<StopReason, string> = {
@@ -122,4 +123,35 @@ function shortTarget(target: string): string {
       target,
     );
   return m ? `${m[1]}.${m[2]}…${m[3]}` : target;
+}
+
+/** After `--repeat`: a row per run (each monitor's downtime), then min / median / p95 / max over the runs. */
+export function renderRepeats(
+  analyses: readonly DrillAnalysis[],
+  summary: RepeatSummary,
+  style: ChalkInstance,
+): string {
+  const names = Object.keys(summary.monitors);
+  const table = new Table({
+    head: ['', ...names.map((n) => style.bold(`${n} downtime`))],
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+    chars: compact,
+  });
+  analyses.forEach((a, i) => {
+    table.push([
+      style.dim(`run ${i + 1}`),
+      ...names.map((n) => {
+        const d = a.monitors.find((m) => m.monitor === n)?.downtimeMs;
+        return d === null || d === undefined ? 'none' : formatDuration(d);
+      }),
+    ]);
+  });
+  for (const k of ['min', 'median', 'p95', 'max'] as const) {
+    table.push([style.bold(k), ...names.map((n) => spreadCell(summary.monitors[n]?.downtimeMs ?? null, k))]);
+  }
+  return `\n${style.bold(`${summary.runs} runs`)}\n${table.toString()}\n`;
+}
+
+function spreadCell(s: Spread | null, k: 'min' | 'median' | 'p95' | 'max'): string {
+  return s ? formatDuration(s[k]) : '-';
 }
