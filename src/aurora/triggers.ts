@@ -1,19 +1,11 @@
 import type { History } from '../core/history.js';
+import { pause } from '../core/scheduler.js';
 import { type Trigger, triggerStep } from '../core/trigger.js';
 import { type Credentials, type Timeouts, withConnection } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { classifyError } from './errors.js';
 import type { RdsControl } from './rds.js';
 import type { Resolver } from './resolver.js';
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 /** RDS FailoverDBCluster; completed once DescribeDBClusters names another writer and the cluster is available. */
 export class FailoverTrigger implements Trigger {
@@ -40,7 +32,7 @@ export class FailoverTrigger implements Trigger {
           triggerStep(history, this.name, 'completed', `writer is now ${c.writer}`);
           return;
         }
-        await sleep(500, signal);
+        await pause(500, signal);
       }
       if (!signal.aborted) triggerStep(history, this.name, 'failed', 'the writer did not change in time');
     } catch (err) {
@@ -128,7 +120,7 @@ export class RebootTrigger implements Trigger {
             return;
           }
         }
-        await sleep(500, signal);
+        await pause(500, signal);
       }
       if (!signal.aborted) triggerStep(history, this.name, 'failed', 'the reboot did not complete in time');
     } catch (err) {

@@ -15,6 +15,7 @@ import { buildReport, buildRun, type RunReport } from '../core/report/json.js';
 import { LiveView } from '../core/report/live.js';
 import { styleFor } from '../core/report/style.js';
 import { renderRepeats, renderSummary } from '../core/report/summary.js';
+import { pause } from '../core/scheduler.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import type { LabStatus } from '../lab/lab.js';
@@ -272,7 +273,7 @@ async function drillAll(plan: AuroraPlan, labGroundTruth?: string): Promise<numb
             `\ncooling down ${formatDuration(plan.cooldownMs)} before run ${i + 1} of ${plan.repeat}\n`,
           ),
         );
-        await sleep(plan.cooldownMs, interrupt.signal);
+        await pause(plan.cooldownMs, interrupt.signal);
         if (interrupt.signal.aborted) break;
       }
       if (plan.repeat > 1) human.write(style.bold(`\nrun ${i + 1} of ${plan.repeat}\n`));
@@ -311,15 +312,6 @@ interface DrillRun {
   analysis: DrillAnalysis;
   run: RunReport;
 }
-
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    });
-  });
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
 function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {

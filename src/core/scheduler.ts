@@ -29,6 +29,18 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
+/** Waits `ms`, or less if `signal` aborts first (then resolves, not rejects: the caller checks the signal). */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
 /** One probe run: it must settle soon after `signal` aborts, which happens at its deadline or on stop. */
 export type ProbeRun = (seq: number, signal: AbortSignal) => Promise<void>;
 

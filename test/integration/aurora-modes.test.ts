@@ -35,6 +35,10 @@ async function startLab(name: string, first: number, more: string[] = []): Promi
   labs[name] = { stateDir, status, password: `pw-${name}` };
 }
 
+/** `drill aurora --lab-state-dir <lab> ARGS` through a failover-sized timeout. */
+const drillLab = (name: string, args: string[]) =>
+  drill(['aurora', '--lab-state-dir', lab(name).stateDir, ...args], {}, 180_000);
+
 const lab = (name: string) => labs[name] as { stateDir: string; status: LabStatus; password: string };
 const report = (stdout: string) => {
   const r = JSON.parse(stdout);
@@ -61,19 +65,18 @@ after(async () => {
 
 describe('drill aurora modes against the lab', () => {
   it('simple, aware and proxy side by side through one failover: figures agree with the ground truth', async () => {
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('main').stateDir,
-        '--mode',
-        'simple,aware,proxy',
-        '--trigger',
-        'failover',
-      ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-      {},
-      120_000,
-    );
+    const r = await drillLab('main', [
+      '--mode',
+      'simple,aware,proxy',
+      '--trigger',
+      'failover',
+      '--at',
+      '1s',
+      '--until-recovered',
+      '--settle',
+      '1s',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = report(r.stdout);
     const g = run.groundTruth;
@@ -104,19 +107,18 @@ describe('drill aurora modes against the lab', () => {
   });
 
   it('--trigger crash: the same writer returns; simple and aware both within one interval + 100 ms of the truth', async () => {
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('main').stateDir,
-        '--mode',
-        'simple,aware',
-        '--trigger',
-        'crash',
-      ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-      {},
-      120_000,
-    );
+    const r = await drillLab('main', [
+      '--mode',
+      'simple,aware',
+      '--trigger',
+      'crash',
+      '--at',
+      '1s',
+      '--until-recovered',
+      '--settle',
+      '1s',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = report(r.stdout);
     const g = run.groundTruth;
@@ -133,19 +135,20 @@ describe('drill aurora modes against the lab', () => {
   });
 
   it('--write-check: no acknowledged write is lost in a normal failover', async () => {
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('main').stateDir,
-        '--write-check',
-        '--write-interval',
-        '50ms',
-        '--cleanup',
-      ].concat(['--trigger', 'failover', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-      {},
-      120_000,
-    );
+    const r = await drillLab('main', [
+      '--write-check',
+      '--write-interval',
+      '50ms',
+      '--cleanup',
+      '--trigger',
+      'failover',
+      '--at',
+      '1s',
+      '--until-recovered',
+      '--settle',
+      '1s',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = report(r.stdout);
     assert.ok(run.writes.acknowledged > 10, JSON.stringify(run.writes));
@@ -158,20 +161,19 @@ describe('drill aurora modes against the lab', () => {
       [[], 1],
       [['--force-failover'], 2],
     ] as const) {
-      const r = await drill(
-        [
-          'aurora',
-          '--lab-state-dir',
-          lab('main').stateDir,
-          '--mode',
-          'aware',
-          '--trigger',
-          'reboot',
-          ...more,
-        ].concat(['--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-        {},
-        120_000,
-      );
+      const r = await drillLab('main', [
+        '--mode',
+        'aware',
+        '--trigger',
+        'reboot',
+        ...more,
+        '--at',
+        '1s',
+        '--until-recovered',
+        '--settle',
+        '1s',
+        '--json',
+      ]);
       assert.equal(r.code, 0, r.stderr);
       const run = report(r.stdout);
       assert.equal(run.trigger.name, 'reboot');
@@ -182,21 +184,21 @@ describe('drill aurora modes against the lab', () => {
   });
 
   it('pool mode counts the writes that reach a read-only node and recovers', async () => {
-    const r = await drill(
-      ['aurora', '--lab-state-dir', lab('main').stateDir, '--mode', 'pool', '--trigger', 'failover'].concat([
-        '--at',
-        '1s',
-        '--until-recovered',
-        '--settle',
-        '1s',
-        '--json',
-        '--cleanup',
-        '--write-schema',
-        'pool_test',
-      ]),
-      {},
-      120_000,
-    );
+    const r = await drillLab('main', [
+      '--mode',
+      'pool',
+      '--trigger',
+      'failover',
+      '--at',
+      '1s',
+      '--until-recovered',
+      '--settle',
+      '1s',
+      '--json',
+      '--cleanup',
+      '--write-schema',
+      'pool_test',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = report(r.stdout);
     const pool = run.monitors.find((m: { name: string }) => m.name === 'pool');
@@ -206,19 +208,20 @@ describe('drill aurora modes against the lab', () => {
   });
 
   it('--baseline holds the trigger until every monitor has been steady that long', async () => {
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('main').stateDir,
-        '--mode',
-        'simple,aware',
-        '--trigger',
-        'crash',
-      ].concat(['--at', '0ms', '--baseline', '1500ms', '--until-recovered', '--settle', '500ms', '--json']),
-      {},
-      120_000,
-    );
+    const r = await drillLab('main', [
+      '--mode',
+      'simple,aware',
+      '--trigger',
+      'crash',
+      '--at',
+      '0ms',
+      '--baseline',
+      '1500ms',
+      '--until-recovered',
+      '--settle',
+      '500ms',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const run = report(r.stdout);
     assert.ok(run.trigger.requestedAtMs >= 1500, `fired at ${run.trigger.requestedAtMs} ms`);
@@ -226,21 +229,22 @@ describe('drill aurora modes against the lab', () => {
   });
 
   it('--repeat 2: two failovers in a row, writers alternate, one report with both runs and their spread', async () => {
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('main').stateDir,
-        '--mode',
-        'aware',
-        '--trigger',
-        'failover',
-        '--repeat',
-        '2',
-      ].concat(['--cooldown', '2s', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-      {},
-      180_000,
-    );
+    const r = await drillLab('main', [
+      '--mode',
+      'aware',
+      '--trigger',
+      'failover',
+      '--repeat',
+      '2',
+      '--cooldown',
+      '2s',
+      '--at',
+      '1s',
+      '--until-recovered',
+      '--settle',
+      '1s',
+      '--json',
+    ]);
     assert.equal(r.code, 0, r.stderr);
     const full = JSON.parse(r.stdout);
     assert.deepEqual(reportProblems(full), []);
@@ -279,14 +283,7 @@ describe('drill aurora modes against the lab', () => {
   it('--dry-run touches nothing: the lab ground truth is unchanged', async () => {
     const file = lab('main').status.groundTruthFile;
     const before = readFileSync(file, 'utf8');
-    const r = await drill([
-      'aurora',
-      '--lab-state-dir',
-      lab('main').stateDir,
-      '--trigger',
-      'failover',
-      '--dry-run',
-    ]);
+    const r = await drillLab('main', ['--trigger', 'failover', '--dry-run']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /aws rds failover-db-cluster --db-cluster-identifier auroralab-mysql-cluster/);
     assert.equal(readFileSync(file, 'utf8'), before);
@@ -342,18 +339,12 @@ describe('preflight refusals', () => {
 
   it('--write-check catches the writes a --lossy lab loses', async () => {
     await startLab('lossy', 96, ['--lossy']);
-    const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        lab('lossy').stateDir,
-        '--write-check',
-        '--write-interval',
-        '20ms',
-      ].concat(['--trigger', 'failover', '--at', '1s', '--until-recovered', '--settle', '1s', '--json']),
-      {},
-      120_000,
-    );
+    const r = await drillLab('lossy', [
+      '--write-check',
+      '--write-interval',
+      '20ms',
+      ...['--trigger', 'failover', '--at', '1s', '--until-recovered', '--settle', '1s', '--json'],
+    ]);
     assert.equal(r.code, 1, r.stderr);
     const run = report(r.stdout);
     assert.ok(run.writes.lost > 0, JSON.stringify(run.writes));
