@@ -59,6 +59,8 @@ export interface AuroraOptions {
   writeCheck?: boolean;
   writeSchema: string;
   poolSize: string;
+  ddl?: boolean;
+  ddlRows: string;
   writeInterval?: string;
   cleanup?: boolean;
   json?: boolean;
@@ -108,6 +110,7 @@ export interface AuroraPlan {
   writeCheck: { schema: string; intervalMs: number; cleanup: boolean } | undefined;
   writeSchema: string;
   poolSize: number;
+  ddl: { rows: number } | undefined;
   lab: 'fast' | 'aurora' | undefined;
   labStateDir: string | undefined;
   json: boolean;
@@ -179,6 +182,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     events: o.events !== false,
     writeSchema: validSchema(o.writeSchema),
     poolSize: wholeNumber(o.poolSize, '--pool-size', 1, 100),
+    ddl: o.ddl ? { rows: wholeNumber(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
     writeCheck: o.writeCheck
       ? {
           schema: validSchema(o.writeSchema),
@@ -404,6 +408,7 @@ async function drill(
     timeouts,
   );
 
+  const ddl = await prepareDdl(plan, history, scheduled, resolver, credentials, timeouts);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
   const events = aws && plan.events ? await followEvents(aws, history) : undefined;
   const stop = await runDrill(
@@ -414,6 +419,7 @@ async function drill(
     scheduled,
   );
   await finishWrites(monitors, plan, history);
+  await ddl?.check();
   await events?.stop();
   follower?.stop();
   live.finish();
@@ -521,6 +527,34 @@ async function buildMonitors(
     built.push({ monitor, endpoint });
   }
   return built;
+}
+
+/** `--ddl`: fills the table before the drill and starts the ALTER just before the trigger fires. */
+async function prepareDdl(
+  plan: AuroraPlan,
+  history: History,
+  scheduled: ScheduledTrigger | undefined,
+  resolver: Resolver,
+  credentials: { user: string; password?: string },
+  timeouts: { connectTimeoutMs: number; queryTimeoutMs: number },
+) {
+  if (!plan.ddl) return undefined;
+  if (!scheduled) throw usageError('--ddl runs its ALTER TABLE through a fault: give it a --trigger');
+  const { DdlWorkload } = await import('../aurora/ddl.js');
+  const endpoint = plan.endpoint as Endpoint;
+  const ddl = new DdlWorkload(
+    history,
+    endpoint,
+    credentials,
+    timeouts,
+    resolver,
+    plan.writeSchema,
+    plan.ddl.rows,
+  );
+  history.note(`--ddl: filling ${plan.writeSchema}.ddl_target with ${plan.ddl.rows} rows`);
+  await ddl.prepare();
+  scheduled.trigger = ddl.around(scheduled.trigger);
+  return ddl;
 }
 
 /** Reads the ledger back from the writer (and drops it with --cleanup); a failure is a warning, not a crash. */

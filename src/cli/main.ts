@@ -114,6 +114,10 @@ Docs: README.md (figures, JSON report, environment variables).`,
       ).default('failover_drill'),
     )
     .addOption(new Option('--write-interval <duration>', 'time between ledger writes (default: --interval)'))
+    .addOption(new Option('--ddl', 'run a long ALTER TABLE through the trigger and report what became of it'))
+    .addOption(
+      new Option('--ddl-rows <n>', 'rows in the --ddl table (more: a longer ALTER)').default('200000'),
+    )
     .addOption(new Option('--cleanup', 'drop the ledger schema at the end'))
     .addOption(
       new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'),

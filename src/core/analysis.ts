@@ -1,4 +1,5 @@
 import type {
+  DdlStep,
   GroundTruthEvent,
   HistoryRecord,
   MonitorStart,
@@ -88,6 +89,17 @@ export interface WriteFigures {
   lostSeqs: number[];
 }
 
+/** `--ddl`: how the long ALTER TABLE went through the fault, and the table afterwards. */
+export interface DdlFigures {
+  statement: string | null;
+  startedAtMs: number | null;
+  endedAtMs: number | null;
+  outcome: 'completed' | 'failed' | 'running';
+  error: string | null;
+  rowsAfter: number | null;
+  columnAdded: boolean | null;
+}
+
 export interface DrillAnalysis {
   /** When the trigger was requested; null without a trigger. */
   triggerAtMs: number | null;
@@ -99,6 +111,7 @@ export interface DrillAnalysis {
   groundTruth: GroundTruthFigures | null;
   provider: ProviderFigures | null;
   writes: WriteFigures | null;
+  ddl: DdlFigures | null;
 }
 
 /** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
@@ -138,6 +151,24 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
     groundTruth: groundTruthFigures(records, triggerAtMs ?? 0, monitors[0]?.nodes[0]),
     provider: providerFigures(records),
     writes: writeFigures(observations, records),
+    ddl: ddlFigures(records),
+  };
+}
+
+function ddlFigures(records: readonly HistoryRecord[]): DdlFigures | null {
+  const steps = records.filter((r): r is DdlStep => r.kind === 'ddl');
+  if (steps.length === 0) return null;
+  const started = steps.find((s) => s.step === 'started');
+  const ended = steps.find((s) => s.step === 'completed' || s.step === 'failed');
+  const checked = steps.find((s) => s.step === 'checked');
+  return {
+    statement: started?.detail ?? null,
+    startedAtMs: started?.t ?? null,
+    endedAtMs: ended?.t ?? null,
+    outcome: ended ? (ended.step as 'completed' | 'failed') : 'running',
+    error: ended?.step === 'failed' ? (ended.detail ?? null) : null,
+    rowsAfter: checked?.rows ?? null,
+    columnAdded: checked?.columnAdded ?? null,
   };
 }
 

@@ -49,6 +49,17 @@ export interface Observation {
   write?: { seq: number; outcome: 'acknowledged' | 'failed' | 'indeterminate' };
 }
 
+/** `--ddl`: what happened to a long ALTER TABLE run through the fault. */
+export interface DdlStep {
+  kind: 'ddl';
+  t: number;
+  at: string;
+  step: 'started' | 'completed' | 'failed' | 'checked';
+  detail?: string;
+  rows?: number;
+  columnAdded?: boolean;
+}
+
 /** The write checker's ledger as read back from the writer after the drill. */
 export interface WriteReadback {
   kind: 'write-readback';
@@ -102,7 +113,8 @@ export type HistoryRecord =
   | ServiceEvent
   | GroundTruthEvent
   | Note
-  | WriteReadback;
+  | WriteReadback
+  | DdlStep;
 
 /** A record before the history stamps it with its wall time. */
 export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;

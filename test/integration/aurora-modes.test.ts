@@ -258,6 +258,34 @@ describe('drill aurora modes against the lab', () => {
     assert.match(r.stderr, /2 runs/);
   });
 
+  it('--ddl: a long ALTER TABLE run through a crash is reported, and the table checked afterwards', async () => {
+    const r = await drillLab('main', [
+      ...[
+        '--mode',
+        'simple',
+        '--trigger',
+        'crash',
+        '--ddl',
+        '--ddl-rows',
+        '100000',
+        '--write-schema',
+        'ddl_test',
+      ],
+      ...['--at', '1s', '--until-recovered', '--settle', '1s', '--json', '--cleanup'],
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const ddl = report(r.stdout).ddl;
+    assert.match(
+      ddl.statement,
+      /^ALTER TABLE `ddl_test`\.ddl_target ADD COLUMN drill_ddl_\w+ INT NOT NULL DEFAULT 0, ALGORITHM=COPY$/,
+    );
+    assert.ok(['completed', 'failed'].includes(ddl.outcome), JSON.stringify(ddl));
+    assert.ok(ddl.rowsAfter >= 100_000, JSON.stringify(ddl));
+    // A crash mid-copy rolls the ALTER back; one that finished first keeps its column.
+    assert.equal(ddl.columnAdded, ddl.outcome === 'completed', JSON.stringify(ddl));
+    assert.match(r.stderr, /ddl\s+ALTER TABLE started/);
+  });
+
   it('aware mode works when started on the reader endpoint', async () => {
     const { status, password } = lab('main');
     const r = await drill(

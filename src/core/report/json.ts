@@ -101,6 +101,11 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       lost: analysis.writes.lost,
       lostSeqs: analysis.writes.lostSeqs,
     },
+    ddl: analysis.ddl && {
+      ...analysis.ddl,
+      startedAtMs: msOrNull(analysis.ddl.startedAtMs),
+      endedAtMs: msOrNull(analysis.ddl.endedAtMs),
+    },
     groundTruth: analysis.groundTruth && {
       writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
       writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),

@@ -57,6 +57,15 @@ export class LiveView {
           this.style.dim(`ledger read back from the writer: ${r.present.length} rows present`),
         );
         break;
+      case 'ddl':
+        this.line(
+          r.t,
+          'ddl',
+          r.step === 'checked'
+            ? `table after recovery: ${r.detail ?? `${r.rows} rows, new column ${r.columnAdded ? 'present' : 'absent'}`}`
+            : `ALTER TABLE ${r.step}${r.detail && r.step === 'failed' ? `: ${r.detail}` : ''}`,
+        );
+        break;
       case 'monitor':
         break;
     }

@@ -84,6 +84,18 @@ export function renderSummary(
     if (g.dnsSwitchedMs !== null) parts.push(`cluster DNS moved at +${formatDuration(g.dnsSwitchedMs)}`);
     lines.push(`lab ground truth: ${parts.join(', ')}`);
   }
+  const d = analysis.ddl;
+  if (d) {
+    const took =
+      d.startedAtMs !== null && d.endedAtMs !== null
+        ? ` after ${formatDuration(d.endedAtMs - d.startedAtMs)}`
+        : '';
+    const after =
+      d.rowsAfter === null
+        ? ''
+        : `; afterwards ${d.rowsAfter} rows, new column ${d.columnAdded ? 'present' : 'absent'}`;
+    lines.push(`ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}${after}`);
+  }
   const w = analysis.writes;
   if (w) {
     const lost = w.lost === null ? 'not read back' : `${w.lost} lost`;
