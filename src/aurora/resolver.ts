@@ -18,7 +18,7 @@ export const systemResolver: Resolver = {
 
 /**
  * Resolves against one DNS server (`--dns-server`, e.g. the lab's) and caches each answer for its TTL, as an
- * ordinary stub resolver does: a client sees a changed record only once its cached answer has expired.
+ * ordinary client-side caching resolver does: a client sees a changed record only once its cached answer has expired.
  */
 export function dnsServerResolver(
   host: string,
