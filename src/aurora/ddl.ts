@@ -4,6 +4,7 @@ import { type Credentials, type Timeouts, withConnection } from './connection.js
 import type { Endpoint } from './endpoint.js';
 import { classifyError } from './errors.js';
 import type { Resolver } from './resolver.js';
+import { quoteIdent } from './sql.js';
 
 /**
  * `--ddl` (the seed lab's "test during DDL"): a table big enough that a copying ALTER TABLE takes seconds,
@@ -25,7 +26,7 @@ export class DdlWorkload {
   ) {}
 
   private get table(): string {
-    return `\`${this.schema.replace(/`/g, '``')}\`.ddl_target`;
+    return `${quoteIdent(this.schema)}.ddl_target`;
   }
 
   get statement(): string {
@@ -35,7 +36,7 @@ export class DdlWorkload {
   /** Creates and fills the table (doubling INSERT ... SELECT), before the drill starts. */
   async prepare(): Promise<void> {
     await this.on(600_000, async (query) => {
-      await query(`CREATE SCHEMA IF NOT EXISTS \`${this.schema.replace(/`/g, '``')}\``);
+      await query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.schema)}`);
       await query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (id INT AUTO_INCREMENT PRIMARY KEY, payload CHAR(200) NOT NULL)`,
       );

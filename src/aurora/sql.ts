@@ -21,3 +21,8 @@ export function readWriterCheck(dialect: Dialect, row: readonly unknown[]): Writ
   if (dialect === 'aurora') return { role, nodeId: String(row[1]), version: String(row[2]) };
   return { role, nodeId: `${String(row[2])}/${String(row[1])}`, version: String(row[3]) };
 }
+
+/** A schema or table name as a quoted MySQL identifier. */
+export function quoteIdent(name: string): string {
+  return `\`${name.replace(/`/g, '``')}\``;
+}

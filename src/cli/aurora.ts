@@ -19,6 +19,7 @@ import { pause } from '../core/scheduler.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import type { LabStatus } from '../lab/lab.js';
+import { parseWhole } from './numbers.js';
 import { promptHidden, promptLine } from './prompt.js';
 import { knownModes, type Mode, tool } from './tool.js';
 
@@ -174,15 +175,15 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     target: o.target,
     forceFailover: o.forceFailover === true,
     baselineMs: parseDuration(o.baseline, '--baseline'),
-    repeat: wholeNumber(o.repeat, '--repeat', 1, 100),
+    repeat: parseWhole(o.repeat, '--repeat', 1, 100),
     cooldownMs: parseDuration(o.cooldown, '--cooldown'),
     aws: { region: o.region, profile: o.profile },
     yes: o.yes === true,
     dryRun: o.dryRun === true,
     events: o.events !== false,
     writeSchema: validSchema(o.writeSchema),
-    poolSize: wholeNumber(o.poolSize, '--pool-size', 1, 100),
-    ddl: o.ddl ? { rows: wholeNumber(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
+    poolSize: parseWhole(o.poolSize, '--pool-size', 1, 100),
+    ddl: o.ddl ? { rows: parseWhole(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
     writeCheck: o.writeCheck
       ? {
           schema: validSchema(o.writeSchema),
@@ -199,13 +200,6 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
     color: o.color,
   };
-}
-
-function wholeNumber(text: string, flag: string, min: number, max: number): number {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw usageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
-  return n;
 }
 
 function validSchema(name: string): string {

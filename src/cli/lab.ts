@@ -15,8 +15,11 @@ import {
   labDefaults,
   readLabPassword,
   readLabStatus,
+  refuseIfRunning,
+  requireRunning,
 } from '../lab/lab.js';
 import { freePort } from '../lab/ports.js';
+import { parseWhole } from './numbers.js';
 
 export interface LabUpOptions {
   stateDir: string;
@@ -33,27 +36,20 @@ export interface LabUpOptions {
   color: boolean;
 }
 
-const whole = (text: string, flag: string, min: number, max: number): number => {
-  const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max)
-    throw usageError(`${flag} must be a whole number from ${min} to ${max}, got '${text}'`);
-  return n;
-};
-
 export function planLab(o: LabUpOptions): LabOptions {
   if (o.timing !== 'fast' && o.timing !== 'aurora')
     throw usageError(`--timing must be fast or aurora, got '${o.timing}'`);
   return {
     stateDir: resolve(o.stateDir),
-    readers: whole(o.readers, '--readers', 0, 8),
-    dnsPort: whole(o.dnsPort, '--dns-port', 1, 65535),
-    apiPort: whole(o.apiPort, '--api-port', 1, 65535),
+    readers: parseWhole(o.readers, '--readers', 0, 8),
+    dnsPort: parseWhole(o.dnsPort, '--dns-port', 1, 65535),
+    apiPort: parseWhole(o.apiPort, '--api-port', 1, 65535),
     timing: o.timing,
     user: 'admin',
     password: o.password,
     lossy: o.lossy === true,
     region: o.region,
-    firstAddress: whole(o.firstAddress, '--first-address', 3, 254),
+    firstAddress: parseWhole(o.firstAddress, '--first-address', 3, 254),
     ...(o.dnsDelay !== undefined ? { dnsDelayMs: parseDuration(o.dnsDelay, '--dns-delay') } : {}),
   };
 }
@@ -82,12 +78,7 @@ export async function labUp(o: LabUpOptions): Promise<number> {
 
 /** Starts `drill lab up` as a background process and waits until its lab.json says ready. */
 export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Promise<LabStatus> {
-  const running = readLabStatus(plan.stateDir);
-  if (running && alive(running.pid)) {
-    throw cannotStart(
-      `a lab is already running from ${plan.stateDir} (pid ${running.pid}): use it, or stop it with 'drill lab down --state-dir ${plan.stateDir}'`,
-    );
-  }
+  refuseIfRunning(plan.stateDir);
   const { mkdirSync } = await import('node:fs');
   mkdirSync(plan.stateDir, { recursive: true });
   const logFile = join(plan.stateDir, 'lab.log');
@@ -124,11 +115,7 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
 
 /** `drill lab status`: exit 0 and the lab's endpoints when one runs, exit 3 when none does. */
 export function labStatus(o: { stateDir: string; json?: boolean; color: boolean }): number {
-  const dir = resolve(o.stateDir);
-  const status = readLabStatus(dir);
-  if (!status || !alive(status.pid)) {
-    throw cannotStart(`no lab is running from ${dir}: start one with 'drill lab up --state-dir ${dir}'`);
-  }
+  const status = requireRunning(o.stateDir);
   if (o.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
   else process.stdout.write(describe(status, undefined, o.color, true));
   return 0;
@@ -247,12 +234,6 @@ export function labServing(host: string, stateDir = labDefaults.stateDir): LabSt
 
 /** `--lab-state-dir`: the lab running from that dir, with its password, or exit 3 saying none runs. */
 export function runningLab(stateDir: string): { status: LabStatus; password: string } {
-  const dir = resolve(stateDir);
-  const status = readLabStatus(dir);
-  if (!status || !alive(status.pid) || status.state !== 'ready') {
-    throw cannotStart(
-      `no lab is running from ${dir}: start one with 'drill lab up --detach --state-dir ${dir}'`,
-    );
-  }
-  return { status, password: readLabPassword(dir) ?? '' };
+  const status = requireRunning(stateDir, 'ready');
+  return { status, password: readLabPassword(status.stateDir) ?? '' };
 }

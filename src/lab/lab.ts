@@ -80,6 +80,30 @@ export function readLabPassword(stateDir: string): string | undefined {
   }
 }
 
+/** Refuses a second lab on a state dir whose lab still runs; returns a dead lab's status (for its leftovers). */
+export function refuseIfRunning(stateDir: string): LabStatus | undefined {
+  const dir = resolve(stateDir);
+  const running = readLabStatus(dir);
+  if (running && alive(running.pid)) {
+    throw cannotStart(
+      `a lab is already running from ${dir} (pid ${running.pid}): use it, or stop it with 'drill lab down --state-dir ${dir}'`,
+    );
+  }
+  return running;
+}
+
+/** The status of the lab running from `stateDir` (and in `state`, if given), or exit 3 saying none runs. */
+export function requireRunning(stateDir: string, state?: LabStatus['state']): LabStatus {
+  const dir = resolve(stateDir);
+  const status = readLabStatus(dir);
+  if (!status || !alive(status.pid) || (state !== undefined && status.state !== state)) {
+    throw cannotStart(
+      `no lab is running from ${dir}: start one with 'drill lab up --detach --state-dir ${dir}'`,
+    );
+  }
+  return status;
+}
+
 export function alive(pid: number | null | undefined): boolean {
   if (!pid) return false;
   try {
@@ -150,12 +174,7 @@ export class Lab {
       );
     }
     const stateDir = resolve(options.stateDir);
-    const running = readLabStatus(stateDir);
-    if (running && alive(running.pid)) {
-      throw cannotStart(
-        `a lab is already running from ${stateDir} (pid ${running.pid}): use it, or stop it with 'drill lab down --state-dir ${stateDir}'`,
-      );
-    }
+    const running = refuseIfRunning(stateDir);
     if (running) killLeftovers(running);
     mkdirSync(stateDir, { recursive: true });
     // lab.log is being written by this very process when it was started with --detach.

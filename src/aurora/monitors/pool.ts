@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
+import { quoteIdent } from '../sql.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
 export interface PoolMonitorOptions extends MysqlMonitorOptions {
@@ -35,7 +36,7 @@ export class PoolMonitor extends ScheduledMonitor {
   }
 
   private get table(): string {
-    return `\`${this.options.schema.replace(/`/g, '``')}\`.pool_heartbeat`;
+    return `${quoteIdent(this.options.schema)}.pool_heartbeat`;
   }
 
   private open(): mysql.Pool {
@@ -85,7 +86,7 @@ export class PoolMonitor extends ScheduledMonitor {
 
   async prepare(): Promise<void> {
     const signal = AbortSignal.timeout(30_000);
-    await this.run(`CREATE SCHEMA IF NOT EXISTS \`${this.options.schema.replace(/`/g, '``')}\``, signal);
+    await this.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.schema)}`, signal);
     await this.run(
       `CREATE TABLE IF NOT EXISTS ${this.table} (id INT PRIMARY KEY, at DATETIME(6) NOT NULL)`,
       signal,

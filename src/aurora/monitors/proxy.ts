@@ -25,8 +25,7 @@ export class ProxyMonitor extends SimpleMonitor {
       const check = readWriterCheck('aurora', await this.writerCheck(query));
       return { ok: true, address, route: 'proxy', ...check };
     } catch (err) {
-      const fatal = (err as { fatal?: boolean }).fatal === true || signal.aborted || !this.alive();
-      if (fatal) this.drop();
+      if ((err as { fatal?: boolean }).fatal === true || signal.aborted) this.drop();
       return { ok: false, ...(address ? { address } : {}), route: 'proxy', error: failure(err) };
     }
   }
@@ -34,11 +33,6 @@ export class ProxyMonitor extends SimpleMonitor {
   override async stop(): Promise<void> {
     await super.stop();
     this.drop();
-  }
-
-  private alive(): boolean {
-    const c = this.conn?.conn as unknown as { _fatalError?: unknown; _closing?: boolean } | undefined;
-    return c !== undefined && !c._fatalError && !c._closing;
   }
 
   private drop(): void {
@@ -56,7 +50,10 @@ export class ProxyMonitor extends SimpleMonitor {
       password: credentials.password ?? '',
       connectTimeout: timeouts.connectTimeoutMs,
     });
-    conn.on('error', () => {});
+    // A connection the proxy (or the network) broke is reopened on the next probe.
+    conn.on('error', () => {
+      if (this.conn?.conn === conn) this.drop();
+    });
     await raceAbort(
       new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve()))),
       signal,

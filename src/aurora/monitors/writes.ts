@@ -5,6 +5,7 @@ import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
 import { withConnection } from '../connection.js';
 import { classifyError } from '../errors.js';
+import { quoteIdent } from '../sql.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
 /** Failures after the statement may have reached the server: the write may or may not have happened. */
@@ -47,13 +48,13 @@ export class WriteChecker extends ScheduledMonitor {
   }
 
   private get table(): string {
-    return `\`${this.options.schema.replace(/`/g, '``')}\`.ledger`;
+    return `${quoteIdent(this.options.schema)}.ledger`;
   }
 
   /** Creates the ledger (a preflight: an error here stops the drill before it starts). */
   async prepare(): Promise<void> {
     await this.onWriter(async (query) => {
-      await query(`CREATE SCHEMA IF NOT EXISTS \`${this.options.schema.replace(/`/g, '``')}\``);
+      await query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.schema)}`);
       await query(
         `CREATE TABLE IF NOT EXISTS ${this.table} (run_id CHAR(36) NOT NULL, seq INT NOT NULL, written_at DATETIME(6) NOT NULL, PRIMARY KEY (run_id, seq))`,
       );
@@ -92,9 +93,7 @@ export class WriteChecker extends ScheduledMonitor {
   }
 
   async cleanup(): Promise<void> {
-    await this.onWriter((query) =>
-      query(`DROP SCHEMA IF EXISTS \`${this.options.schema.replace(/`/g, '``')}\``),
-    );
+    await this.onWriter((query) => query(`DROP SCHEMA IF EXISTS ${quoteIdent(this.options.schema)}`));
   }
 
   /** Runs `use` on a connection that answers as the writer, retrying for up to 30 s (DNS may still be stale). */
