@@ -16,6 +16,7 @@ export interface GroundTruthRecord {
     | 'failover-completed'
     | 'crash'
     | 'fault'
+    | 'notification'
     | 'lab';
   instance?: string;
   [detail: string]: unknown;
@@ -97,6 +98,12 @@ function describeTruth(kind: string, d: Record<string, unknown>): string {
   if (kind === 'failover-started') return `failover started: ${String(d.from)} -> ${String(d.to)}`;
   if (kind === 'failover-completed') return `failover completed: writer ${String(d.writer)}`;
   if (kind === 'topology') return `topology: writer ${String(d.writer)}`;
+  if (kind === 'notification') {
+    const what =
+      d.messageType === 'Notification' ? String(d.eventMessage ?? d.subject ?? 'message') : d.messageType;
+    const outcome = d.delivered ? 'delivered' : `not delivered (${String(d.error)})`;
+    return `notification ${String(what)} -> ${String(d.protocol)} ${String(d.endpoint)} ${outcome}`;
+  }
   const parts = [kind, d.instance, d.role, d.why ? `(${String(d.why)})` : undefined, d.state, d.error];
   return parts.filter((x) => x !== undefined).join(' ');
 }

@@ -2,14 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
+import { RdsEventSubscriptions } from './api/event-subscriptions.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
-import { AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
+import { SnsApi } from './api/sns.js';
+import { SnsSigner } from './api/sns-signing.js';
+import { type AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
 import { LabProxy } from './aurora/proxy.js';
 import { defaultLabStateDir } from './defaults.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
 import { type LabNames, labNames } from './names.js';
+import { SnsDelivery } from './notify-delivery.js';
+import { NotifyingAuroraCluster } from './notify-events.js';
 
 export interface LabOptions {
   stateDir: string;
@@ -57,6 +62,10 @@ export interface LabStatus {
   };
   dnsServer: string;
   apiEndpoint: string;
+  /** The lab's SNS: the same endpoint as the RDS API. */
+  snsEndpoint: string;
+  /** Mails and SQS messages the lab's SNS delivered, one file each. */
+  outbox: string;
   region: string;
   groundTruthFile: string;
 }
@@ -126,6 +135,9 @@ export class Lab {
   readonly dns: LabDns;
   readonly api: ControlPlane;
   readonly proxy: LabProxy;
+  readonly sns: SnsApi;
+  readonly eventSubscriptions: RdsEventSubscriptions;
+  private readonly delivery: SnsDelivery;
   readonly password: string;
   private readonly startedAt = new Date().toISOString();
   private state: LabStatus['state'] = 'starting';
@@ -134,7 +146,7 @@ export class Lab {
     this.names = labNames(undefined, options.region);
     this.password = options.password ?? randomBytes(12).toString('base64url');
     this.groundTruth = new GroundTruth(join(options.stateDir, 'ground-truth.ndjson'));
-    this.cluster = new AuroraLabCluster({
+    const cluster = new NotifyingAuroraCluster({
       dir: join(options.stateDir, 'aurora'),
       names: this.names,
       readers: options.readers,
@@ -148,6 +160,7 @@ export class Lab {
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
     });
+    this.cluster = cluster;
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
     this.proxy = new LabProxy(this.proxyAddress, this.cluster.frontPort, this.cluster, {
       user: options.user,
@@ -162,7 +175,28 @@ export class Lab {
       endpoint: this.names.proxyEndpoint,
       status: 'available' as const,
     });
-    this.api = new ControlPlane('127.0.0.1', options.apiPort, new RdsApi(this.cluster, proxyView));
+    // Notifications: SNS in memory, RDS event subscriptions publishing the cluster's events to it.
+    const signer = new SnsSigner(options.region);
+    this.delivery = new SnsDelivery({
+      apiUrl: `http://127.0.0.1:${options.apiPort}`,
+      outboxDir: join(options.stateDir, 'outbox'),
+      signer,
+      groundTruth: this.groundTruth,
+      log: (line) => process.stderr.write(`${new Date().toISOString()} ${line}\n`),
+    });
+    this.sns = new SnsApi(options.region, this.delivery);
+    this.eventSubscriptions = new RdsEventSubscriptions({
+      region: options.region,
+      sns: this.sns,
+      sourceIds: (type) => this.sourceIds(type),
+    });
+    cluster.onEvent = (e) => this.eventSubscriptions.deliver(e);
+    this.api = new ControlPlane(
+      '127.0.0.1',
+      options.apiPort,
+      new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
+      { api: this.sns, certificatePath: signer.certificatePath, certificatePem: signer.certificatePem },
+    );
   }
 
   /** Starts a lab in this process; a failure part-way stops what was started and says why. */
@@ -211,6 +245,7 @@ export class Lab {
   async stop(): Promise<void> {
     this.state = 'stopping';
     this.writeStatus();
+    this.delivery.close();
     await Promise.allSettled([this.proxy.close(), this.cluster.stop(), this.dns.close(), this.api.close()]);
     this.groundTruth.record('lab', { state: 'stopped' });
     rmSync(statusFile(this.options.stateDir), { force: true });
@@ -242,6 +277,8 @@ export class Lab {
       },
       dnsServer: `${this.dns.address}:${this.dns.port}`,
       apiEndpoint: this.api.url,
+      snsEndpoint: this.api.url,
+      outbox: join(this.options.stateDir, 'outbox'),
       region: this.options.region,
       groundTruthFile: join(this.options.stateDir, 'ground-truth.ndjson'),
     };
@@ -255,6 +292,14 @@ export class Lab {
   /** The proxy sits just below the instances: 127.0.0.10 for instances from .11. */
   get proxyAddress(): string {
     return `127.0.0.${this.options.firstAddress - 1}`;
+  }
+
+  /** What RDS event subscriptions may name as SourceIds, per source type. */
+  private sourceIds(sourceType: string): string[] {
+    if (sourceType === 'db-cluster') return [this.names.clusterId];
+    if (sourceType === 'db-instance') return this.cluster.instances.map((i) => i.id);
+    if (sourceType === 'db-proxy') return [this.names.proxyName];
+    return [];
   }
 
   private resolveName(name: string): string[] | undefined {
@@ -273,6 +318,7 @@ export class Lab {
 export function exportLines(status: LabStatus, password: string | undefined): string[] {
   return [
     `export AWS_ENDPOINT_URL_RDS=${status.apiEndpoint}`,
+    `export AWS_ENDPOINT_URL_SNS=${status.snsEndpoint ?? status.apiEndpoint}`,
     `export AWS_REGION=${status.region}`,
     'export AWS_ACCESS_KEY_ID=lab AWS_SECRET_ACCESS_KEY=lab',
     `export DRILL_DNS_SERVER=${status.dnsServer}`,

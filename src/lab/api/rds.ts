@@ -1,5 +1,6 @@
 import type { AuroraLabCluster, ClusterEvent, LabInstance } from '../aurora/cluster.js';
 import { LabFault } from '../aurora/cluster.js';
+import { eventSubscriptionActions, type RdsEventSubscriptions } from './event-subscriptions.js';
 import { queryList, type XmlValue } from './xml.js';
 
 export const rdsNamespace = 'http://rds.amazonaws.com/doc/2014-10-31/';
@@ -14,6 +15,10 @@ const members: Record<string, string> = {
   Events: 'Event',
   EventCategories: 'EventCategory',
   AvailabilityZones: 'AvailabilityZone',
+  EventSubscriptionsList: 'EventSubscription',
+  SourceIdsList: 'SourceId',
+  EventCategoriesList: 'EventCategory',
+  EventCategoriesMapList: 'EventCategoriesMap',
 };
 export const rdsMemberName = (list: string): string => members[list] ?? 'member';
 
@@ -28,6 +33,7 @@ export class RdsApi {
   constructor(
     private readonly cluster: AuroraLabCluster,
     private readonly proxy: () => ProxyView | undefined,
+    private readonly eventSubscriptions?: RdsEventSubscriptions,
   ) {}
 
   private get names() {
@@ -35,6 +41,9 @@ export class RdsApi {
   }
 
   handle(action: string, p: URLSearchParams): Record<string, XmlValue> {
+    if (this.eventSubscriptions && eventSubscriptionActions.has(action)) {
+      return this.eventSubscriptions.handle(action, p);
+    }
     switch (action) {
       case 'DescribeDBClusters': {
         const id = p.get('DBClusterIdentifier');

@@ -3,11 +3,26 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { cannotStart } from '../../core/errors.js';
 import { LabFault } from '../aurora/cluster.js';
 import { type RdsApi, rdsMemberName, rdsNamespace, rdsVersion } from './rds.js';
-import { queryError, queryResponse } from './xml.js';
+import { type SnsApi, snsLinkActions, snsMemberName, snsNamespace, snsVersion } from './sns.js';
+import { queryError, queryResponse, type XmlValue } from './xml.js';
+
+/** The lab's SNS and the certificate its messages are signed with (served at its SigningCertURL path). */
+export interface SnsService {
+  api: SnsApi;
+  certificatePath: string;
+  certificatePem: string;
+}
+
+interface Service {
+  namespace: string;
+  memberName: (list: string) => string;
+  handle: (action: string, params: URLSearchParams) => Record<string, XmlValue> | undefined;
+}
 
 /**
  * The lab's control plane: one HTTP endpoint that the unmodified AWS SDK and CLI talk to (AWS_ENDPOINT_URL_RDS,
- * `--endpoint-url`), in the services' real wire protocol. Requests are told apart by their awsQuery `Version`.
+ * AWS_ENDPOINT_URL_SNS, `--endpoint-url`), in the services' real wire protocol. Requests are told apart by their
+ * awsQuery `Version`; the links in SNS messages (SubscribeURL, UnsubscribeURL) carry none and go to SNS.
  */
 export class ControlPlane {
   private server: Server | undefined;
@@ -16,6 +31,7 @@ export class ControlPlane {
     readonly address: string,
     readonly port: number,
     private readonly rds: RdsApi,
+    private readonly sns?: SnsService,
   ) {}
 
   get url(): string {
@@ -51,25 +67,42 @@ export class ControlPlane {
     const requestId = randomUUID();
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
+    const url = new URL(req.url ?? '/', 'http://lab');
+    if (req.method === 'GET' && this.sns && url.pathname === this.sns.certificatePath) {
+      res.writeHead(200, { 'content-type': 'application/x-pem-file', 'x-amzn-requestid': requestId });
+      res.end(this.sns.certificatePem);
+      return;
+    }
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-    for (const [k, v] of new URL(req.url ?? '/', 'http://lab').searchParams) params.append(k, v);
+    for (const [k, v] of url.searchParams) params.append(k, v);
     const action = params.get('Action') ?? '';
-    const version = params.get('Version') ?? rdsVersion;
+    const service = this.serviceFor(params.get('Version'), action);
     const reply = (status: number, body: string): void => {
       res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
       res.end(body);
     };
     try {
       if (!action) throw new LabFault('MissingAction', 'The request must contain the parameter Action.');
-      if (version !== rdsVersion) {
-        throw new LabFault('InvalidAction', `The lab does not serve API version ${version}.`);
+      if (!service) {
+        throw new LabFault('InvalidAction', `The lab does not serve API version ${params.get('Version')}.`);
       }
-      const result = this.rds.handle(action, params);
-      reply(200, queryResponse(action, rdsNamespace, result, requestId, rdsMemberName));
+      const result = service.handle(action, params);
+      reply(200, queryResponse(action, service.namespace, result, requestId, service.memberName));
     } catch (err) {
-      if (err instanceof LabFault)
-        reply(err.status, queryError(rdsNamespace, err.code, err.message, requestId));
-      else reply(500, queryError(rdsNamespace, 'InternalFailure', (err as Error).message, requestId, false));
+      const namespace = service?.namespace ?? rdsNamespace;
+      if (err instanceof LabFault) reply(err.status, queryError(namespace, err.code, err.message, requestId));
+      else reply(500, queryError(namespace, 'InternalFailure', (err as Error).message, requestId, false));
     }
+  }
+
+  private serviceFor(version: string | null, action: string): Service | undefined {
+    const sns = this.sns?.api;
+    if (sns && (version === snsVersion || (version === null && snsLinkActions.has(action)))) {
+      return { namespace: snsNamespace, memberName: snsMemberName, handle: (a, p) => sns.handle(a, p) };
+    }
+    if (version === null || version === rdsVersion) {
+      return { namespace: rdsNamespace, memberName: rdsMemberName, handle: (a, p) => this.rds.handle(a, p) };
+    }
+    return undefined;
   }
 }

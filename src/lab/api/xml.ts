@@ -32,20 +32,25 @@ export function toXml(name: string, value: XmlValue, memberName: (list: string) 
   return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
-/** The body of a successful awsQuery call: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>`. */
+/**
+ * The body of a successful awsQuery call: `<ActionResponse><ActionResult>…</ActionResult><ResponseMetadata>`;
+ * actions without output (SNS DeleteTopic, Unsubscribe) have no Result element.
+ */
 export function queryResponse(
   action: string,
   namespace: string,
-  result: Record<string, XmlValue>,
+  result: Record<string, XmlValue> | undefined,
   requestId: string,
   memberName: (list: string) => string,
 ): string {
-  const inner = Object.entries(result)
-    .map(([k, v]) => toXml(k, v, memberName))
-    .join('');
+  const inner =
+    result &&
+    Object.entries(result)
+      .map(([k, v]) => toXml(k, v, memberName))
+      .join('');
   return (
     `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${namespace}">` +
-    `<${action}Result>${inner}</${action}Result>` +
+    (inner === undefined ? '' : `<${action}Result>${inner}</${action}Result>`) +
     `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></${action}Response>`
   );
 }
@@ -73,4 +78,13 @@ export function queryList(params: URLSearchParams, prefix: string): string[] {
     if (m) out.push([Number(m[1]), v]);
   }
   return out.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+}
+
+/** Reads an awsQuery string map (`Attributes.entry.1.key`, `Attributes.entry.1.value`). */
+export function queryMap(params: URLSearchParams, prefix: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (let n = 1; params.has(`${prefix}.entry.${n}.key`); n++) {
+    out.set(params.get(`${prefix}.entry.${n}.key`) as string, params.get(`${prefix}.entry.${n}.value`) ?? '');
+  }
+  return out;
 }
