@@ -217,7 +217,84 @@ Examples:
       process.exitCode = await labDown(options);
     });
 
+  addNotifyCommands(program);
+
   return program;
+}
+
+/** `drill notify setup|status|teardown`: failover notifications by SNS (RDS event subscription, MemoryDB topic). */
+function addNotifyCommands(program: Command): void {
+  const notify = program
+    .command('notify')
+    .description(
+      'failover notifications: an SNS topic, its subscriptions, and the RDS event subscription (or MemoryDB topic)',
+    );
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  const common = (command: Command): Command =>
+    command
+      .addOption(new Option('--topic <name|arn>', 'SNS topic').default('auroralab-cluster-failovers'))
+      .addOption(new Option('--subscription <name>', 'RDS event subscription name (default: the topic name)'))
+      .addOption(new Option('--cluster <id>', 'Aurora DB cluster whose failover events are sent'))
+      .addOption(
+        new Option('--memorydb <name>', 'MemoryDB cluster whose events are sent (its cluster topic)'),
+      )
+      .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
+      .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
+      .addOption(new Option('--endpoint-url <url>', 'send SNS, RDS and MemoryDB calls to this endpoint'))
+      .addOption(
+        new Option(
+          '--lab-state-dir [dir]',
+          "use the running lab (its API, region, credentials and cluster); no dir: the default lab's",
+        ),
+      )
+      .addOption(new Option('--dry-run', 'print the equivalent aws CLI commands; touch nothing'))
+      .addOption(new Option('--json', 'print the result as JSON on stdout'))
+      .addOption(new Option('--no-color', 'plain text'));
+  const endpoints = (command: Command): Command =>
+    command
+      .addOption(
+        new Option('--email <address>', 'subscribe an email address (repeatable)').argParser(collect),
+      )
+      .addOption(
+        new Option(
+          '--https <url>',
+          'subscribe an https:// endpoint; http:// only on loopback, for a lab',
+        ).argParser(collect),
+      )
+      .addOption(new Option('--sqs <arn>', 'subscribe an SQS queue (repeatable)').argParser(collect));
+  const run = (name: 'setup' | 'status' | 'teardown') => async (options: Record<string, unknown>) => {
+    const { runNotify } = await import('./notify.js');
+    process.exitCode = await runNotify(name, options as unknown as import('../notify/plan.js').NotifyOptions);
+  };
+
+  endpoints(common(notify.command('setup')))
+    .description(
+      'create the topic, subscribe endpoints, and have RDS (or MemoryDB) send failover events to it',
+    )
+    .addOption(new Option('--print-policy', 'print the IAM policy notify setup, status and teardown need'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  drill notify setup --email me@example.com --cluster auroralab-mysql-cluster
+  drill notify setup --lab-state-dir --https http://127.0.0.1:8080/     # a lab, a local listener
+  drill notify setup --memorydb my-cluster --email me@example.com
+  drill notify setup --print-policy --cluster auroralab-mysql-cluster > notify-policy.json
+  drill notify setup --dry-run --email me@example.com --cluster auroralab-mysql-cluster   # runbook commands`,
+    )
+    .action(run('setup'));
+  common(notify.command('status'))
+    .description('show the topic, its subscriptions (confirmed or pending) and the event subscription')
+    .action(run('status'));
+  endpoints(common(notify.command('teardown')))
+    .description('remove the event subscription and the topic with its subscriptions (safe to repeat)')
+    .addOption(
+      new Option(
+        '--keep-topic',
+        "keep the topic: unsubscribe only the endpoints named, drop drill's policy statement",
+      ),
+    )
+    .action(run('teardown'));
 }
 
 /** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
