@@ -195,7 +195,7 @@ export class Lab {
       '127.0.0.1',
       options.apiPort,
       new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
-      { api: this.sns, certificatePath: signer.certificatePath, certificatePem: signer.certificatePem },
+      { api: this.sns, signer },
     );
   }
 

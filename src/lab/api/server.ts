@@ -9,8 +9,7 @@ import { queryError, queryResponse, type XmlValue } from './xml.js';
 /** The lab's SNS and the certificate its messages are signed with (served at its SigningCertURL path). */
 export interface SnsService {
   api: SnsApi;
-  certificatePath: string;
-  certificatePem: string;
+  signer: { readonly certificatePath: string; readonly certificatePem: string };
 }
 
 interface Service {
@@ -68,9 +67,9 @@ export class ControlPlane {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://lab');
-    if (req.method === 'GET' && this.sns && url.pathname === this.sns.certificatePath) {
+    if (req.method === 'GET' && this.sns && url.pathname === this.sns.signer.certificatePath) {
       res.writeHead(200, { 'content-type': 'application/x-pem-file', 'x-amzn-requestid': requestId });
-      res.end(this.sns.certificatePem);
+      res.end(this.sns.signer.certificatePem);
       return;
     }
     const params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));

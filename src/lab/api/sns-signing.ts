@@ -1,22 +1,29 @@
-import { createHash, generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes, sign } from 'node:crypto';
 
 /**
- * The lab's SNS message signer: an RSA key pair made at lab start and a self-signed certificate for it, so an
+ * The lab's SNS message signer: an RSA key pair the lab makes and a self-signed certificate for it, so an
  * endpoint can verify lab messages the way it verifies Amazon SNS ones (fetch SigningCertURL, check Signature).
  * The certificate is the lab's own, not Amazon's: a verifier that insists on an amazonaws.com URL refuses it.
  */
 export class SnsSigner {
-  readonly certificatePem: string;
   /** Served at this path on the lab API, like SNS's `SimpleNotificationService-<hash>.pem`. */
-  readonly certificatePath: string;
-  private readonly privateKey: KeyObject;
+  readonly certificatePath = `/SimpleNotificationService-${randomBytes(16).toString('hex')}.pem`;
+  private keys: { privateKey: KeyObject; certificatePem: string } | undefined;
 
-  constructor(region: string) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    this.privateKey = privateKey;
-    const der = selfSignedCertificate(privateKey, publicKey, `drill lab SNS ${region}`);
-    this.certificatePem = pem(der);
-    this.certificatePath = `/SimpleNotificationService-${createHash('md5').update(der).digest('hex')}.pem`;
+  constructor(private readonly region: string) {}
+
+  get certificatePem(): string {
+    return this.made().certificatePem;
+  }
+
+  /** The key pair is made on first use: a lab that never notifies does not pay for it at start-up. */
+  private made(): { privateKey: KeyObject; certificatePem: string } {
+    if (!this.keys) {
+      const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const der = selfSignedCertificate(privateKey, publicKey, `drill lab SNS ${this.region}`);
+      this.keys = { privateKey, certificatePem: pem(der) };
+    }
+    return this.keys;
   }
 
   /** The base64 signature SNS puts in `Signature`: SHA1withRSA for SignatureVersion 1, SHA256withRSA for 2. */
@@ -24,7 +31,7 @@ export class SnsSigner {
     return sign(
       signatureVersion === '2' ? 'sha256' : 'sha1',
       Buffer.from(stringToSign(fields)),
-      this.privateKey,
+      this.made().privateKey,
     ).toString('base64');
   }
 }
