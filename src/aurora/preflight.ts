@@ -1,7 +1,9 @@
 import { cannotStart, type DrillError, usageError } from '../core/errors.js';
 import type { Endpoint } from './endpoint.js';
 import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
+import { classifyHost } from './hostnames.js';
 import type { ProbeOutcome } from './monitors/simple.js';
+import type { ClusterView } from './rds.js';
 
 /**
  * Turns the first probe's outcome into the one line a user needs when a drill cannot start, or undefined when
@@ -45,4 +47,30 @@ export function startFailure(
     );
   }
   return cannotStart(`${endpoint.text}${at} refused the first probe: ${e.code} ${e.message}`);
+}
+
+/**
+ * Whether the drill's endpoint belongs to the cluster a destructive trigger would hit: `refuse` when its name
+ * says it does not, `note` when the name cannot tell (an IP, a custom DNS name), nothing when it belongs.
+ */
+export function endpointMembership(host: string, cluster: ClusterView): { refuse?: string; note?: string } {
+  const kind = classifyHost(host).kind;
+  const ours = [cluster.endpoint, cluster.readerEndpoint].map((e) => e.toLowerCase());
+  const name = host.toLowerCase();
+  if (kind === 'cluster' || kind === 'cluster-ro') {
+    return ours.includes(name)
+      ? {}
+      : { refuse: `${host} is not an endpoint of cluster ${cluster.id} (its endpoints: ${ours.join(', ')})` };
+  }
+  if (kind === 'instance') {
+    const id = name.split('.')[0] ?? '';
+    return [cluster.writer, ...cluster.readers].includes(id)
+      ? {}
+      : {
+          refuse: `${host} is not an instance of cluster ${cluster.id} (its instances: ${[cluster.writer, ...cluster.readers].filter(Boolean).join(', ')})`,
+        };
+  }
+  // A custom endpoint or a proxy names no cluster we could compare; they are the user's own choice.
+  if (kind === 'cluster-custom' || kind === 'proxy') return {};
+  return { note: `cannot tell from ${host} whether it belongs to cluster ${cluster.id}: going on` };
 }

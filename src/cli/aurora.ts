@@ -63,6 +63,9 @@ export interface AuroraOptions {
   ddl?: boolean;
   ddlRows: string;
   writeInterval?: string;
+  load?: string;
+  loadMix: string;
+  loadRate?: string;
   cleanup?: boolean;
   json?: boolean;
   report?: string;
@@ -105,6 +108,8 @@ export interface AuroraPlan {
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
   yes: boolean;
+  /** DRILL_CONFIRM=always: ask before a destructive trigger even against a lab (a runbook rehearsal). */
+  confirmAlways: boolean;
   dryRun: boolean;
   /** Follow RDS DescribeEvents when the cluster is known. */
   events: boolean;
@@ -112,6 +117,9 @@ export interface AuroraPlan {
   writeSchema: string;
   poolSize: number;
   ddl: { rows: number } | undefined;
+  load: { workers: number; mix: { read: number; write: number }; rateLimit: number | null } | undefined;
+  /** --cleanup: drop what the drill created (ledger schema, load table). */
+  cleanup: boolean;
   lab: 'fast' | 'aurora' | undefined;
   labStateDir: string | undefined;
   json: boolean;
@@ -179,11 +187,21 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     cooldownMs: parseDuration(o.cooldown, '--cooldown'),
     aws: { region: o.region, profile: o.profile },
     yes: o.yes === true,
+    confirmAlways: confirmAlways(env.DRILL_CONFIRM),
     dryRun: o.dryRun === true,
     events: o.events !== false,
     writeSchema: validSchema(o.writeSchema),
     poolSize: parseWhole(o.poolSize, '--pool-size', 1, 100),
     ddl: o.ddl ? { rows: parseWhole(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
+    load:
+      o.load === undefined
+        ? undefined
+        : {
+            workers: parseWhole(o.load, '--load', 1, 256),
+            mix: parseMix(o.loadMix),
+            rateLimit: o.loadRate === undefined ? null : parseWhole(o.loadRate, '--load-rate', 1, 1_000_000),
+          },
+    cleanup: o.cleanup === true,
     writeCheck: o.writeCheck
       ? {
           schema: validSchema(o.writeSchema),
@@ -200,6 +218,28 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
     color: o.color,
   };
+}
+
+function confirmAlways(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (value !== 'always') throw usageError(`DRILL_CONFIRM must be 'always' or unset, got '${value}'`);
+  return true;
+}
+
+/** `--load-mix read=80,write=20`: relative weights, either may be 0 but not both. */
+function parseMix(text: string): { read: number; write: number } {
+  const mix = { read: 0, write: 0 };
+  for (const part of text.split(',')) {
+    const [key, value] = part.split('=').map((x) => x.trim());
+    if ((key !== 'read' && key !== 'write') || value === undefined || !/^\d{1,6}$/.test(value)) {
+      throw usageError(
+        `--load-mix '${text}': use read=W,write=W with whole-number weights, e.g. read=80,write=20`,
+      );
+    }
+    mix[key] = Number(value);
+  }
+  if (mix.read + mix.write === 0) throw usageError(`--load-mix '${text}': the weights add up to 0`);
+  return mix;
 }
 
 function validSchema(name: string): string {
@@ -403,16 +443,23 @@ async function drill(
   );
 
   const ddl = await prepareDdl(plan, history, scheduled, resolver, credentials, timeouts);
+  const load = await prepareLoad(plan, history, clock, resolver, credentials, timeouts);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
   const events = aws && plan.events ? await followEvents(aws, history) : undefined;
+  load?.start();
   const stop = await runDrill(
     history,
     monitors.map((m) => m.monitor),
     plan.rules,
     interrupt,
     scheduled,
-  );
+  ).finally(() => load?.stop());
   await finishWrites(monitors, plan, history);
+  if (load && plan.cleanup) {
+    await load.cleanup().catch((err) => {
+      history.note(`could not drop the load table: ${(err as Error).message}`, 'warn', 'load');
+    });
+  }
   await ddl?.check();
   await events?.stop();
   follower?.stop();
@@ -551,6 +598,34 @@ async function prepareDdl(
   return ddl;
 }
 
+/** `--load N`: creates and fills the workload's table before the drill; the workload starts with the monitors. */
+async function prepareLoad(
+  plan: AuroraPlan,
+  history: History,
+  clock: Clock,
+  resolver: Resolver,
+  credentials: { user: string; password?: string },
+  timeouts: { connectTimeoutMs: number; queryTimeoutMs: number },
+) {
+  if (!plan.load) return undefined;
+  const { LoadWorkload } = await import('../aurora/load/workload.js');
+  const endpoint = plan.endpoint as Endpoint;
+  const load = new LoadWorkload(history, clock, {
+    endpoint,
+    credentials,
+    timeouts,
+    resolver,
+    dnsServer: plan.dnsServer ? { host: plan.dnsServer.host, port: plan.dnsServer.port } : null,
+    schema: plan.writeSchema,
+    ...plan.load,
+    windowMs: 1000,
+  });
+  await load.prepare().catch((err) => {
+    throw usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`);
+  });
+  return load;
+}
+
 /** Reads the ledger back from the writer (and drops it with --cleanup); a failure is a warning, not a crash. */
 async function finishWrites(monitors: Built[], plan: AuroraPlan, history: History): Promise<void> {
   const checker = monitors.find((m) => m.monitor.mode === 'writes')?.monitor as
@@ -675,34 +750,17 @@ async function checkEndpointBelongs(
   cluster: import('../aurora/rds.js').ClusterView,
   history: History,
 ): Promise<void> {
-  const { classifyHost } = await import('../aurora/hostnames.js');
-  const kind = classifyHost(endpoint.host).kind;
-  const ours = [cluster.endpoint, cluster.readerEndpoint].map((e) => e.toLowerCase());
-  const host = endpoint.host.toLowerCase();
-  if (kind === 'cluster' || kind === 'cluster-ro') {
-    if (!ours.includes(host)) {
-      throw usageError(
-        `${endpoint.host} is not an endpoint of cluster ${cluster.id} (its endpoints: ${ours.join(', ')})`,
-      );
-    }
-  } else if (kind === 'instance') {
-    const id = host.split('.')[0] ?? '';
-    if (![cluster.writer, ...cluster.readers].includes(id)) {
-      throw usageError(`${endpoint.host} is not an instance of cluster ${cluster.id}`);
-    }
-  } else if (kind !== 'cluster-custom' && kind !== 'proxy') {
-    history.note(
-      `cannot tell from ${endpoint.host} whether it belongs to cluster ${cluster.id}: going on`,
-      'warn',
-    );
-  }
+  const { endpointMembership } = await import('../aurora/preflight.js');
+  const { refuse, note } = endpointMembership(endpoint.host, cluster);
+  if (refuse) throw usageError(refuse);
+  if (note) history.note(note, 'warn');
 }
 
 async function confirm(plan: AuroraPlan, local: boolean, what: string, answer: string): Promise<void> {
-  if (local || plan.yes) return;
+  if (plan.yes || (local && !plan.confirmAlways)) return;
   if (!process.stdin.isTTY || !process.stderr.isTTY) {
     throw usageError(
-      `refusing to ${what} without --yes: this is not a lab, and there is no terminal to ask on`,
+      `refusing to ${what} without --yes: ${local ? 'DRILL_CONFIRM=always asks first' : 'this is not a lab'}, and there is no terminal to ask on`,
     );
   }
   const typed = await promptLine(`This will ${what}. Type '${answer}' to go on: `);

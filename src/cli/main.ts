@@ -118,7 +118,16 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(
       new Option('--ddl-rows <n>', 'rows in the --ddl table (more: a longer ALTER)').default('200000'),
     )
-    .addOption(new Option('--cleanup', 'drop the ledger schema at the end'))
+    .addOption(
+      new Option('--load <n>', 'N application connections running point reads and writes through the drill'),
+    )
+    .addOption(
+      new Option('--load-mix <mix>', 'relative weights of the load: read=W,write=W').default(
+        'read=80,write=20',
+      ),
+    )
+    .addOption(new Option('--load-rate <ops>', 'hold the load to this many operations per second in all'))
+    .addOption(new Option('--cleanup', 'drop what the drill created (ledger schema, load table) at the end'))
     .addOption(
       new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'),
     )

@@ -8,6 +8,7 @@ import type {
   TriggerStep,
   WriteReadback,
 } from './history.js';
+import { type LoadFigures, loadFigures } from './load.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
 
 /** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
@@ -112,6 +113,7 @@ export interface DrillAnalysis {
   provider: ProviderFigures | null;
   writes: WriteFigures | null;
   ddl: DdlFigures | null;
+  load: LoadFigures | null;
 }
 
 /** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
@@ -145,13 +147,17 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
           failed: stepAt('failed')?.detail ?? null,
         }
       : null,
-    elapsedMs: records.reduce((m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.t), 0),
+    elapsedMs: records.reduce(
+      (m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.kind === 'load' ? r.t + r.windowMs : r.t),
+      0,
+    ),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
     groundTruth: groundTruthFigures(records, triggerAtMs ?? 0, monitors[0]?.nodes[0]),
     provider: providerFigures(records),
     writes: writeFigures(observations, records),
     ddl: ddlFigures(records),
+    load: loadFigures(records, triggerAtMs),
   };
 }
 

@@ -1,5 +1,6 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from './clock.js';
+import type { LatencyHistogram } from './histogram.js';
 import { redactStrings } from './secrets.js';
 
 export type Role = 'writer' | 'reader';
@@ -97,6 +98,47 @@ export interface GroundTruthEvent {
   detail?: Record<string, unknown>;
 }
 
+/** `--load`: the workload, announced before it starts. */
+export interface LoadStart {
+  kind: 'load-start';
+  t: number;
+  at: string;
+  target: string;
+  workers: number;
+  /** Relative weights of point reads and writes. */
+  mix: { read: number; write: number };
+  /** Total operations per second the workers are held to; null when they run flat out. */
+  rateLimit: number | null;
+}
+
+/** One window of the `--load` workload: the operations that completed in [t, t + windowMs). */
+export interface LoadWindow {
+  kind: 'load';
+  t: number;
+  at: string;
+  windowMs: number;
+  reads: number;
+  writes: number;
+  failed: number;
+  /** Failed operations by error code. */
+  errors: Record<string, number>;
+  /** Latency of the operations that succeeded. */
+  latency: LatencyHistogram;
+  /** Completion times of the first and last operation that succeeded in the window, if any. */
+  firstOkT: number | null;
+  lastOkT: number | null;
+  /** The longest wait between two successes inside the window (a stall shorter than a window shows here). */
+  innerGap: { fromT: number; toT: number } | null;
+}
+
+/** The workload stopped; how late the drill's own timers ran meanwhile (what load could do to the monitors). */
+export interface LoadStop {
+  kind: 'load-stop';
+  t: number;
+  at: string;
+  loopDelayMs: { p50: number; p99: number; max: number };
+}
+
 export interface Note {
   kind: 'note';
   t: number;
@@ -114,7 +156,10 @@ export type HistoryRecord =
   | GroundTruthEvent
   | Note
   | WriteReadback
-  | DdlStep;
+  | DdlStep
+  | LoadStart
+  | LoadWindow
+  | LoadStop;
 
 /** A record before the history stamps it with its wall time. */
 export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;

@@ -74,3 +74,42 @@ export async function until(check: () => boolean, timeoutMs: number, what: strin
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+const shellQuote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Runs `drill ARGS` on a pseudo-terminal (util-linux `script`), as a person at a terminal would, and types
+ * `answer` once `prompt` has appeared. Output arrives as the terminal shows it (both streams, CRLF).
+ */
+export async function drillOnTerminal(
+  args: string[],
+  prompt: string,
+  answer: string,
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 60_000,
+): Promise<{ code: number | null; output: string }> {
+  const command = [process.execPath, drillBin, ...args].map(shellQuote).join(' ');
+  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+    env: { ...process.env, NO_COLOR: '1', DRILL_PASSWORD: undefined, MYSQL_PWD: undefined, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let output = '';
+  let answered = false;
+  child.stdout?.on('data', (d) => {
+    output += d;
+    if (!answered && output.includes(prompt)) {
+      answered = true;
+      child.stdin?.write(`${answer}\r`);
+    }
+  });
+  child.stderr?.on('data', (d) => {
+    output += d;
+  });
+  const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      clearTimeout(killer);
+      resolve({ code, output });
+    });
+  });
+}

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { classifyHost, instanceHost, instancePattern } from '../../src/aurora/hostnames.js';
+import { endpointMembership } from '../../src/aurora/preflight.js';
 
 describe('endpoint kinds from host names', () => {
   const cases: [string, string][] = [
@@ -29,5 +30,43 @@ describe('endpoint kinds from host names', () => {
     );
     assert.equal(instancePattern('10.0.0.5'), undefined);
     assert.equal(instancePattern('10.0.0.5', '?.db.internal'), '?.db.internal');
+  });
+});
+
+describe('does the endpoint belong to the cluster a trigger would hit', () => {
+  const cluster = {
+    id: 'orders',
+    status: 'available',
+    endpoint: 'orders.cluster-abc123xyz789.us-east-1.rds.amazonaws.com',
+    readerEndpoint: 'orders.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com',
+    writer: 'orders-1',
+    readers: ['orders-2'],
+  };
+  it('its cluster, reader and instance endpoints belong', () => {
+    assert.deepEqual(
+      endpointMembership('ORDERS.cluster-abc123xyz789.us-east-1.rds.amazonaws.com', cluster),
+      {},
+    );
+    assert.deepEqual(endpointMembership(cluster.readerEndpoint, cluster), {});
+    assert.deepEqual(endpointMembership('orders-2.abc123xyz789.us-east-1.rds.amazonaws.com', cluster), {});
+  });
+  it("another cluster's endpoint is refused, naming the cluster's own", () => {
+    assert.equal(
+      endpointMembership('billing.cluster-abc123xyz789.us-east-1.rds.amazonaws.com', cluster).refuse,
+      'billing.cluster-abc123xyz789.us-east-1.rds.amazonaws.com is not an endpoint of cluster orders (its endpoints: orders.cluster-abc123xyz789.us-east-1.rds.amazonaws.com, orders.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com)',
+    );
+  });
+  it("another cluster's instance is refused, naming the cluster's instances", () => {
+    assert.equal(
+      endpointMembership('billing-1.abc123xyz789.cn-north-1.rds.amazonaws.com.cn', cluster).refuse,
+      'billing-1.abc123xyz789.cn-north-1.rds.amazonaws.com.cn is not an instance of cluster orders (its instances: orders-1, orders-2)',
+    );
+  });
+  it('an IP or a custom DNS name cannot be told: a note, and the drill goes on', () => {
+    assert.equal(
+      endpointMembership('10.0.0.5', cluster).note,
+      'cannot tell from 10.0.0.5 whether it belongs to cluster orders: going on',
+    );
+    assert.equal(endpointMembership('db.internal.example', cluster).refuse, undefined);
   });
 });

@@ -106,6 +106,11 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       startedAtMs: msOrNull(analysis.ddl.startedAtMs),
       endedAtMs: msOrNull(analysis.ddl.endedAtMs),
     },
+    load: analysis.load && {
+      ...analysis.load,
+      longestGapMs: msOrNull(analysis.load.longestGapMs),
+      recoveredMs: msOrNull(analysis.load.recoveredMs),
+    },
     groundTruth: analysis.groundTruth && {
       writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
       writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),

@@ -2,6 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
+import { type LoadFigures, recoveredShare } from '../load.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
 
@@ -96,6 +97,7 @@ export function renderSummary(
         : `; afterwards ${d.rowsAfter} rows, new column ${d.columnAdded ? 'present' : 'absent'}`;
     lines.push(`ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}${after}`);
   }
+  if (analysis.load) lines.push(...loadLines(analysis.load, analysis.triggerAtMs !== null));
   const w = analysis.writes;
   if (w) {
     const lost = w.lost === null ? 'not read back' : `${w.lost} lost`;
@@ -166,4 +168,42 @@ export function renderRepeats(
 
 function spreadCell(s: Spread | null, k: 'min' | 'median' | 'p95' | 'max'): string {
   return s ? formatDuration(s[k]) : '-';
+}
+
+/** `--load`: throughput and latency before and after, the stall, and whether the drill's own timing held. */
+function loadLines(l: LoadFigures, triggered: boolean): string[] {
+  const total = l.mix.read + l.mix.write;
+  const readShare = Math.round((l.mix.read / total) * 100);
+  const phase = (p: LoadFigures['before']) => {
+    if (p.opsPerSec === null) return '-';
+    const byKind = [
+      l.mix.read ? `${p.readsPerSec} reads/s` : null,
+      l.mix.write ? `${p.writesPerSec} writes/s` : null,
+    ].filter(Boolean);
+    return `${byKind.join(' + ')}${p.latencyMs ? `, p99 ${p.latencyMs.p99.toFixed(1)} ms` : ''}`;
+  };
+  const held = l.rateLimit ? `, held to ${l.rateLimit} ops/s` : '';
+  const failed = l.failed ? ` (${errors(l.errors)})` : '';
+  const lines = [
+    `load: ${l.workers} connection${l.workers === 1 ? '' : 's'}, ${readShare}% reads${held}: ${l.reads} reads and ${l.writes} writes ok, ${l.failed} failed${failed}`,
+    `  before the trigger: ${phase(l.before)} · after recovery: ${phase(l.after)}`,
+  ];
+  if (triggered) {
+    const readOnly = Object.keys(l.errors).some((code) => ['1290', '1792', '1836'].includes(code));
+    const stall =
+      l.longestGapMs === null ? [] : [`no operation succeeded for ${formatDuration(l.longestGapMs)}`];
+    stall.push(
+      l.recoveredMs === null
+        ? `reads and writes did not both come back to ${recoveredShare * 100}% of their rate before the trigger` +
+            (readOnly ? ' (read-only errors: connections kept on the demoted writer)' : '')
+        : `both back to ≥ ${recoveredShare * 100}% of their rate at +${formatDuration(l.recoveredMs)} after the trigger`,
+    );
+    lines.push(`  ${stall.join('; ')}`);
+  }
+  if (l.loopDelayMs) {
+    lines.push(
+      `  the drill's timers ran late by p99 ${formatDuration(l.loopDelayMs.p99)} (max ${formatDuration(l.loopDelayMs.max)}) under load`,
+    );
+  }
+  return lines;
 }

@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
+import type { LabStatus } from '../../src/lab/lab.js';
+import { freePort } from '../../src/lab/ports.js';
+import { drill } from '../support/cli.js';
+import { reportProblems } from '../support/schema.js';
+
+// The lab of this file: instances on 127.0.0.131+ (proxy .130).
+const dir = mkdtempSync(join(tmpdir(), 'drill-load-'));
+const stateDir = join(dir, 'lab');
+const password = 'pw-load';
+
+before(async () => {
+  const up = await drill(
+    [
+      'lab',
+      'up',
+      '--detach',
+      '--state-dir',
+      stateDir,
+      '--first-address',
+      '131',
+      '--password',
+      password,
+    ].concat(['--api-port', String(await freePort()), '--dns-port', String(await freePort())]),
+  );
+  assert.equal(up.code, 0, up.stderr + up.stdout);
+});
+after(async () => {
+  await drill(['lab', 'down', '--state-dir', stateDir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface LoadReport {
+  workers: number;
+  reads: number;
+  writes: number;
+  failed: number;
+  before: { opsPerSec: number; readsPerSec: number; writesPerSec: number };
+  longestGapMs: number;
+  loopDelayMs: { p99: number };
+  timeline: { atMs: number; ok: number }[];
+}
+
+describe('--load against the lab', () => {
+  it('a failover under load: throughput before, the stall it saw, every second on the timeline, table dropped', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        stateDir,
+        '--trigger',
+        'failover',
+        '--at',
+        '2s',
+        '--until-recovered',
+      ].concat(['--settle', '2s', '--load', '3', '--load-mix', 'read=50,write=50', '--cleanup', '--json']),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(reportProblems(report), []);
+    const run = report.runs[0];
+    const load = run.load as LoadReport;
+    assert.equal(load.workers, 3);
+    assert.ok(load.before.readsPerSec > 0 && load.before.writesPerSec > 0, JSON.stringify(load.before));
+    assert.ok(load.reads > 0 && load.writes > 0);
+    // No operation can succeed while no instance is the writer: the stall covers the lab's writer-less time.
+    const g = run.groundTruth;
+    assert.ok(
+      load.longestGapMs >= g.writerUpMs - g.writerDownMs - 100,
+      `stall ${load.longestGapMs} ms vs writer away ${g.writerUpMs - g.writerDownMs} ms`,
+    );
+    // One window a second, from the load's start to the drill's end.
+    assert.ok(
+      Math.abs(load.timeline.length - Math.ceil(run.elapsedMs / 1000)) <= 2,
+      `${load.timeline.length} windows`,
+    );
+    assert.ok(load.timeline.some((w) => w.ok === 0 || w.ok < load.before.opsPerSec / 2));
+    assert.equal(typeof load.loopDelayMs.p99, 'number');
+    assert.match(r.stderr, /load: 3 connections, 50% reads: \d+ reads and \d+ writes ok, \d+ failed/);
+    assert.match(r.stderr, /before the trigger: [\d.]+ reads\/s \+ [\d.]+ writes\/s/);
+
+    // --cleanup dropped the load table (the cluster replicates it, so any instance tells).
+    const lab = JSON.parse(
+      (await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout,
+    ) as LabStatus;
+    const conn = await mysql.createConnection({
+      host: lab.aurora.instances[0]?.address,
+      port: 3306,
+      user: lab.aurora.user,
+      password,
+    });
+    try {
+      const [rows] = await conn.query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = 'failover_drill' AND table_name = 'load_rows'",
+      );
+      assert.equal(Number((rows as { n: number }[])[0]?.n), 0);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('--load without a trigger: throughput and latency over the whole run; the password never printed', async () => {
+    const r = await drill(
+      [
+        'aurora',
+        '--lab-state-dir',
+        stateDir,
+        '--duration',
+        '3s',
+        '--load',
+        '2',
+        '--load-rate',
+        '200',
+        '--json',
+      ],
+      {},
+      60_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const load = JSON.parse(r.stdout).runs[0].load as LoadReport & { rateLimit: number; recoveredMs: null };
+    assert.equal(load.rateLimit, 200);
+    assert.equal(load.recoveredMs, null);
+    // Held to 200 operations a second in all (give or take the first connects).
+    assert.ok(load.before.opsPerSec > 100 && load.before.opsPerSec < 230, `${load.before.opsPerSec} ops/s`);
+    assert.equal(load.failed, 0);
+    assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
+  });
+});

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LabStatus } from '../../src/lab/lab.js';
+import { freePort } from '../../src/lab/ports.js';
+import { drill, drillOnTerminal } from '../support/cli.js';
+
+// The lab of this file: instances on 127.0.0.136+ (proxy .135).
+const dir = mkdtempSync(join(tmpdir(), 'drill-safety-'));
+const stateDir = join(dir, 'lab');
+
+const status = async (): Promise<LabStatus> =>
+  JSON.parse((await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout) as LabStatus;
+const writer = async () => (await status()).aurora.instances.find((i) => i.role === 'writer')?.id;
+const failoversSoFar = () =>
+  readFileSync(join(stateDir, 'ground-truth.ndjson'), 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('"failover-started"')).length;
+
+before(async () => {
+  const up = await drill(
+    ['lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', '136'].concat([
+      '--api-port',
+      String(await freePort()),
+      '--dns-port',
+      String(await freePort()),
+    ]),
+  );
+  assert.equal(up.code, 0, up.stderr + up.stdout);
+});
+after(async () => {
+  await drill(['lab', 'down', '--state-dir', stateDir]);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const failover = ['aurora', '--lab-state-dir', stateDir, '--trigger', 'failover', '--at', '1s'].concat([
+  '--until-recovered',
+  '--settle',
+  '1s',
+  '--timeout',
+  '30s',
+]);
+const prompt = "Type 'auroralab-mysql-cluster' to go on: ";
+
+describe('confirmation before a destructive trigger', () => {
+  it('on a terminal, a wrong answer: exit 2, nothing done, the cluster untouched', async () => {
+    const before = { writer: await writer(), failovers: failoversSoFar() };
+    const r = await drillOnTerminal(failover, prompt, 'yes', { DRILL_CONFIRM: 'always' });
+    assert.match(
+      r.output,
+      /This will fail over cluster auroralab-mysql-cluster \(writer auroralab-mysql-node-0\d\)\./,
+    );
+    assert.match(r.output, /drill: not confirmed: nothing was done/);
+    assert.equal(r.code, 2);
+    assert.equal(await writer(), before.writer);
+    assert.equal(failoversSoFar(), before.failovers);
+  });
+
+  it('on a terminal, the cluster name typed: the failover runs', async () => {
+    const old = await writer();
+    const r = await drillOnTerminal(
+      failover,
+      prompt,
+      'auroralab-mysql-cluster',
+      { DRILL_CONFIRM: 'always' },
+      120_000,
+    );
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /failover requested/);
+    assert.notEqual(await writer(), old);
+  });
+
+  it('without a terminal and without --yes: exit 2 and the reason; with --yes it runs', async () => {
+    const before = failoversSoFar();
+    const refused = await drill(failover, { DRILL_CONFIRM: 'always' });
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      /refusing to fail over cluster auroralab-mysql-cluster \(writer [^)]+\) without --yes: DRILL_CONFIRM=always asks first, and there is no terminal to ask on/,
+    );
+    assert.equal(failoversSoFar(), before);
+    const yes = await drill([...failover, '--yes'], { DRILL_CONFIRM: 'always' }, 120_000);
+    assert.equal(yes.code, 0, yes.stderr);
+    assert.equal(failoversSoFar(), before + 1);
+  });
+
+  it('DRILL_CONFIRM with another value is refused by name', async () => {
+    const r = await drill(failover, { DRILL_CONFIRM: 'sometimes' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /DRILL_CONFIRM must be 'always' or unset, got 'sometimes'/);
+  });
+});

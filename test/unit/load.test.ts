@@ -1,0 +1,194 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LoadWindows } from '../../src/aurora/load/windows.js';
+import { planAurora } from '../../src/cli/aurora.js';
+import { DrillError, ExitCode } from '../../src/core/errors.js';
+import { emptyHistogram, merge, quantile, record, summarize } from '../../src/core/histogram.js';
+import type { HistoryRecord, LoadWindow } from '../../src/core/history.js';
+import { loadFigures } from '../../src/core/load.js';
+
+describe('latency histogram', () => {
+  it('reads percentiles back within about 1% and never above the true maximum', () => {
+    const h = emptyHistogram();
+    for (let v = 1; v <= 1000; v++) record(h, v / 10); // 0.1 .. 100 ms
+    const near = (got: number | null, want: number) =>
+      assert.ok(got !== null && Math.abs(got - want) / want < 0.012, `${got} vs ${want}`);
+    near(quantile(h, 0.5), 50);
+    near(quantile(h, 0.99), 99);
+    assert.equal(summarize(h)?.max, 100);
+    assert.ok((quantile(h, 1) as number) <= 100);
+  });
+
+  it('two halves merged give the percentiles of the whole', () => {
+    const a = emptyHistogram();
+    const b = emptyHistogram();
+    const whole = emptyHistogram();
+    for (let v = 1; v <= 500; v++) {
+      record(v % 2 ? a : b, v);
+      record(whole, v);
+    }
+    assert.deepEqual(summarize(merge([a, b])), summarize(whole));
+    assert.equal(summarize(emptyHistogram()), null);
+  });
+});
+
+describe('load windows', () => {
+  it('hands windows over in order, empty ones too, the first starting with the load', () => {
+    const w = new LoadWindows(1000, 300);
+    w.succeeded('read', 400, 410);
+    w.succeeded('write', 900, 950);
+    w.failed('1290', 2100);
+    const taken = w.take(3500);
+    assert.deepEqual(
+      taken.map((x) => [x.t, x.windowMs, x.reads, x.writes, x.failed]),
+      [
+        [300, 700, 1, 1, 0],
+        [1000, 1000, 0, 0, 0],
+        [2000, 1000, 0, 0, 1],
+      ],
+    );
+    assert.deepEqual(taken[2]?.errors, { '1290': 1 });
+    const last = w.take(3200 + 400, true);
+    assert.deepEqual(
+      last.map((x) => [x.t, x.windowMs]),
+      [[3000, 600]],
+    );
+  });
+
+  it('keeps the longest wait between two successes inside a window', () => {
+    const w = new LoadWindows(1000, 0);
+    for (const end of [100, 200, 700, 750]) w.succeeded('read', end - 1, end);
+    const [first] = w.take(1000);
+    assert.deepEqual(first?.innerGap, { fromT: 200, toT: 700 });
+    assert.equal(first?.firstOkT, 100);
+    assert.equal(first?.lastOkT, 750);
+  });
+});
+
+/** One second of load: `reads`/`writes` succeeded evenly over [t, t + 1000). */
+function second(t: number, reads: number, writes: number, failed = 0): LoadWindow {
+  const latency = emptyHistogram();
+  for (let i = 0; i < reads + writes; i++) record(latency, 2);
+  const ok = reads + writes > 0;
+  return {
+    kind: 'load',
+    t,
+    at: '',
+    windowMs: 1000,
+    reads,
+    writes,
+    failed,
+    errors: failed ? { ECONNREFUSED: failed } : {},
+    latency,
+    firstOkT: ok ? t + 10 : null,
+    lastOkT: ok ? t + 990 : null,
+    innerGap: null,
+  };
+}
+
+const start: HistoryRecord = {
+  kind: 'load-start',
+  t: 0,
+  at: '',
+  target: 'db:3306',
+  workers: 4,
+  mix: { read: 80, write: 20 },
+  rateLimit: null,
+};
+
+describe('load figures', () => {
+  it('a failover: the stall, the recovery of reads and writes, before and after', () => {
+    const records: HistoryRecord[] = [
+      start,
+      second(0, 800, 200),
+      second(1000, 800, 200),
+      { kind: 'trigger', t: 2000, at: '', trigger: 'failover', step: 'requested' },
+      second(2000, 300, 60, 5),
+      second(3000, 0, 0, 40),
+      second(4000, 700, 150, 3),
+      second(5000, 820, 210),
+    ];
+    const l = loadFigures(records, 2000);
+    assert.ok(l);
+    assert.equal(l.before.opsPerSec, 1000);
+    assert.equal(l.before.writesPerSec, 200);
+    assert.equal(l.recoveredMs, 2000); // the window at 4000 is the first from which both stay above half
+    assert.equal(l.after.readsPerSec, 760);
+    assert.equal(l.longestGapMs, 4010 - 2990); // last success at 2990, next at 4010
+    assert.equal(l.failed, 48);
+    assert.deepEqual(l.errors, { ECONNREFUSED: 48 });
+    assert.equal(l.timeline.length, 6);
+  });
+
+  it('reads back but every write refused is not recovered', () => {
+    const records: HistoryRecord[] = [
+      start,
+      second(0, 800, 200),
+      second(1000, 800, 200),
+      second(2000, 0, 0, 100),
+      second(3000, 900, 0, 220),
+      second(4000, 900, 0, 220),
+    ];
+    const l = loadFigures(records, 2000);
+    assert.equal(l?.recoveredMs, null);
+    assert.equal(l?.after.opsPerSec, null);
+  });
+
+  it('a history without load has no load figures', () => {
+    assert.equal(loadFigures([], null), null);
+  });
+});
+
+describe('--load options', () => {
+  const base = { endpoint: 'db.example:3306', user: 'u', mode: 'simple', trigger: 'none' } as const;
+  const plan = (extra: Record<string, string>) =>
+    planAurora({
+      ...base,
+      sweepInterval: '100ms',
+      interval: '250ms',
+      connectTimeout: '1s',
+      queryTimeout: '2s',
+      settle: '5s',
+      timeout: '5m',
+      at: '3s',
+      baseline: '2s',
+      repeat: '1',
+      cooldown: '30s',
+      labTiming: 'fast',
+      events: true,
+      writeSchema: 'failover_drill',
+      poolSize: '4',
+      ddlRows: '200000',
+      loadMix: 'read=80,write=20',
+      color: false,
+      ...extra,
+    });
+
+  it('reads --load, --load-mix and --load-rate', () => {
+    assert.deepEqual(plan({ load: '8', loadMix: 'read=0,write=1', loadRate: '500' }).load, {
+      workers: 8,
+      mix: { read: 0, write: 1 },
+      rateLimit: 500,
+    });
+    assert.equal(plan({}).load, undefined);
+  });
+
+  const refused: [Record<string, string>, string][] = [
+    [{ load: '0' }, "--load must be a whole number from 1 to 256, got '0'"],
+    [{ load: 'many' }, "--load must be a whole number from 1 to 256, got 'many'"],
+    [
+      { load: '4', loadMix: 'read=80,delete=20' },
+      "--load-mix 'read=80,delete=20': use read=W,write=W with whole-number weights, e.g. read=80,write=20",
+    ],
+    [{ load: '4', loadMix: 'read=0,write=0' }, "--load-mix 'read=0,write=0': the weights add up to 0"],
+    [{ load: '4', loadRate: '0' }, "--load-rate must be a whole number from 1 to 1000000, got '0'"],
+  ];
+  for (const [extra, message] of refused) {
+    it(`refuses ${JSON.stringify(extra)}: ${message}`, () => {
+      assert.throws(
+        () => plan(extra),
+        (e: unknown) => e instanceof DrillError && e.exitCode === ExitCode.usage && e.message === message,
+      );
+    });
+  }
+});
