@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { ExitCode } from '../core/errors.js';
 import { styleFor } from '../core/report/style.js';
 import { redactText } from '../core/secrets.js';
@@ -65,7 +66,7 @@ export async function runNotify(command: NotifyCommand, options: NotifyOptions):
   process.on('SIGTERM', onSignal);
   try {
     const result = await setupNotifications(plan, services, onStep, interrupt.signal);
-    say(setupSummary(result, style));
+    say(setupSummary(result, style, plan.lab ? join(plan.lab.stateDir, 'outbox') : undefined));
     if (plan.json) out(`${JSON.stringify(result, null, 2)}\n`);
     return ExitCode.passed;
   } finally {

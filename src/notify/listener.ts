@@ -152,9 +152,9 @@ export class NotificationListener {
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
+      // Past the limit the rest is read and dropped, so the client still gets its 413.
       if (size > limit) {
-        reply(413, 'too large\n');
-        req.destroy();
+        if (!res.headersSent) reply(413, 'too large\n');
         return;
       }
       chunks.push(chunk);

@@ -205,7 +205,14 @@ export const actionsByCommand = {
     'memorydb:DescribeClusters',
     'memorydb:UpdateCluster',
   ],
-  rollback: ['sns:DeleteTopic', 'sns:Unsubscribe', 'sns:SetTopicAttributes', 'rds:DeleteEventSubscription'],
+  rollback: [
+    'sns:DeleteTopic',
+    'sns:Unsubscribe',
+    'sns:SetTopicAttributes',
+    'rds:DeleteEventSubscription',
+    'rds:RemoveSourceIdentifierFromSubscription',
+    'memorydb:UpdateCluster',
+  ],
   status: [
     'sns:ListTopics',
     'sns:GetTopicAttributes',

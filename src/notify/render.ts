@@ -30,7 +30,7 @@ export function header(plan: NotifyPlan, style: ChalkInstance): string {
 }
 
 /** After setup: whether anything changed, the confirmation state of each subscription, what to do next. */
-export function setupSummary(result: SetupResult, style: ChalkInstance): string {
+export function setupSummary(result: SetupResult, style: ChalkInstance, labOutbox?: string): string {
   const lines: string[] = [];
   lines.push(result.changed ? style.bold('set up.') : style.bold('already set up: nothing changed.'));
   const pending = result.subscriptions.filter((s) => s.state === 'pending confirmation');
@@ -44,7 +44,9 @@ export function setupSummary(result: SetupResult, style: ChalkInstance): string 
   }
   const next: string[] = [];
   for (const s of pending) {
-    if (s.protocol === 'email') {
+    if (s.protocol === 'email' && labOutbox) {
+      next.push(`the lab mails into ${labOutbox}: GET the confirmation link in the .eml file for ${s.endpoint}`);
+    } else if (s.protocol === 'email') {
       next.push(`open the email AWS Notifications sent to ${s.endpoint} and follow "Confirm subscription"`);
     } else if (s.protocol === 'http' || s.protocol === 'https') {
       next.push(
@@ -67,7 +69,7 @@ export function statusTables(status: NotifyStatus, plan: NotifyPlan, style: Chal
   const out: string[] = [];
   const table = (head: string[]) =>
     new Table({ head: head.map((h) => style.bold(h)), style: { head: [], border: [] }, wordWrap: true });
-  const t = table(['', '']);
+  const t = table([]);
   t.push(
     [
       'topic',

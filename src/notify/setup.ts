@@ -187,7 +187,10 @@ async function run(
   };
 }
 
-/** The topic's ARN when it exists: a named ARN must exist (and be this account's), a name is looked up. */
+/**
+ * The topic's ARN when it exists: a name is looked up; a named ARN must exist and be this account's — known from
+ * the cluster's ARN, else from ListTopics, which lists only the caller's own topics.
+ */
 async function findTopic(
   sns: SnsTopics,
   topic: TopicRef,
@@ -201,7 +204,12 @@ async function findTopic(
       ExitCode.cannotStart,
     );
   }
-  checkTopicAccount(topic, attributes.Owner ?? account);
+  if (!account && (await sns.findTopic(topic.name)) !== topic.arn) {
+    throw usageError(
+      `--topic ${topic.arn} is not one of this account's topics (its owner is ${attributes.Owner ?? topic.account}): ` +
+        'give a topic of this account, or just a name and drill creates it',
+    );
+  }
   return topic.arn;
 }
 
