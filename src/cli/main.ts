@@ -247,8 +247,8 @@ function addNotifyCommands(program: Command): void {
       .addOption(
         new Option('--memorydb <name>', 'MemoryDB cluster whose events are sent (its cluster topic)'),
       )
-      .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
-      .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
+      .addOption(new Option('--region <region>', "AWS region (default: AWS_REGION, or the lab's)"))
+      .addOption(new Option('--profile <name>', 'AWS profile (default: AWS_PROFILE)'))
       .addOption(new Option('--endpoint-url <url>', 'send SNS, RDS and MemoryDB calls to this endpoint'))
       .addOption(
         new Option(

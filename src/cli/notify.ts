@@ -92,8 +92,8 @@ async function labTarget(option: string | boolean | undefined): Promise<LabTarge
 async function connect(plan: NotifyPlan): Promise<NotifyServices> {
   const { SnsTopics } = await import('../notify/sns.js');
   const services: NotifyServices = { sns: await SnsTopics.connect(plan.target) };
-  // Status and teardown look at the RDS event subscription by name, whether or not a cluster was named.
-  if (plan.cluster || plan.command !== 'setup') {
+  // Status and teardown look at the RDS event subscription by name even without --cluster (not for MemoryDB only).
+  if (plan.cluster || (plan.command !== 'setup' && !plan.memorydb)) {
     const { RdsEventSubscriptions } = await import('../notify/rds-subscription.js');
     services.rds = await RdsEventSubscriptions.connect(plan.target);
   }
