@@ -45,7 +45,9 @@ export function setupSummary(result: SetupResult, style: ChalkInstance, labOutbo
   const next: string[] = [];
   for (const s of pending) {
     if (s.protocol === 'email' && labOutbox) {
-      next.push(`the lab mails into ${labOutbox}: GET the confirmation link in the .eml file for ${s.endpoint}`);
+      next.push(
+        `the lab mails into ${labOutbox}: GET the confirmation link in the .eml file for ${s.endpoint}`,
+      );
     } else if (s.protocol === 'email') {
       next.push(`open the email AWS Notifications sent to ${s.endpoint} and follow "Confirm subscription"`);
     } else if (s.protocol === 'http' || s.protocol === 'https') {
