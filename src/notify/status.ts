@@ -35,15 +35,12 @@ export interface NotifyStatus {
 /** Reads the topic, its subscriptions, the RDS event subscription and (if named) a MemoryDB cluster's topic. */
 export async function notifyStatus(request: StatusRequest, services: NotifyServices): Promise<NotifyStatus> {
   const { sns } = services;
-  const arn = request.topic.arn
-    ? (await sns.attributes(request.topic.arn))
-      ? request.topic.arn
-      : undefined
-    : await sns.findTopic(request.topic.name);
+  const arn = request.topic.arn ?? (await sns.findTopic(request.topic.name));
+  // One GetTopicAttributes: it both proves a named ARN exists and gives the policy.
+  const attributes = arn ? await sns.attributes(arn) : undefined;
   let topic: NotifyStatus['topic'] = null;
   let subscriptions: NotifyStatus['subscriptions'] = [];
-  if (arn) {
-    const attributes = (await sns.attributes(arn)) ?? {};
+  if (arn && attributes) {
     const account = arn.split(':')[4] ?? '';
     topic = {
       arn,
@@ -54,6 +51,7 @@ export async function notifyStatus(request: StatusRequest, services: NotifyServi
       .filter((s) => s.state !== 'deleted')
       .map((s) => ({ protocol: s.protocol, endpoint: s.endpoint, state: s.state, arn: s.arn ?? null }));
   }
+  const topicArn = topic?.arn;
   const s = services.rds ? await services.rds.describe(request.subscriptionName) : undefined;
   const eventSubscription: NotifyStatus['eventSubscription'] = s
     ? {
@@ -64,7 +62,7 @@ export async function notifyStatus(request: StatusRequest, services: NotifyServi
         sourceIds: s.sourceIds,
         enabled: s.enabled,
         topicArn: s.topicArn,
-        sendsToTopic: arn !== undefined && s.topicArn === arn,
+        sendsToTopic: topicArn !== undefined && s.topicArn === topicArn,
       }
     : null;
   let memorydb: NotifyStatus['memorydb'] = null;
@@ -74,7 +72,7 @@ export async function notifyStatus(request: StatusRequest, services: NotifyServi
       cluster: m.cluster,
       topicArn: m.topicArn ?? null,
       topicStatus: m.topicStatus ?? null,
-      sendsToTopic: arn !== undefined && m.topicArn === arn && isActive(m.topicStatus),
+      sendsToTopic: topicArn !== undefined && m.topicArn === topicArn && isActive(m.topicStatus),
     };
   }
   return { topic, subscriptions, eventSubscription, memorydb };

@@ -178,6 +178,39 @@ describe('drill notify against a lab', { timeout: 180_000 }, () => {
     assert.equal(down.code, 0, down.stderr);
   });
 
+  it("teardown --keep-topic unsubscribes only the endpoints named and takes out drill's policy statement", async () => {
+    const setup = await notify([
+      'setup',
+      '--topic',
+      'drill-keep',
+      '--email',
+      'keep@example.com',
+      '--https',
+      listenerUrl,
+      '--json',
+    ]);
+    assert.equal(setup.code, 0, setup.stderr);
+    const topicArn = (JSON.parse(setup.stdout) as { topic: { arn: string } }).topic.arn;
+    await listener.whenConfirmed(topicArn, 15_000);
+    const r = await notify(['teardown', '--topic', 'drill-keep', '--keep-topic', '--https', listenerUrl]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /deleted\s+RDS event subscription drill-keep/);
+    assert.match(r.stdout, new RegExp(`removed\\s+http subscription ${listenerUrl}`));
+    assert.match(r.stdout, /updated\s+topic policy: drill's RDS statement removed/);
+    assert.match(r.stdout, /kept\s+SNS topic .*:drill-keep \(--keep-topic\)/);
+    const s = await notifyStatus('drill-keep');
+    assert.equal(s.topic?.arn, topicArn);
+    assert.equal(s.topic?.rdsMayPublish, false);
+    assert.deepEqual(
+      s.subscriptions.map((x) => `${x.protocol} ${x.endpoint} ${x.state}`),
+      ['email keep@example.com pending confirmation'],
+    );
+    assert.equal(s.eventSubscription, null);
+    const gone = await notify(['teardown', '--topic', 'drill-keep']);
+    assert.equal(gone.code, 0, gone.stderr);
+    assert.equal((await notifyStatus('drill-keep')).topic, null);
+  });
+
   it('teardown twice is safe: the second finds everything gone', async () => {
     const first = await notify(['teardown', '--topic', 'never-set-up']);
     assert.equal(first.code, 0, first.stderr);
