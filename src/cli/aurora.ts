@@ -66,6 +66,10 @@ export interface AuroraOptions {
   load?: string;
   loadMix: string;
   loadRate?: string;
+  notifications?: boolean;
+  topic: string;
+  notificationsListen: string;
+  notificationsUrl?: string;
   cleanup?: boolean;
   json?: boolean;
   report?: string;
@@ -118,6 +122,8 @@ export interface AuroraPlan {
   poolSize: number;
   ddl: { rows: number } | undefined;
   load: { workers: number; mix: { read: number; write: number }; rateLimit: number | null } | undefined;
+  /** --notifications: a listener subscribed to the failover topic for the drill's duration. */
+  notifications: { topic: string; listen: Endpoint; url: string | undefined } | undefined;
   /** --cleanup: drop what the drill created (ledger schema, load table). */
   cleanup: boolean;
   lab: 'fast' | 'aurora' | undefined;
@@ -201,6 +207,14 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
             mix: parseMix(o.loadMix),
             rateLimit: o.loadRate === undefined ? null : parseWhole(o.loadRate, '--load-rate', 1, 1_000_000),
           },
+    notifications: o.notifications
+      ? {
+          topic: o.topic,
+          // Port 0 (any free port) is a listener's default, not an endpoint's.
+          listen: parseEndpoint(o.notificationsListen.replace(/:0$/, ''), 0),
+          url: o.notificationsUrl,
+        }
+      : undefined,
     cleanup: o.cleanup === true,
     writeCheck: o.writeCheck
       ? {
@@ -286,6 +300,7 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
  */
 async function drillAll(plan: AuroraPlan, labGroundTruth?: string): Promise<number> {
   const endpoint = plan.endpoint as Endpoint;
+  checkNotificationsReach(plan);
   if (plan.password === undefined && process.stdin.isTTY && process.stderr.isTTY) {
     plan.password = await promptHidden(`Password for ${plan.user}@${endpoint.text}: `);
   }
@@ -446,6 +461,7 @@ async function drill(
   const load = await prepareLoad(plan, history, clock, resolver, credentials, timeouts);
   const follower = groundTruthFile ? await followGroundTruth(groundTruthFile, history) : undefined;
   const events = aws && plan.events ? await followEvents(aws, history) : undefined;
+  const notifications = await listenForNotifications(plan, history, clock);
   load?.start();
   const stop = await runDrill(
     history,
@@ -453,7 +469,10 @@ async function drill(
     plan.rules,
     interrupt,
     scheduled,
-  ).finally(() => load?.stop());
+  ).finally(async () => {
+    await load?.stop();
+    await notifications?.stop(plan.trigger === 'failover' || plan.forceFailover);
+  });
   await finishWrites(monitors, plan, history);
   if (load && plan.cleanup) {
     await load.cleanup().catch((err) => {
@@ -624,6 +643,47 @@ async function prepareLoad(
     throw usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`);
   });
   return load;
+}
+
+/** Whether the AWS APIs the drill calls are a lab's (on loopback) rather than AWS itself. */
+function awsIsLocal(plan: AuroraPlan): boolean {
+  const hostOf = (url: string | undefined) => (url ? new URL(url).hostname : undefined);
+  return [plan.aws.endpoint, process.env.AWS_ENDPOINT_URL_SNS, process.env.AWS_ENDPOINT_URL_RDS].some((u) =>
+    isLoopback(hostOf(u)),
+  );
+}
+
+/** Against AWS, SNS can deliver only to a public URL: refuse before anything starts rather than mid-drill. */
+function checkNotificationsReach(plan: AuroraPlan): void {
+  const n = plan.notifications;
+  if (n && !n.url && !awsIsLocal(plan)) {
+    throw usageError(
+      `--notifications: SNS cannot reach a listener on ${n.listen.text}; give --notifications-url https://... that forwards to it`,
+    );
+  }
+}
+
+/**
+ * `--notifications`: subscribes a listener to the failover topic before the drill. Against a lab SNS delivers
+ * straight to it; against AWS, `--notifications-url` is the public https URL that reaches it.
+ */
+async function listenForNotifications(plan: AuroraPlan, history: History, clock: Clock) {
+  checkNotificationsReach(plan);
+  const n = plan.notifications;
+  if (!n) return undefined;
+  const local = awsIsLocal(plan);
+  const [{ DrillNotifications }, { parseHttpsEndpoint }] = await Promise.all([
+    import('../notify/drill.js'),
+    import('../notify/inputs.js'),
+  ]);
+  const fixed = n.url ? parseHttpsEndpoint(n.url, local) : undefined;
+  return DrillNotifications.start(history, clock, {
+    aws: plan.aws,
+    topic: n.topic,
+    listen: { host: n.listen.host, port: n.listen.port },
+    endpoint: (listenerUrl) => fixed ?? { protocol: 'http', endpoint: listenerUrl },
+    confirmTimeoutMs: 10_000,
+  });
 }
 
 /** Reads the ledger back from the writer (and drops it with --cleanup); a failure is a warning, not a crash. */

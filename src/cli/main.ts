@@ -127,6 +127,29 @@ Docs: README.md (figures, JSON report, environment variables).`,
       ),
     )
     .addOption(new Option('--load-rate <ops>', 'hold the load to this many operations per second in all'))
+    .addOption(
+      new Option(
+        '--notifications',
+        'subscribe a listener to the SNS topic and put its notifications on the timeline',
+      ),
+    )
+    .addOption(
+      new Option('--topic <name|arn>', 'with --notifications: the topic').default(
+        'auroralab-cluster-failovers',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--notifications-listen <host:port>',
+        'with --notifications: where the listener listens',
+      ).default('127.0.0.1:0'),
+    )
+    .addOption(
+      new Option(
+        '--notifications-url <url>',
+        'with --notifications against AWS: the public https URL that reaches the listener',
+      ),
+    )
     .addOption(new Option('--cleanup', 'drop what the drill created (ledger schema, load table) at the end'))
     .addOption(
       new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'),

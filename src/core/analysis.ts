@@ -9,6 +9,7 @@ import type {
   WriteReadback,
 } from './history.js';
 import { type LoadFigures, loadFigures } from './load.js';
+import { type NotificationFigures, notificationFigures } from './notifications.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
 
 /** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
@@ -114,6 +115,7 @@ export interface DrillAnalysis {
   writes: WriteFigures | null;
   ddl: DdlFigures | null;
   load: LoadFigures | null;
+  notifications: NotificationFigures | null;
 }
 
 /** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
@@ -158,6 +160,7 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
     writes: writeFigures(observations, records),
     ddl: ddlFigures(records),
     load: loadFigures(records, triggerAtMs),
+    notifications: notificationFigures(records),
   };
 }
 

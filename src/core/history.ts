@@ -139,6 +139,30 @@ export interface LoadStop {
   loopDelayMs: { p50: number; p99: number; max: number };
 }
 
+/** `--notifications`: the drill subscribed a listener to an SNS topic (confirmed or not). */
+export interface NotificationsSubscribed {
+  kind: 'notifications';
+  t: number;
+  at: string;
+  topic: string;
+  /** Where SNS delivers to. */
+  url: string;
+  confirmed: boolean;
+}
+
+/** An SNS notification the drill received (`--notifications`), placed on the axis when it arrived. */
+export interface NotificationReceived {
+  kind: 'notification';
+  t: number;
+  at: string;
+  topic: string;
+  message: string;
+  eventId?: string;
+  sourceId?: string;
+  /** When the provider says the event happened, on the drill's axis; null when the message does not say. */
+  eventT: number | null;
+}
+
 export interface Note {
   kind: 'note';
   t: number;
@@ -159,7 +183,9 @@ export type HistoryRecord =
   | DdlStep
   | LoadStart
   | LoadWindow
-  | LoadStop;
+  | LoadStop
+  | NotificationsSubscribed
+  | NotificationReceived;
 
 /** A record before the history stamps it with its wall time. */
 export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;

@@ -160,6 +160,8 @@ describe('--load options', () => {
       poolSize: '4',
       ddlRows: '200000',
       loadMix: 'read=80,write=20',
+      topic: 'auroralab-cluster-failovers',
+      notificationsListen: '127.0.0.1:0',
       color: false,
       ...extra,
     });

@@ -111,6 +111,11 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       longestGapMs: msOrNull(analysis.load.longestGapMs),
       recoveredMs: msOrNull(analysis.load.recoveredMs),
     },
+    notifications: analysis.notifications && {
+      ...analysis.notifications,
+      failoverStartedMs: msOrNull(analysis.notifications.failoverStartedMs),
+      failoverCompletedMs: msOrNull(analysis.notifications.failoverCompletedMs),
+    },
     groundTruth: analysis.groundTruth && {
       writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
       writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),

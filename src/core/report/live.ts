@@ -66,6 +66,23 @@ export class LiveView {
             : `ALTER TABLE ${r.step}${r.detail && r.step === 'failed' ? `: ${r.detail}` : ''}`,
         );
         break;
+      case 'notifications':
+        this.line(
+          r.t,
+          'sns',
+          r.confirmed
+            ? this.style.dim(`listening for ${r.topic} at ${r.url}`)
+            : this.style.yellow(
+                `! ${r.topic}: the subscription of ${r.url} was not confirmed; notifications may not arrive`,
+              ),
+        );
+        break;
+      case 'notification': {
+        const delay =
+          r.eventT === null ? '' : this.style.dim(` (${formatDuration(r.t - r.eventT)} after the event)`);
+        this.line(r.t, 'sns', this.style.cyan(r.message) + delay);
+        break;
+      }
       case 'monitor':
         break;
     }

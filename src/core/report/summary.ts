@@ -3,6 +3,7 @@ import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
 import { type LoadFigures, recoveredShare } from '../load.js';
+import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
 
@@ -97,6 +98,7 @@ export function renderSummary(
         : `; afterwards ${d.rowsAfter} rows, new column ${d.columnAdded ? 'present' : 'absent'}`;
     lines.push(`ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}${after}`);
   }
+  if (analysis.notifications) lines.push(notificationLine(analysis.notifications));
   if (analysis.load) lines.push(...loadLines(analysis.load, analysis.triggerAtMs !== null));
   const w = analysis.writes;
   if (w) {
@@ -206,4 +208,14 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
     );
   }
   return lines;
+}
+
+/** `--notifications`: what the topic delivered, beside the downtime above. */
+function notificationLine(n: NotificationFigures): string {
+  const parts = [`${n.received} received from ${n.topic}`];
+  if (n.failoverStartedMs !== null) parts.push(`failover started at +${formatDuration(n.failoverStartedMs)}`);
+  if (n.failoverCompletedMs !== null) parts.push(`completed at +${formatDuration(n.failoverCompletedMs)}`);
+  if (n.maxDelayMs !== null) parts.push(`each within ${formatDuration(n.maxDelayMs)} of its event`);
+  if (!n.confirmed) parts.push('the subscription was never confirmed');
+  return `notifications: ${parts.join(', ')}`;
 }
