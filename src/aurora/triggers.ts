@@ -59,10 +59,28 @@ export class CrashTrigger implements Trigger {
     triggerStep(history, this.name, 'requested', `${this.statement} on ${this.endpoint.text}`);
     try {
       const address = await this.resolver.lookup(this.endpoint.host);
-      await withConnection(address, this.endpoint.port, this.credentials, this.timeouts, signal, (query) =>
-        query(this.statement),
+      const reachedReader = await withConnection(
+        address,
+        this.endpoint.port,
+        this.credentials,
+        this.timeouts,
+        signal,
+        async (query) => {
+          // Never crash a reader by mistake (a stale DNS answer, a custom endpoint): the drill is about the writer.
+          const [row] = await query('SELECT @@innodb_read_only');
+          if (String(row?.[0]) === '1') return true;
+          await query(this.statement);
+          return false;
+        },
       );
-      triggerStep(history, this.name, 'failed', 'the statement returned instead of crashing the instance');
+      triggerStep(
+        history,
+        this.name,
+        'failed',
+        reachedReader
+          ? `${this.endpoint.text} reached a read-only instance (${address}), not the writer: nothing was crashed`
+          : 'the statement returned instead of crashing the instance',
+      );
     } catch (err) {
       const e = classifyError(err);
       // The crash takes the session with it: a lost connection is the acknowledgement.

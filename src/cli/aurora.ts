@@ -473,13 +473,14 @@ async function drill(
     await load?.stop();
     await notifications?.stop(plan.trigger === 'failover' || plan.forceFailover);
   });
+  // The table check comes before --cleanup, which may drop the schema the table lives in.
+  await ddl?.check();
   await finishWrites(monitors, plan, history);
   if (load && plan.cleanup) {
     await load.cleanup().catch((err) => {
       history.note(`could not drop the load table: ${(err as Error).message}`, 'warn', 'load');
     });
   }
-  await ddl?.check();
   await events?.stop();
   follower?.stop();
   live.finish();
@@ -612,7 +613,9 @@ async function prepareDdl(
     plan.ddl.rows,
   );
   history.note(`--ddl: filling ${plan.writeSchema}.ddl_target with ${plan.ddl.rows} rows`);
-  await ddl.prepare();
+  await ddl.prepare().catch((err) => {
+    throw usageError(`--ddl cannot fill its table on ${endpoint.text}: ${(err as Error).message}`);
+  });
   scheduled.trigger = ddl.around(scheduled.trigger);
   return ddl;
 }
@@ -676,7 +679,7 @@ async function listenForNotifications(plan: AuroraPlan, history: History, clock:
     import('../notify/drill.js'),
     import('../notify/inputs.js'),
   ]);
-  const fixed = n.url ? parseHttpsEndpoint(n.url, local) : undefined;
+  const fixed = n.url ? parseHttpsEndpoint(n.url, local, '--notifications-url') : undefined;
   return DrillNotifications.start(history, clock, {
     aws: plan.aws,
     topic: n.topic,
@@ -773,6 +776,11 @@ async function prepareTrigger(
       );
     }
     await checkEndpointBelongs(endpoint, cluster, history);
+    if (plan.target && plan.trigger !== 'failover') {
+      throw usageError(
+        `--target names the reader a failover promotes: it has no effect with --trigger ${plan.trigger}`,
+      );
+    }
     if (plan.target && !cluster.readers.includes(plan.target)) {
       throw usageError(
         `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
@@ -792,6 +800,12 @@ async function prepareTrigger(
     await confirm(plan, apiIsLocal, `fail over cluster ${cluster.id} (writer ${cluster.writer})`, cluster.id);
     const trigger = new FailoverTrigger(rds, cluster.id, cluster.writer, plan.target);
     return { trigger, atMs: plan.atMs, baselineMs: plan.baselineMs };
+  }
+  const { classifyHost } = await import('../aurora/hostnames.js');
+  if (classifyHost(endpoint.host).kind === 'cluster-ro') {
+    throw usageError(
+      `--trigger ${plan.trigger} crashes the writer behind -e, but ${endpoint.host} is a reader endpoint: use the cluster endpoint`,
+    );
   }
   const { CrashTrigger } = await import('../aurora/triggers.js');
   const crash = new CrashTrigger(plan.trigger, endpoint, resolver, credentials, timeouts);

@@ -81,7 +81,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(
       new Option(
         '--trigger <fault>',
-        'cause the fault: none, failover, crash, crash-dispatcher, crash-node',
+        'cause the fault: none, failover, reboot, crash, crash-dispatcher, crash-node',
       ).default('none'),
     )
     .addOption(new Option('--at <duration>', 'fire the trigger this long after the start').default('3s'))
@@ -92,7 +92,10 @@ Docs: README.md (figures, JSON report, environment variables).`,
     )
     .addOption(new Option('--cooldown <duration>', 'wait between repeated drills').default('30s'))
     .addOption(
-      new Option('--cluster <id>', 'DB cluster for --trigger failover (default: found from the endpoint)'),
+      new Option(
+        '--cluster <id>',
+        'DB cluster for --trigger failover|reboot and events (default: found from the endpoint)',
+      ),
     )
     .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
     .addOption(new Option('--force-failover', 'with --trigger reboot: RebootDBInstance with ForceFailover'))

@@ -134,29 +134,29 @@ export const isLoopbackHost = (host: string): boolean =>
  * a listener on this machine that a lab delivers to (SNS protocol http) — never for one on the network, where
  * failover events would travel in clear text. A loopback URL makes sense only against a local API endpoint.
  */
-export function parseHttpsEndpoint(text: string, apiIsLocal: boolean): Endpoint {
+export function parseHttpsEndpoint(text: string, apiIsLocal: boolean, flag = '--https'): Endpoint {
   let url: URL;
   try {
     url = new URL(text);
   } catch {
-    throw usageError(`--https '${text}' is not a URL (https://hooks.example.com/sns)`);
+    throw usageError(`${flag} '${text}' is not a URL (https://hooks.example.com/sns)`);
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.username || url.password) {
-    throw usageError(`--https ${url.protocol}//${url.host}...: leave credentials out of the URL`);
+    throw usageError(`${flag} ${url.protocol}//${url.host}...: leave credentials out of the URL`);
   }
   if (url.protocol === 'https:' && !loopback) return { protocol: 'https', endpoint: url.toString() };
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw usageError(`--https '${text}' must start with https://`);
+    throw usageError(`${flag} '${text}' must start with https://`);
   }
   if (!loopback) {
     throw usageError(
-      `--https ${text}: use https:// (plain http:// is accepted only for a loopback listener in a lab)`,
+      `${flag} ${text}: use https:// (plain http:// is accepted only for a loopback listener in a lab)`,
     );
   }
   if (!apiIsLocal) {
     throw usageError(
-      `--https ${text} is a loopback address that AWS cannot reach: use it with a lab (--lab-state-dir), or give a public https:// URL`,
+      `${flag} ${text} is a loopback address that AWS cannot reach: use it with a lab (--lab-state-dir), or give a public https:// URL`,
     );
   }
   return { protocol: url.protocol === 'https:' ? 'https' : 'http', endpoint: url.toString() };

@@ -91,4 +91,51 @@ describe('confirmation before a destructive trigger', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /DRILL_CONFIRM must be 'always' or unset, got 'sometimes'/);
   });
+
+  it('a crash trigger through the reader endpoint is refused: it would crash a reader, not the writer', async () => {
+    const lab = await status();
+    const password = readFileSync(join(stateDir, 'password'), 'utf8').trim();
+    const r = await drill(
+      [
+        'aurora',
+        '--dns-server',
+        lab.dnsServer,
+        '-u',
+        lab.aurora.user,
+        '-e',
+        lab.aurora.readerEndpoint,
+        '--mode',
+        'aware',
+        '--trigger',
+        'crash',
+        '--duration',
+        '3s',
+      ],
+      { DRILL_PASSWORD: password },
+    );
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--trigger crash crashes the writer behind -e, but .* is a reader endpoint: use the cluster endpoint/,
+    );
+  });
+
+  it('--target with a reboot is refused: only a failover promotes a chosen reader', async () => {
+    const r = await drill([
+      'aurora',
+      '--lab-state-dir',
+      stateDir,
+      '--trigger',
+      'reboot',
+      '--target',
+      'auroralab-mysql-node-02',
+      '--duration',
+      '3s',
+    ]);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(
+      r.stderr,
+      /--target names the reader a failover promotes: it has no effect with --trigger reboot/,
+    );
+  });
 });

@@ -107,14 +107,12 @@ const running = Array.from({ length: config.workers }, (_, i) => worker(i));
 parentPort?.on('message', (m: { type: string; at: number }) => {
   if (m.type !== 'stop' || stopping) return;
   stopping = true;
-  // The drill ended at `at`: the last window ends there too, however long the connections take to close.
+  clearInterval(flush);
+  // The drill ended at `at`: the last window ends there, and operations still in flight (a query on a dropped
+  // connection can take its whole timeout to fail) are neither successes nor failures.
   const endT = Math.min(m.at, now());
-  // Operations in flight when the drill ends are neither successes nor failures: cut them off.
+  for (const window of windows.take(endT, true)) post({ type: 'window', window });
+  post({ type: 'done' });
   for (const c of [...connections]) drop(c);
-  void Promise.allSettled(running).then(() => {
-    clearInterval(flush);
-    for (const window of windows.take(endT, true)) post({ type: 'window', window });
-    post({ type: 'done' });
-    parentPort?.close();
-  });
+  void Promise.allSettled(running).then(() => parentPort?.close());
 });
