@@ -420,42 +420,48 @@ async function drill(
           ' · Ctrl+C ends with a summary\n',
       ),
   );
-  let first: ProbeOutcome | undefined;
-  for (const m of monitors) {
-    if (m.monitor.mode === 'pool') {
-      await (m.monitor as import('../aurora/monitors/pool.js').PoolMonitor).prepare().catch((err) => {
-        throw usageError(
-          `pool mode cannot create its heartbeat table on ${endpoint.text}: ${(err as Error).message}`,
-        );
-      });
-    }
-    if (m.monitor.mode === 'writes') {
-      await (m.monitor as import('../aurora/monitors/writes.js').WriteChecker).prepare().catch((err) => {
-        throw usageError(
-          `--write-check cannot create its ledger on ${endpoint.text}: ${(err as Error).message}`,
-        );
-      });
-      continue;
-    }
+  // Monitors that only read are probed first; the trigger is checked and confirmed next, so that nothing is
+  // created in the database (pool heartbeat, write ledger) before the user has said yes.
+  const firstProbe = async (m: Built): Promise<ProbeOutcome> => {
     const outcome = await m.monitor.probe(AbortSignal.timeout(m.monitor.deadlineMs));
     const failure = startFailure(m.endpoint, plan.user, outcome, m.monitor.mode);
     if (failure) {
       history.close();
       throw failure;
     }
-    first ??= outcome;
-  }
+    return outcome;
+  };
+  const writing = (m: Built) => m.monitor.mode === 'pool' || m.monitor.mode === 'writes';
+  let first: ProbeOutcome | undefined;
+  for (const m of monitors.filter((x) => !writing(x))) first ??= await firstProbe(m);
   const aws = await connectCluster(plan, endpoint);
+  const address = first?.address ?? (await resolver.lookup(endpoint.host).catch(() => undefined));
   const scheduled = await prepareTrigger(
     history,
     plan,
     aws,
     endpoint,
     resolver,
-    first?.address,
+    address,
     credentials,
     timeouts,
   );
+  for (const m of monitors.filter(writing)) {
+    if (m.monitor.mode === 'pool') {
+      await (m.monitor as import('../aurora/monitors/pool.js').PoolMonitor).prepare().catch((err) => {
+        throw usageError(
+          `pool mode cannot create its heartbeat table on ${endpoint.text}: ${(err as Error).message}`,
+        );
+      });
+      await firstProbe(m);
+    } else {
+      await (m.monitor as import('../aurora/monitors/writes.js').WriteChecker).prepare().catch((err) => {
+        throw usageError(
+          `--write-check cannot create its ledger on ${endpoint.text}: ${(err as Error).message}`,
+        );
+      });
+    }
+  }
 
   const ddl = await prepareDdl(plan, history, scheduled, resolver, credentials, timeouts);
   const load = await prepareLoad(plan, history, clock, resolver, credentials, timeouts);

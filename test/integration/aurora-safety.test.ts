@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
 import type { LabStatus } from '../../src/lab/lab.js';
 import { freePort } from '../../src/lab/ports.js';
 import { drill, drillOnTerminal } from '../support/cli.js';
@@ -47,7 +48,9 @@ const prompt = "Type 'auroralab-mysql-cluster' to go on: ";
 describe('confirmation before a destructive trigger', () => {
   it('on a terminal, a wrong answer: exit 2, nothing done, the cluster untouched', async () => {
     const before = { writer: await writer(), failovers: failoversSoFar() };
-    const r = await drillOnTerminal(failover, prompt, 'yes', { DRILL_CONFIRM: 'always' });
+    const r = await drillOnTerminal([...failover, '--mode', 'simple,pool', '--write-check'], prompt, 'yes', {
+      DRILL_CONFIRM: 'always',
+    });
     assert.match(
       r.output,
       /This will fail over cluster auroralab-mysql-cluster \(writer auroralab-mysql-node-0\d\)\./,
@@ -56,6 +59,21 @@ describe('confirmation before a destructive trigger', () => {
     assert.equal(r.code, 2);
     assert.equal(await writer(), before.writer);
     assert.equal(failoversSoFar(), before.failovers);
+    // Nothing was created in the database either: the pool and ledger tables come after the answer.
+    const lab = await status();
+    const conn = await mysql.createConnection({
+      host: lab.aurora.instances[0]?.address,
+      user: lab.aurora.user,
+      password: readFileSync(join(stateDir, 'password'), 'utf8').trim(),
+    });
+    try {
+      const [rows] = await conn.query(
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name = 'failover_drill'",
+      );
+      assert.deepEqual(rows, []);
+    } finally {
+      await conn.end();
+    }
   });
 
   it('on a terminal, the cluster name typed: the failover runs', async () => {
