@@ -91,13 +91,20 @@ describe('drill aurora --lab', () => {
     const history = join(dir, 'interrupted.ndjson');
     const before = ephemeralDirs();
     const run = startDrill(['aurora', '--lab', '--history', history], env, 120_000);
+    let exited = false;
+    void run.finished.then(() => {
+      exited = true;
+    });
     await until(
       () =>
-        existsSync(history) &&
-        parseNdjson(readFileSync(history, 'utf8')).some((r) => r.kind === 'observation'),
+        exited ||
+        (existsSync(history) &&
+          parseNdjson(readFileSync(history, 'utf8')).some((r) => r.kind === 'observation')),
       60_000,
       'the first probe',
     );
+    // A drill that ended on its own (the lab could not start, say) says why here rather than as a timeout.
+    assert.equal(exited, false, `drill exited before its first probe: ${run.stderr}`);
     run.child.kill('SIGINT');
     const r = await run.finished;
     assert.equal(r.code, 130, r.stderr);
