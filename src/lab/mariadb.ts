@@ -27,12 +27,16 @@ export interface MariadbOptions {
 export async function prepareTemplate(dir: string): Promise<string> {
   const datadir = join(dir, 'template');
   if (existsSync(join(datadir, 'mysql'))) return datadir;
-  mkdirSync(dir, { recursive: true });
+  // A server starting up deletes every '#sql*' file in its tmpdir: servers sharing /tmp delete each other's
+  // temporary tables (concurrent installs fail with errno 2). Each gets a tmpdir of its own.
+  const tmpdir = join(dir, 'install-tmp');
+  mkdirSync(tmpdir, { recursive: true });
   const installer = findBinary('mariadb-install-db');
   try {
     await run(installer, [
       '--no-defaults',
       `--datadir=${datadir}`,
+      `--tmpdir=${tmpdir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...(isRoot ? ['--user=root'] : []),
@@ -85,12 +89,16 @@ export class MariadbInstance {
   async start(timeoutMs = 30_000, moreArgs: string[] = []): Promise<number> {
     if (this.running) throw new Error(`${this.describe()} is already running`);
     const { address, port, serverId, extraArgs = [] } = this.options;
+    // Its own tmpdir: at start-up a server deletes every '#sql*' file in it (see prepareTemplate).
+    const tmpdir = join(this.options.dir, 'tmp');
+    mkdirSync(tmpdir, { recursive: true });
     const child = spawn(
       findBinary('mariadbd'),
       [
         '--no-defaults',
         `--datadir=${this.datadir}`,
         `--socket=${this.socket}`,
+        `--tmpdir=${tmpdir}`,
         `--pid-file=${join(this.options.dir, 'mysqld.pid')}`,
         `--log-error=${this.errorLog}`,
         `--bind-address=${address}`,
