@@ -1,16 +1,8 @@
+import { type AwsTarget, rdsClient } from '../aws/clients.js';
 import { cannotStart, DrillError, ExitCode } from '../core/errors.js';
 
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type RDSClient = InstanceType<RdsModule['RDSClient']>;
-
-export interface AwsSettings {
-  region?: string;
-  profile?: string;
-  /** An explicit endpoint (the lab's); otherwise the SDK's own resolution (AWS_ENDPOINT_URL_RDS, then AWS). */
-  endpoint?: string;
-  /** Dummy credentials for a lab endpoint. */
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
 
 export interface RdsEvent {
   date: Date;
@@ -35,17 +27,9 @@ export class RdsControl {
     private readonly client: RDSClient,
   ) {}
 
-  static async connect(settings: AwsSettings): Promise<RdsControl> {
-    // The SDK warns on Node 20 about its own future releases; in a drill's output that line is only noise.
-    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-    const sdk = await import('@aws-sdk/client-rds');
-    if (settings.profile) process.env.AWS_PROFILE = settings.profile;
-    const client = new sdk.RDSClient({
-      ...(settings.region ? { region: settings.region } : {}),
-      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-      ...(settings.credentials ? { credentials: settings.credentials } : {}),
-      maxAttempts: 5,
-    });
+  static async connect(target: AwsTarget): Promise<RdsControl> {
+    // Event polling and triggers retry throttled calls a little longer than notify's one-shot commands.
+    const { sdk, client } = await rdsClient(target, 5);
     return new RdsControl(sdk, client);
   }
 

@@ -1,7 +1,7 @@
+import type { AwsTarget } from '../aws/clients.js';
 import type { Clock } from '../core/clock.js';
 import { cannotStart } from '../core/errors.js';
 import type { History, NotificationReceived, NotificationsSubscribed } from '../core/history.js';
-import type { AwsTarget } from './clients.js';
 import { type Endpoint, parseTopic } from './inputs.js';
 import { NotificationListener, type SnsNotification } from './listener.js';
 import { SnsTopics } from './sns.js';

@@ -1,5 +1,5 @@
+import type { AwsTarget } from '../aws/clients.js';
 import { usageError } from '../core/errors.js';
-import type { AwsTarget } from './clients.js';
 import {
   type Endpoint,
   isLoopbackHost,

@@ -1,4 +1,4 @@
-import { type AwsTarget, rdsClient } from './clients.js';
+import { type AwsTarget, rdsClient } from '../aws/clients.js';
 import { AwsCallError, callAws, explainAwsFailure } from './errors.js';
 import { parseArn } from './inputs.js';
 

@@ -1,4 +1,4 @@
-import { type AwsTarget, snsClient } from './clients.js';
+import { type AwsTarget, snsClient } from '../aws/clients.js';
 import { AwsCallError, callAws } from './errors.js';
 import type { Endpoint } from './inputs.js';
 

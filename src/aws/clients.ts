@@ -2,44 +2,47 @@ type SnsModule = typeof import('@aws-sdk/client-sns');
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type MemoryDbModule = typeof import('@aws-sdk/client-memorydb');
 
-/** Where and as whom `drill notify` calls AWS (or a lab that answers like it). */
+/** Where and as whom drill calls AWS (or a lab that answers like it). */
 export interface AwsTarget {
   region?: string;
   profile?: string;
-  /** One endpoint for SNS, RDS and MemoryDB (a lab's control plane, or --endpoint-url). */
+  /**
+   * One endpoint for SNS, RDS and MemoryDB (a lab's control plane, or --endpoint-url); otherwise the SDK's own
+   * resolution (AWS_ENDPOINT_URL_RDS and the like, then AWS).
+   */
   endpoint?: string;
   /** Fixed credentials (the lab takes any; 'lab'/'lab' by convention). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-const common = (t: AwsTarget) => ({
+const common = (t: AwsTarget, maxAttempts: number) => ({
   ...(t.region ? { region: t.region } : {}),
   ...(t.endpoint ? { endpoint: t.endpoint } : {}),
   ...(t.credentials ? { credentials: t.credentials } : {}),
-  maxAttempts: 4,
+  maxAttempts,
 });
 
 function prepare(t: AwsTarget): void {
-  // The SDK warns on Node 20 about its own future releases; in a command's output that line is only noise.
+  // The SDK warns on Node 20 about its own future releases; in drill's output that line is only noise.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   if (t.profile) process.env.AWS_PROFILE = t.profile;
 }
 
 /** The SNS SDK and a client for the target; the SDK loads only when a command really calls AWS. */
-export async function snsClient(t: AwsTarget) {
+export async function snsClient(t: AwsTarget, maxAttempts = 4) {
   prepare(t);
   const sdk: SnsModule = await import('@aws-sdk/client-sns');
-  return { sdk, client: new sdk.SNSClient(common(t)) };
+  return { sdk, client: new sdk.SNSClient(common(t, maxAttempts)) };
 }
 
-export async function rdsClient(t: AwsTarget) {
+export async function rdsClient(t: AwsTarget, maxAttempts = 4) {
   prepare(t);
   const sdk: RdsModule = await import('@aws-sdk/client-rds');
-  return { sdk, client: new sdk.RDSClient(common(t)) };
+  return { sdk, client: new sdk.RDSClient(common(t, maxAttempts)) };
 }
 
-export async function memoryDbClient(t: AwsTarget) {
+export async function memoryDbClient(t: AwsTarget, maxAttempts = 4) {
   prepare(t);
   const sdk: MemoryDbModule = await import('@aws-sdk/client-memorydb');
-  return { sdk, client: new sdk.MemoryDBClient(common(t)) };
+  return { sdk, client: new sdk.MemoryDBClient(common(t, maxAttempts)) };
 }
