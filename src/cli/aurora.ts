@@ -19,6 +19,7 @@ import { pause } from '../core/scheduler.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
 import type { LabStatus } from '../lab/lab.js';
+import { isLoopbackHost, parseHttpsEndpoint } from '../notify/inputs.js';
 import { parseWhole } from './numbers.js';
 import { promptHidden, promptLine } from './prompt.js';
 import { knownModes, type Mode, tool } from './tool.js';
@@ -654,18 +655,16 @@ async function prepareLoad(
   return load;
 }
 
-/** Whether the AWS APIs the drill calls are a lab's (on loopback) rather than AWS itself. */
-function awsIsLocal(plan: AuroraPlan): boolean {
-  const hostOf = (url: string | undefined) => (url ? new URL(url).hostname : undefined);
-  return [plan.aws.endpoint, process.env.AWS_ENDPOINT_URL_SNS, process.env.AWS_ENDPOINT_URL_RDS].some((u) =>
-    isLoopback(hostOf(u)),
-  );
+/** Whether the drill calls `service` on a lab (an API on loopback) rather than on AWS itself. */
+function awsIsLocal(plan: AuroraPlan, service: 'RDS' | 'SNS'): boolean {
+  const url = plan.aws.endpoint ?? process.env[`AWS_ENDPOINT_URL_${service}`];
+  return url !== undefined && isLoopbackHost(new URL(url).hostname);
 }
 
 /** Against AWS, SNS can deliver only to a public URL: refuse before anything starts rather than mid-drill. */
 function checkNotificationsReach(plan: AuroraPlan): void {
   const n = plan.notifications;
-  if (n && !n.url && !awsIsLocal(plan)) {
+  if (n && !n.url && !awsIsLocal(plan, 'SNS')) {
     throw usageError(
       `--notifications: SNS cannot reach a listener on ${n.listen.text}; give --notifications-url https://... that forwards to it`,
     );
@@ -680,11 +679,8 @@ async function listenForNotifications(plan: AuroraPlan, history: History, clock:
   checkNotificationsReach(plan);
   const n = plan.notifications;
   if (!n) return undefined;
-  const local = awsIsLocal(plan);
-  const [{ DrillNotifications }, { parseHttpsEndpoint }] = await Promise.all([
-    import('../notify/drill.js'),
-    import('../notify/inputs.js'),
-  ]);
+  const local = awsIsLocal(plan, 'SNS');
+  const { DrillNotifications } = await import('../notify/drill.js');
   const fixed = n.url ? parseHttpsEndpoint(n.url, local, '--notifications-url') : undefined;
   return DrillNotifications.start(history, clock, {
     aws: plan.aws,
@@ -747,9 +743,6 @@ async function followGroundTruth(file: string, history: History) {
   return follower;
 }
 
-const isLoopback = (address: string | undefined): boolean =>
-  address !== undefined && (/^127\./.test(address) || address === '::1' || address === 'localhost');
-
 /**
  * Checks a destructive trigger before the drill starts (the cluster exists, is available, has a reader) and
  * asks for confirmation unless the target is a lab or --yes was given.
@@ -792,11 +785,7 @@ async function prepareTrigger(
         `--target ${plan.target} is not a reader of ${cluster.id} (readers: ${cluster.readers.join(', ')})`,
       );
     }
-    const apiIsLocal =
-      isLoopback(plan.aws.endpoint ? new URL(plan.aws.endpoint).hostname : undefined) ||
-      isLoopback(
-        process.env.AWS_ENDPOINT_URL_RDS ? new URL(process.env.AWS_ENDPOINT_URL_RDS).hostname : undefined,
-      );
+    const apiIsLocal = awsIsLocal(plan, 'RDS');
     if (plan.trigger === 'reboot') {
       const what = `reboot the writer ${cluster.writer} of cluster ${cluster.id}${plan.forceFailover ? ' with a failover' : ''}`;
       await confirm(plan, apiIsLocal, what, cluster.id);
@@ -817,7 +806,7 @@ async function prepareTrigger(
   const crash = new CrashTrigger(plan.trigger, endpoint, resolver, credentials, timeouts);
   await confirm(
     plan,
-    isLoopback(address),
+    address !== undefined && isLoopbackHost(address),
     `run ${crash.statement} on the writer behind ${endpoint.text}`,
     endpoint.host,
   );
