@@ -1,5 +1,7 @@
 import mysql from 'mysql2';
 import { abortReason, type ProbeAborted } from '../core/scheduler.js';
+import type { Endpoint } from './endpoint.js';
+import type { Resolver } from './resolver.js';
 
 export interface Credentials {
   user: string;
@@ -65,4 +67,17 @@ export async function withConnection<T>(
     signal.removeEventListener('abort', onAbort);
     conn.destroy();
   }
+}
+
+/** `withConnection` to wherever the endpoint's name resolves now, as a client reconnecting to it would go. */
+export async function withEndpoint<T>(
+  endpoint: Endpoint,
+  resolver: Resolver,
+  credentials: Credentials,
+  timeouts: Timeouts,
+  signal: AbortSignal,
+  use: (query: Query) => Promise<T>,
+): Promise<T> {
+  const address = await resolver.lookup(endpoint.host);
+  return withConnection(address, endpoint.port, credentials, timeouts, signal, use);
 }

@@ -1,6 +1,6 @@
 import type { DdlStep, History } from '../core/history.js';
 import type { Trigger } from '../core/trigger.js';
-import { type Credentials, type Timeouts, withConnection } from './connection.js';
+import { type Credentials, type Timeouts, withEndpoint } from './connection.js';
 import type { Endpoint } from './endpoint.js';
 import { classifyError } from './errors.js';
 import type { Resolver } from './resolver.js';
@@ -102,10 +102,9 @@ export class DdlWorkload {
     queryTimeoutMs: number,
     use: (query: (sql: string) => Promise<unknown[][]>) => Promise<T>,
   ) {
-    const address = await this.resolver.lookup(this.endpoint.host);
-    return withConnection(
-      address,
-      this.endpoint.port,
+    return withEndpoint(
+      this.endpoint,
+      this.resolver,
       this.credentials,
       { ...this.timeouts, queryTimeoutMs },
       AbortSignal.timeout(queryTimeoutMs + 5000),

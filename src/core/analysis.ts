@@ -119,7 +119,7 @@ export interface DrillAnalysis {
 }
 
 /** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
-const readOnlyCodes = new Set(['1290', '1792', '1836']);
+export const readOnlyCodes = new Set(['1290', '1792', '1836']);
 
 /** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
 export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {

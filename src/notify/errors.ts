@@ -106,3 +106,9 @@ export class AwsCallError extends DrillError {
     return isAwsError(this.original, ...codes);
   }
 }
+
+/** A resource AWS answered about with an empty list rather than a fault, as the fault it stands for. */
+export function notFound(code: string, message: string, action: string): AwsCallError {
+  const missing = Object.assign(new Error(message), { name: code });
+  return new AwsCallError(missing, action, explainAwsFailure(missing, action));
+}

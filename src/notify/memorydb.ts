@@ -1,5 +1,5 @@
 import { type AwsTarget, memoryDbClient } from '../aws/clients.js';
-import { AwsCallError, callAws, explainAwsFailure } from './errors.js';
+import { callAws, notFound } from './errors.js';
 import { parseArn } from './inputs.js';
 
 type MemoryDb = Awaited<ReturnType<typeof memoryDbClient>>;
@@ -39,14 +39,7 @@ export class MemoryDbNotifications {
     }>('memorydb:DescribeClusters', new this.memorydb.sdk.DescribeClustersCommand({ ClusterName: name }));
     const c = out.Clusters?.find((x) => x.Name === name) ?? out.Clusters?.[0];
     if (!c) {
-      const missing = Object.assign(new Error(`Cluster ${name} not found.`), {
-        name: 'ClusterNotFoundFault',
-      });
-      throw new AwsCallError(
-        missing,
-        'memorydb:DescribeClusters',
-        explainAwsFailure(missing, 'memorydb:DescribeClusters'),
-      );
+      throw notFound('ClusterNotFoundFault', `Cluster ${name} not found.`, 'memorydb:DescribeClusters');
     }
     const arn = parseArn(c.ARN ?? '');
     return {

@@ -1,5 +1,5 @@
 import { type AwsTarget, rdsClient } from '../aws/clients.js';
-import { AwsCallError, callAws, explainAwsFailure } from './errors.js';
+import { AwsCallError, callAws, notFound } from './errors.js';
 import { parseArn } from './inputs.js';
 
 type Rds = Awaited<ReturnType<typeof rdsClient>>;
@@ -62,14 +62,7 @@ export class RdsEventSubscriptions {
     );
     const c = out.DBClusters?.[0];
     if (!c) {
-      const missing = Object.assign(new Error(`DBCluster ${id} not found.`), {
-        name: 'DBClusterNotFoundFault',
-      });
-      throw new AwsCallError(
-        missing,
-        'rds:DescribeDBClusters',
-        explainAwsFailure(missing, 'rds:DescribeDBClusters'),
-      );
+      throw notFound('DBClusterNotFoundFault', `DBCluster ${id} not found.`, 'rds:DescribeDBClusters');
     }
     const arn = parseArn(c.DBClusterArn ?? '');
     return {

@@ -2,7 +2,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../core/clock.js';
 import type { History, LoadStart, LoadStop, LoadWindow } from '../../core/history.js';
-import { type Credentials, type Timeouts, withConnection } from '../connection.js';
+import { type Credentials, type Timeouts, withEndpoint } from '../connection.js';
 import type { Endpoint } from '../endpoint.js';
 import type { Resolver } from '../resolver.js';
 import { quoteIdent } from '../sql.js';
@@ -43,10 +43,9 @@ export class LoadWorkload {
   /** Creates and fills the table the workload uses (a preflight: an error here stops the drill before it starts). */
   async prepare(): Promise<void> {
     const { endpoint, credentials, timeouts, resolver, schema } = this.options;
-    const address = await resolver.lookup(endpoint.host);
-    await withConnection(
-      address,
-      endpoint.port,
+    await withEndpoint(
+      endpoint,
+      resolver,
       credentials,
       timeouts,
       AbortSignal.timeout(30_000),
@@ -129,14 +128,8 @@ export class LoadWorkload {
   /** `--cleanup`: drops the workload's table. */
   async cleanup(): Promise<void> {
     const { endpoint, credentials, timeouts, resolver, schema } = this.options;
-    const address = await resolver.lookup(endpoint.host);
-    await withConnection(
-      address,
-      endpoint.port,
-      credentials,
-      timeouts,
-      AbortSignal.timeout(10_000),
-      (query) => query(`DROP TABLE IF EXISTS ${loadTable(schema)}`),
+    await withEndpoint(endpoint, resolver, credentials, timeouts, AbortSignal.timeout(10_000), (query) =>
+      query(`DROP TABLE IF EXISTS ${loadTable(schema)}`),
     );
   }
 }

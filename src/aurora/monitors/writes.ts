@@ -3,7 +3,7 @@ import type { Clock } from '../../core/clock.js';
 import type { History, Observation, WriteReadback } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
-import { withConnection } from '../connection.js';
+import { withConnection, withEndpoint } from '../connection.js';
 import { classifyError } from '../errors.js';
 import { quoteIdent } from '../sql.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
@@ -102,10 +102,9 @@ export class WriteChecker extends ScheduledMonitor {
     const until = Date.now() + 30_000;
     for (;;) {
       try {
-        const address = await resolver.lookup(endpoint.host);
-        return await withConnection(
-          address,
-          endpoint.port,
+        return await withEndpoint(
+          endpoint,
+          resolver,
           credentials,
           timeouts,
           AbortSignal.timeout(30_000),

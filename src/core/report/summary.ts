@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { type DrillAnalysis, type MonitorFigures, readOnlyCodes } from '../analysis.js';
 import { formatDuration } from '../duration.js';
 import { type LoadFigures, recoveredShare } from '../load.js';
 import type { NotificationFigures } from '../notifications.js';
@@ -191,7 +191,7 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
     `  before the trigger: ${phase(l.before)} · after recovery: ${phase(l.after)}`,
   ];
   if (triggered) {
-    const readOnly = Object.keys(l.errors).some((code) => ['1290', '1792', '1836'].includes(code));
+    const readOnly = Object.keys(l.errors).some((code) => readOnlyCodes.has(code));
     const stall =
       l.longestGapMs === null ? [] : [`no operation succeeded for ${formatDuration(l.longestGapMs)}`];
     stall.push(
