@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import type { LabStatus } from '../../src/lab/lab.js';
-import { freePort } from '../../src/lab/ports.js';
 import { drill } from '../support/cli.js';
+import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
 // The lab of this file: instances on 127.0.0.131+ (proxy .130).
@@ -14,24 +13,9 @@ const dir = mkdtempSync(join(tmpdir(), 'drill-load-'));
 const stateDir = join(dir, 'lab');
 const password = 'pw-load';
 
-before(async () => {
-  const up = await drill(
-    [
-      'lab',
-      'up',
-      '--detach',
-      '--state-dir',
-      stateDir,
-      '--first-address',
-      '131',
-      '--password',
-      password,
-    ].concat(['--api-port', String(await freePort()), '--dns-port', String(await freePort())]),
-  );
-  assert.equal(up.code, 0, up.stderr + up.stdout);
-});
+before(() => startTestLab(stateDir, 131, ['--password', password]));
 after(async () => {
-  await drill(['lab', 'down', '--state-dir', stateDir]);
+  await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -87,9 +71,7 @@ describe('--load against the lab', () => {
     assert.match(r.stderr, /before the trigger: [\d.]+ reads\/s \+ [\d.]+ writes\/s/);
 
     // --cleanup dropped the load table (the cluster replicates it, so any instance tells).
-    const lab = JSON.parse(
-      (await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout,
-    ) as LabStatus;
+    const lab = await labStatus(stateDir);
     const conn = await mysql.createConnection({
       host: lab.aurora.instances[0]?.address,
       port: 3306,

@@ -3,43 +3,24 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { LabStatus } from '../../src/lab/lab.js';
-import { freePort } from '../../src/lab/ports.js';
 import { drill } from '../support/cli.js';
+import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
 // Labs of this file: instances on 127.0.0.86+ (proxy .85), 127.0.0.91 (no reader), 127.0.0.96+ (lossy).
 const dir = mkdtempSync(join(tmpdir(), 'drill-modes-'));
-const labs: Record<string, { stateDir: string; status: LabStatus; password: string }> = {};
+const labs: Record<string, TestLab> = {};
 const intervalMs = 250;
 
 async function startLab(name: string, first: number, more: string[] = []): Promise<void> {
-  const stateDir = join(dir, name);
-  const up = await drill(
-    ['lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', String(first)].concat(
-      [
-        '--api-port',
-        String(await freePort()),
-        '--dns-port',
-        String(await freePort()),
-        '--password',
-        `pw-${name}`,
-      ],
-      more,
-    ),
-  );
-  assert.equal(up.code, 0, up.stderr + up.stdout);
-  const status = JSON.parse(
-    (await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout,
-  ) as LabStatus;
-  labs[name] = { stateDir, status, password: `pw-${name}` };
+  labs[name] = await startTestLab(join(dir, name), first, ['--password', `pw-${name}`, ...more]);
 }
 
 /** `drill aurora --lab-state-dir <lab> ARGS` through a failover-sized timeout. */
 const drillLab = (name: string, args: string[]) =>
   drill(['aurora', '--lab-state-dir', lab(name).stateDir, ...args], {}, 180_000);
 
-const lab = (name: string) => labs[name] as { stateDir: string; status: LabStatus; password: string };
+const lab = (name: string) => labs[name] as TestLab;
 const report = (stdout: string) => {
   const r = JSON.parse(stdout);
   assert.deepEqual(reportProblems(r), []);
@@ -59,7 +40,7 @@ before(async () => {
   await startLab('main', 86);
 });
 after(async () => {
-  for (const l of Object.values(labs)) await drill(['lab', 'down', '--state-dir', l.stateDir]);
+  for (const l of Object.values(labs)) await stopTestLab(l.stateDir);
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -4,35 +4,24 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import type { LabStatus } from '../../src/lab/lab.js';
-import { freePort } from '../../src/lab/ports.js';
+import { readLabPassword } from '../../src/lab/lab.js';
 import { drill, drillOnTerminal } from '../support/cli.js';
+import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 
 // The lab of this file: instances on 127.0.0.136+ (proxy .135).
 const dir = mkdtempSync(join(tmpdir(), 'drill-safety-'));
 const stateDir = join(dir, 'lab');
 
-const status = async (): Promise<LabStatus> =>
-  JSON.parse((await drill(['lab', 'status', '--json', '--state-dir', stateDir])).stdout) as LabStatus;
+const status = () => labStatus(stateDir);
 const writer = async () => (await status()).aurora.instances.find((i) => i.role === 'writer')?.id;
 const failoversSoFar = () =>
   readFileSync(join(stateDir, 'ground-truth.ndjson'), 'utf8')
     .split('\n')
     .filter((l) => l.includes('"failover-started"')).length;
 
-before(async () => {
-  const up = await drill(
-    ['lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', '136'].concat([
-      '--api-port',
-      String(await freePort()),
-      '--dns-port',
-      String(await freePort()),
-    ]),
-  );
-  assert.equal(up.code, 0, up.stderr + up.stdout);
-});
+before(() => startTestLab(stateDir, 136));
 after(async () => {
-  await drill(['lab', 'down', '--state-dir', stateDir]);
+  await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -64,7 +53,7 @@ describe('confirmation before a destructive trigger', () => {
     const conn = await mysql.createConnection({
       host: lab.aurora.instances[0]?.address,
       user: lab.aurora.user,
-      password: readFileSync(join(stateDir, 'password'), 'utf8').trim(),
+      password: readLabPassword(stateDir) ?? '',
     });
     try {
       const [rows] = await conn.query(
@@ -112,7 +101,7 @@ describe('confirmation before a destructive trigger', () => {
 
   it('a crash trigger through the reader endpoint is refused: it would crash a reader, not the writer', async () => {
     const lab = await status();
-    const password = readFileSync(join(stateDir, 'password'), 'utf8').trim();
+    const password = readLabPassword(stateDir) ?? '';
     const r = await drill(
       [
         'aurora',

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort } from '../../src/lab/ports.js';
 import type { NotifyStatus } from '../../src/notify/status.js';
 import { drill } from '../support/cli.js';
+import { startTestLab, stopTestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
 // The lab of this file: instances on 127.0.0.146+ (proxy .145).
@@ -14,19 +14,9 @@ const stateDir = join(dir, 'lab');
 const notify = (args: string[]) =>
   drill(['notify', ...args, '--lab-state-dir', stateDir, '--no-color'], {}, 30_000);
 
-before(async () => {
-  const up = await drill(
-    ['lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', '146'].concat([
-      '--api-port',
-      String(await freePort()),
-      '--dns-port',
-      String(await freePort()),
-    ]),
-  );
-  assert.equal(up.code, 0, up.stderr + up.stdout);
-});
+before(() => startTestLab(stateDir, 146));
 after(async () => {
-  await drill(['lab', 'down', '--state-dir', stateDir]);
+  await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });
 });
 
