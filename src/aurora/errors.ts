@@ -18,10 +18,15 @@ export function classifyError(err: unknown): ProbeError {
   const code = typeof e.code === 'string' ? e.code : undefined;
   const errno = typeof e.errno === 'number' ? e.errno : undefined;
   if (errno !== undefined && errno >= 1000 && e.sqlMessage !== undefined) {
-    return { code: String(errno), errno, name: code, message };
+    const classified: ProbeError = { code: String(errno), errno, name: code, message };
+    if (readOnlyErrnos.has(errno)) classified.readOnly = true;
+    return classified;
   }
   return { code: code ?? 'UNKNOWN', message, ...(errno !== undefined ? { errno } : {}) };
 }
+
+/** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
+const readOnlyErrnos = new Set([1290, 1792, 1836]);
 
 /** MySQL error numbers a drill reasons about. */
 export const MysqlErrno = {

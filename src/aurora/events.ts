@@ -1,4 +1,4 @@
-import type { History, ServiceEvent } from '../core/history.js';
+import type { FailoverPhase, History, ServiceEvent, Unstamped } from '../core/history.js';
 import type { RdsControl, RdsEvent } from './rds.js';
 
 const throttled = new Set([
@@ -95,11 +95,24 @@ export class RdsEventFollower {
     this.seen.add(key);
     const t = this.history.clock.fromWall(e.date.getTime());
     if (t < -2000) return; // an earlier failover's events are not this drill's
-    this.history.append<ServiceEvent>({
+    const event: Unstamped<ServiceEvent> = {
       kind: 'service-event',
       t,
       source: `rds:${e.sourceId}`,
       message: e.message,
-    });
+    };
+    const phase = failoverPhase(e.message);
+    if (phase) event.phase = phase;
+    this.history.append<ServiceEvent>(event);
   }
+}
+
+/**
+ * Where a failover stands by an RDS event's text (events carry no id in DescribeEvents, so the text is all there
+ * is): RDS-EVENT-0073/0072 "Started cross|same AZ failover to DB instance: X", RDS-EVENT-0071 "Completed failover".
+ */
+export function failoverPhase(message: string): FailoverPhase | undefined {
+  if (/^Started (cross AZ |same AZ )?failover/i.test(message)) return 'failover-started';
+  if (/^Completed failover/i.test(message)) return 'failover-completed';
+  return undefined;
 }

@@ -57,3 +57,12 @@ export function instancePattern(host: string, override?: string): string | undef
 export function instanceHost(pattern: string, instanceId: string): string {
   return pattern.replace('?', instanceId);
 }
+
+/** RDS names are long; the first label and the kind say enough in a table (the JSON report has the full name). */
+export function shortTarget(target: string): string {
+  const m =
+    /^([^.]+)\.((?:cluster-ro-|cluster-custom-|cluster-|proxy-)?)[a-z0-9]{12}\.[^:]*\.rds\.amazonaws\.com(?:\.cn)?(:\d+)$/i.exec(
+      target,
+    );
+  return m ? `${m[1]}.${m[2]}…${m[3]}` : target;
+}

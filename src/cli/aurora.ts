@@ -681,6 +681,7 @@ async function listenForNotifications(plan: AuroraPlan, history: History, clock:
   if (!n) return undefined;
   const local = awsIsLocal(plan, 'SNS');
   const { DrillNotifications } = await import('../notify/drill.js');
+  const { failoverPhase } = await import('../aurora/events.js');
   const fixed = n.url ? parseHttpsEndpoint(n.url, local, '--notifications-url') : undefined;
   return DrillNotifications.start(history, clock, {
     aws: plan.aws,
@@ -688,6 +689,7 @@ async function listenForNotifications(plan: AuroraPlan, history: History, clock:
     listen: { host: n.listen.host, port: n.listen.port },
     endpoint: (listenerUrl) => fixed ?? { protocol: 'http', endpoint: listenerUrl },
     confirmTimeoutMs: 10_000,
+    phaseOf: failoverPhase,
   });
 }
 

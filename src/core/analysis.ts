@@ -11,12 +11,15 @@ import type {
 import { type LoadFigures, loadFigures } from './load.js';
 import { type NotificationFigures, notificationFigures } from './notifications.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
+import { nearestRank } from './rounding.js';
 
 /** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
 export interface MonitorFigures {
   monitor: string;
   mode: string;
   target: string;
+  /** The target as tables show it (the monitor's short label), when the monitor gave one. */
+  label: string | null;
   expect: string;
   intervalMs: number;
   probes: number;
@@ -42,7 +45,7 @@ export interface MonitorFigures {
   nodes: string[];
   errors: Record<string, number>;
   latencyMs: { p50: number; p95: number; max: number } | null;
-  /** Probes refused because they reached a read-only instance (1290, 1836, 1792): writes on a demoted writer. */
+  /** Probes refused because they reached a read-only node (the service flags them): writes on a demoted writer. */
   readOnlyErrors: number;
   /** From the first to the end of the last such probe; 0 when there was none. */
   readOnlySpanMs: number;
@@ -67,6 +70,8 @@ export interface GroundTruthFigures {
   writerDownMs: number | null;
   /** After that, an instance came up as the writer (the promoted reader, or the same one after a crash). */
   writerUpMs: number | null;
+  /** Writer up minus writer down: how long the cluster really had no writer. */
+  writerRecoveryMs: number | null;
   /** After that, the cluster endpoint's DNS record moved; null when it did not (a crash). */
   dnsSwitchedMs: number | null;
 }
@@ -97,6 +102,8 @@ export interface DdlFigures {
   startedAtMs: number | null;
   endedAtMs: number | null;
   outcome: 'completed' | 'failed' | 'running';
+  /** From the ALTER's start to its end; null while it ran. */
+  durationMs: number | null;
   error: string | null;
   rowsAfter: number | null;
   columnAdded: boolean | null;
@@ -117,9 +124,6 @@ export interface DrillAnalysis {
   load: LoadFigures | null;
   notifications: NotificationFigures | null;
 }
-
-/** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
-export const readOnlyCodes = new Set(['1290', '1792', '1836']);
 
 /** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
 export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
@@ -175,6 +179,7 @@ function ddlFigures(records: readonly HistoryRecord[]): DdlFigures | null {
     startedAtMs: started?.t ?? null,
     endedAtMs: ended?.t ?? null,
     outcome: ended ? (ended.step as 'completed' | 'failed') : 'running',
+    durationMs: started && ended ? ended.t - started.t : null,
     error: ended?.step === 'failed' ? (ended.detail ?? null) : null,
     rowsAfter: checked?.rows ?? null,
     columnAdded: checked?.columnAdded ?? null,
@@ -212,27 +217,22 @@ function groundTruthFigures(
 ): GroundTruthFigures | null {
   const truth = records.filter((r): r is GroundTruthEvent => r.kind === 'ground-truth');
   if (truth.length === 0) return null;
-  const d = (r: GroundTruthEvent) =>
-    (r.detail ?? {}) as { kind?: string; instance?: string; role?: string; name?: string };
-  const down = truth.find(
-    (r) =>
-      r.t >= fromMs &&
-      (d(r).kind === 'writes-stopped' || d(r).kind === 'instance-down') &&
-      d(r).instance === writer,
-  );
-  const up =
-    down && truth.find((r) => r.t >= down.t && d(r).kind === 'instance-up' && d(r).role === 'writer');
-  const dns = down && truth.find((r) => r.t >= down.t && d(r).kind === 'dns' && d(r).name === 'cluster');
-  return { writerDownMs: down?.t ?? null, writerUpMs: up?.t ?? null, dnsSwitchedMs: dns?.t ?? null };
+  const down = truth.find((r) => r.t >= fromMs && r.fact === 'node-down' && r.node === writer);
+  const up = down && truth.find((r) => r.t >= down.t && r.fact === 'writer-up');
+  const dns = down && truth.find((r) => r.t >= down.t && r.fact === 'writer-endpoint-moved');
+  return {
+    writerDownMs: down?.t ?? null,
+    writerUpMs: up?.t ?? null,
+    writerRecoveryMs: down && up ? up.t - down.t : null,
+    dnsSwitchedMs: dns?.t ?? null,
+  };
 }
 
 function providerFigures(records: readonly HistoryRecord[]): ProviderFigures | null {
   const events = records.filter((r): r is ServiceEvent => r.kind === 'service-event');
   if (events.length === 0) return null;
-  const started = events.find((e) => /^Started (cross AZ|same AZ)? ?failover/i.test(e.message));
-  const completed = events.find(
-    (e) => /^Completed failover/i.test(e.message) && (!started || e.t >= started.t),
-  );
+  const started = events.find((e) => e.phase === 'failover-started');
+  const completed = events.find((e) => e.phase === 'failover-completed' && (!started || e.t >= started.t));
   return {
     failoverStartedMs: started?.t ?? null,
     failoverCompletedMs: completed?.t ?? null,
@@ -253,13 +253,14 @@ export function analyzeMonitor(
   const firstConnect = obs.find((o) => o.ok);
   const firstGoodIndex = states.indexOf('good');
   const firstGood = obs[firstGoodIndex];
-  const readOnly = obs.filter((o) => o.error !== undefined && readOnlyCodes.has(o.error.code));
+  const readOnly = obs.filter((o) => o.error?.readOnly === true);
   const newWriter = obs.find((o, i) => states[i] === 'good' && firstGood && o.nodeId !== firstGood.nodeId);
 
   return {
     monitor: start?.monitor ?? obs[0]?.monitor ?? 'unknown',
     mode: start?.mode ?? 'unknown',
     target: start?.target ?? obs[0]?.target ?? '',
+    label: start?.label ?? null,
     expect: start?.expect ?? obs[0]?.expect ?? 'writer',
     intervalMs,
     probes: obs.length,
@@ -326,6 +327,6 @@ function countErrors(obs: readonly Observation[]): Record<string, number> {
 function latency(obs: readonly Observation[]): MonitorFigures['latencyMs'] {
   if (obs.length === 0) return null;
   const sorted = obs.map((o) => o.t1 - o.t0).sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] as number;
+  const at = (q: number) => nearestRank(sorted, q) as number;
   return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] as number };
 }

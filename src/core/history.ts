@@ -13,7 +13,12 @@ export interface ProbeError {
   /** The symbolic name of a MySQL error number (`ER_OPTION_PREVENTS_STATEMENT`). */
   name?: string;
   message: string;
+  /** Set by the service that classified it: the server refused because the node is read-only (a demoted writer). */
+  readOnly?: boolean;
 }
+
+/** Where a provider's failover stands, as the service side reads its event or notification texts. */
+export type FailoverPhase = 'failover-started' | 'failover-completed';
 
 /** A monitor announces itself before its first probe, so a history file describes itself. */
 export interface MonitorStart {
@@ -25,6 +30,8 @@ export interface MonitorStart {
   target: string;
   expect: Role;
   intervalMs: number;
+  /** A short name for the target in tables (the service knows which parts of a long host name matter). */
+  label?: string;
 }
 
 /** One timed probe: monotonic start/end on the drill's axis, what was reached, and what it said. */
@@ -87,6 +94,8 @@ export interface ServiceEvent {
   source: string;
   message: string;
   eventId?: string;
+  /** The failover phase this event marks, when it marks one. */
+  phase?: FailoverPhase;
 }
 
 /** What the lab knows happened (an instance stopped accepting, a role changed), placed on the drill's axis. */
@@ -95,8 +104,17 @@ export interface GroundTruthEvent {
   t: number;
   at: string;
   what: string;
+  /**
+   * What this means for a drill, as the lab classifies it: a node stopped taking writes or went down, a node came
+   * up as the writer, the writer endpoint's DNS record moved. Other ground truth has no fact and is shown only.
+   */
+  fact?: GroundTruthFact;
+  /** The node the fact is about. */
+  node?: string;
   detail?: Record<string, unknown>;
 }
+
+export type GroundTruthFact = 'node-down' | 'writer-up' | 'writer-endpoint-moved';
 
 /** `--load`: the workload, announced before it starts. */
 export interface LoadStart {
@@ -122,6 +140,8 @@ export interface LoadWindow {
   failed: number;
   /** Failed operations by error code. */
   errors: Record<string, number>;
+  /** Of the failed operations, those a read-only node refused (the service flags them). */
+  readOnly?: number;
   /** Latency of the operations that succeeded. */
   latency: LatencyHistogram;
   /** Completion times of the first and last operation that succeeded in the window, if any. */
@@ -159,6 +179,8 @@ export interface NotificationReceived {
   message: string;
   eventId?: string;
   sourceId?: string;
+  /** The failover phase this notification marks, when it marks one. */
+  phase?: FailoverPhase;
   /** When the provider says the event happened, on the drill's axis; null when the message does not say. */
   eventT: number | null;
 }

@@ -1,5 +1,6 @@
 import { type LatencySummary, merge, summarize } from './histogram.js';
 import type { HistoryRecord, LoadStart, LoadStop, LoadWindow } from './history.js';
+import { tenth } from './rounding.js';
 
 export interface LoadPhase {
   /** Operations that succeeded per second, in all and by kind. */
@@ -19,6 +20,10 @@ export interface LoadFigures {
   writes: number;
   failed: number;
   errors: Record<string, number>;
+  /** Of the failed operations, those a read-only node refused: connections kept on a demoted writer. */
+  readOnlyErrors: number;
+  /** Share of reads in the mix, in percent. */
+  readSharePct: number;
   latencyMs: LatencySummary | null;
   /** Windows that ended before the trigger (the whole run without a trigger). */
   before: LoadPhase;
@@ -69,6 +74,8 @@ export function loadFigures(
     writes: sum(windows.map((w) => w.writes)),
     failed: sum(windows.map((w) => w.failed)),
     errors,
+    readOnlyErrors: sum(windows.map((w) => w.readOnly ?? 0)),
+    readSharePct: Math.round((start.mix.read / (start.mix.read + start.mix.write)) * 100),
     latencyMs: summarize(merge(windows.map((w) => w.latency))),
     before: phase(before),
     after: phase(after),
@@ -99,7 +106,7 @@ function rate(windows: readonly LoadWindow[], kind?: Kind): number | null {
 function phase(windows: readonly LoadWindow[]): LoadPhase {
   const r = (kind?: Kind) => {
     const v = rate(windows, kind);
-    return v === null ? null : Math.round(v * 10) / 10;
+    return v === null ? null : tenth(v);
   };
   return {
     opsPerSec: r(),

@@ -1,6 +1,6 @@
 import type { Clock } from './clock.js';
 import type { Monitor } from './drill.js';
-import type { History, MonitorStart, Observation, Role } from './history.js';
+import type { History, MonitorStart, Observation, Role, Unstamped } from './history.js';
 import { ProbeScheduler } from './scheduler.js';
 
 /** What one probe found, before it is placed on the drill's axis. */
@@ -17,6 +17,8 @@ export abstract class ScheduledMonitor implements Monitor {
   abstract readonly name: string;
   abstract readonly mode: string;
   readonly expect: Role = 'writer';
+  /** How tables show the target, when the service has a shorter name for it than `target`. */
+  protected label: string | undefined;
   protected scheduler: ProbeScheduler | undefined;
 
   constructor(
@@ -36,7 +38,7 @@ export abstract class ScheduledMonitor implements Monitor {
   protected observed(_o: Observation): void {}
 
   start(): void {
-    this.history.append<MonitorStart>({
+    const start: Unstamped<MonitorStart> = {
       kind: 'monitor',
       t: this.clock.now(),
       monitor: this.name,
@@ -44,7 +46,9 @@ export abstract class ScheduledMonitor implements Monitor {
       target: this.target,
       expect: this.expect,
       intervalMs: this.intervalMs,
-    });
+    };
+    if (this.label !== undefined) start.label = this.label;
+    this.history.append<MonitorStart>(start);
     this.scheduler = new ProbeScheduler(
       this.clock,
       { intervalMs: this.intervalMs, deadlineMs: this.deadlineMs },

@@ -1,4 +1,10 @@
-import type { HistoryRecord, NotificationReceived, NotificationsSubscribed } from './history.js';
+import type {
+  FailoverPhase,
+  HistoryRecord,
+  NotificationReceived,
+  NotificationsSubscribed,
+} from './history.js';
+import { tenth, tenthOrNull } from './rounding.js';
 
 /** `--notifications`: what arrived from the SNS topic, and when, beside what the client saw. */
 export interface NotificationFigures {
@@ -11,31 +17,41 @@ export interface NotificationFigures {
   failoverCompletedMs: number | null;
   /** The longest time from an event (by the provider's clock) to its notification's arrival. */
   maxDelayMs: number | null;
-  list: { atMs: number; eventAtMs: number | null; eventId: string | null; message: string }[];
+  list: {
+    atMs: number;
+    eventAtMs: number | null;
+    /** Arrival minus the event's own time: how long the notification took. */
+    delayMs: number | null;
+    eventId: string | null;
+    message: string;
+  }[];
 }
-
-const started = /^Started (cross AZ |same AZ )?failover/i;
-const completed = /^Completed failover/i;
 
 /** Pure: the notifications of a history, or null when the drill did not listen for any. */
 export function notificationFigures(records: readonly HistoryRecord[]): NotificationFigures | null {
   const subscribed = records.find((r): r is NotificationsSubscribed => r.kind === 'notifications');
   if (!subscribed) return null;
   const got = records.filter((r): r is NotificationReceived => r.kind === 'notification');
-  const first = (re: RegExp) => got.find((n) => re.test(n.message))?.t ?? null;
-  const delays = got.filter((n) => n.eventT !== null).map((n) => n.t - (n.eventT as number));
+  const first = (phase: FailoverPhase) => got.find((n) => n.phase === phase)?.t ?? null;
+  const delays = got.map(notificationDelayMs).filter((d): d is number => d !== null);
   return {
     topic: subscribed.topic,
     confirmed: subscribed.confirmed,
     received: got.length,
-    failoverStartedMs: first(started),
-    failoverCompletedMs: first(completed),
+    failoverStartedMs: first('failover-started'),
+    failoverCompletedMs: first('failover-completed'),
     maxDelayMs: delays.length ? Math.round(Math.max(...delays)) : null,
     list: got.map((n) => ({
-      atMs: Math.round(n.t * 10) / 10,
-      eventAtMs: n.eventT === null ? null : Math.round(n.eventT * 10) / 10,
+      atMs: tenth(n.t),
+      eventAtMs: tenthOrNull(n.eventT),
+      delayMs: tenthOrNull(notificationDelayMs(n)),
       eventId: n.eventId ?? null,
       message: n.message,
     })),
   };
+}
+
+/** How long one notification took: its arrival minus the provider's time for the event; null when unknown. */
+export function notificationDelayMs(n: NotificationReceived): number | null {
+  return n.eventT === null ? null : n.t - n.eventT;
 }

@@ -1,4 +1,5 @@
 import type { DrillAnalysis } from './analysis.js';
+import { nearestRank } from './rounding.js';
 
 /** A figure's spread over repeated drills. */
 export interface Spread {
@@ -22,7 +23,7 @@ export interface RepeatSummary {
 export function spread(values: readonly (number | null | undefined)[]): Spread | null {
   const xs = values.filter((v): v is number => typeof v === 'number').sort((a, b) => a - b);
   if (xs.length === 0) return null;
-  const at = (q: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil(q * xs.length) - 1))] as number;
+  const at = (q: number) => nearestRank(xs, q) as number;
   return {
     min: xs[0] as number,
     median: at(0.5),

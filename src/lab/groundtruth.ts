@@ -1,5 +1,5 @@
 import { appendFileSync, closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import type { GroundTruthEvent, History } from '../core/history.js';
+import type { GroundTruthEvent, GroundTruthFact, History, Unstamped } from '../core/history.js';
 
 /** One line of the lab's ground truth: what really happened, when, by the wall clock. */
 export interface GroundTruthRecord {
@@ -78,15 +78,26 @@ export class GroundTruthFollower {
     for (const line of text.slice(0, complete).split('\n')) {
       if (!line.trim()) continue;
       const { at, kind, ...detail } = JSON.parse(line) as GroundTruthRecord;
-      const what = describeTruth(kind, detail);
-      this.history.append<GroundTruthEvent>({
+      const event: Unstamped<GroundTruthEvent> = {
         kind: 'ground-truth',
         t: this.history.clock.fromWall(Date.parse(at)),
-        what,
+        what: describeTruth(kind, detail),
         detail: { kind, ...detail },
-      });
+      };
+      const fact = factOf(kind, detail);
+      if (fact) event.fact = fact;
+      if (typeof detail.instance === 'string') event.node = detail.instance;
+      this.history.append<GroundTruthEvent>(event);
     }
   }
+}
+
+/** The lab's records that mean something to a drill's figures, in the drill's words (see GroundTruthFact). */
+function factOf(kind: GroundTruthRecord['kind'], d: Record<string, unknown>): GroundTruthFact | undefined {
+  if (kind === 'writes-stopped' || kind === 'instance-down') return 'node-down';
+  if (kind === 'instance-up' && d.role === 'writer') return 'writer-up';
+  if (kind === 'dns' && d.name === 'cluster') return 'writer-endpoint-moved';
+  return undefined;
 }
 
 /** One line for the live view: `instance-down auroralab-mysql-node-01 (crash)`, `dns cluster -> 127.0.0.12`. */

@@ -1,7 +1,12 @@
 import type { AwsTarget } from '../aws/clients.js';
 import type { Clock } from '../core/clock.js';
 import { cannotStart } from '../core/errors.js';
-import type { History, NotificationReceived, NotificationsSubscribed } from '../core/history.js';
+import type {
+  FailoverPhase,
+  History,
+  NotificationReceived,
+  NotificationsSubscribed,
+} from '../core/history.js';
 import { type Endpoint, parseTopic } from './inputs.js';
 import { NotificationListener, type SnsNotification } from './listener.js';
 import { SnsTopics } from './sns.js';
@@ -14,6 +19,8 @@ export interface DrillNotificationsOptions {
   /** The URL SNS delivers to: the listener itself (a lab), or a public URL that reaches it. */
   endpoint: (listenerUrl: string) => Endpoint;
   confirmTimeoutMs: number;
+  /** The service's reading of a notification's text: which failover phase it marks, if any. */
+  phaseOf: (message: string) => FailoverPhase | undefined;
 }
 
 /** After the drill, how long to wait for a completion notification still on its way. */
@@ -52,7 +59,7 @@ export class DrillNotifications {
       host: o.listen.host,
       port: o.listen.port,
       confirmTimeoutMs: o.confirmTimeoutMs,
-      onNotification: (n) => record(history, clock, name, n),
+      onNotification: (n) => record(history, clock, name, n, o.phaseOf),
     });
     const url = await listener.start();
     const drill = new DrillNotifications(history, topics, listener, topicArn);
@@ -87,7 +94,7 @@ export class DrillNotifications {
   async stop(awaitCompletion: boolean): Promise<void> {
     if (awaitCompletion) {
       const end = Date.now() + completionGraceMs;
-      while (Date.now() < end && !this.seen(/^Completed failover/i) && this.seen(/failover/i)) {
+      while (Date.now() < end && this.seen('failover-started') && !this.seen('failover-completed')) {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -104,12 +111,18 @@ export class DrillNotifications {
     }
   }
 
-  private seen(re: RegExp): boolean {
-    return this.history.records.some((r) => r.kind === 'notification' && re.test(r.message));
+  private seen(phase: FailoverPhase): boolean {
+    return this.history.records.some((r) => r.kind === 'notification' && r.phase === phase);
   }
 }
 
-function record(history: History, clock: Clock, topic: string, n: SnsNotification): void {
+function record(
+  history: History,
+  clock: Clock,
+  topic: string,
+  n: SnsNotification,
+  phaseOf: (message: string) => FailoverPhase | undefined,
+): void {
   const t = clock.now();
   const rds = typeof n.message === 'string' ? undefined : n.message;
   // RDS writes Event Time as 'YYYY-MM-DD HH:MM:SS.mmm' in UTC.
@@ -121,6 +134,8 @@ function record(history: History, clock: Clock, topic: string, n: SnsNotificatio
     message: rds ? rds.eventMessage : n.rawMessage,
     eventT: Number.isNaN(eventWall) ? null : clock.fromWall(eventWall),
   };
+  const phase = phaseOf(entry.message);
+  if (phase) entry.phase = phase;
   if (rds?.eventId) entry.eventId = rds.eventId;
   if (rds?.sourceId) entry.sourceId = rds.sourceId;
   history.append<NotificationReceived>(entry);

@@ -1,24 +1,33 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis.js';
-import type { GroundTruthEvent, HistoryRecord, Observation, ServiceEvent } from '../../src/core/history.js';
+import type {
+  FailoverPhase,
+  GroundTruthEvent,
+  GroundTruthFact,
+  HistoryRecord,
+  Observation,
+  ServiceEvent,
+} from '../../src/core/history.js';
 import { verdict } from '../../src/core/verdict.js';
 import { HistoryBuilder } from '../support/histories.js';
 
 const at = (t: number) => new Date(Date.UTC(2026, 0, 1) + t).toISOString();
-const truth = (t: number, detail: Record<string, unknown>): GroundTruthEvent => ({
+const truth = (t: number, what: string, fact?: GroundTruthFact, node?: string): GroundTruthEvent => ({
   kind: 'ground-truth',
   t,
   at: at(t),
-  what: String(detail.kind),
-  detail,
+  what,
+  ...(fact ? { fact } : {}),
+  ...(node ? { node } : {}),
 });
-const event = (t: number, message: string): ServiceEvent => ({
+const event = (t: number, message: string, phase?: FailoverPhase): ServiceEvent => ({
   kind: 'service-event',
   t,
   at: at(t),
   source: 'rds',
   message,
+  ...(phase ? { phase } : {}),
 });
 
 describe('analysis: new writer, ground truth, provider events', () => {
@@ -36,15 +45,18 @@ describe('analysis: new writer, ground truth, provider events', () => {
     h.trigger(900);
     const records: HistoryRecord[] = [
       ...h.records,
-      truth(100, { kind: 'instance-down', instance: 'node-01' }), // before the trigger: not this failover
-      truth(950, { kind: 'writes-stopped', instance: 'node-01' }),
-      truth(980, { kind: 'instance-down', instance: 'node-01' }),
-      truth(1600, { kind: 'instance-up', instance: 'node-02', role: 'writer' }),
-      truth(2600, { kind: 'dns', name: 'cluster', address: '10.0.0.2' }),
+      truth(100, 'instance-down node-01', 'node-down', 'node-01'), // before the trigger: not this failover
+      truth(900, 'instance-down node-02', 'node-down', 'node-02'), // a reader: not the writer going down
+      truth(950, 'writes-stopped node-01', 'node-down', 'node-01'),
+      truth(980, 'instance-down node-01', 'node-down', 'node-01'),
+      truth(1200, 'topology: writer node-02'),
+      truth(1600, 'instance-up node-02 writer', 'writer-up', 'node-02'),
+      truth(2600, 'dns cluster -> 10.0.0.2', 'writer-endpoint-moved'),
     ];
     assert.deepEqual(analyze(records).groundTruth, {
       writerDownMs: 950,
       writerUpMs: 1600,
+      writerRecoveryMs: 650,
       dnsSwitchedMs: 2600,
     });
     assert.equal(analyze(h.records).groundTruth, null);
@@ -54,9 +66,9 @@ describe('analysis: new writer, ground truth, provider events', () => {
     const h = new HistoryBuilder().writer('node-01', 2);
     const records = [
       ...h.records,
-      event(1000, 'Started cross AZ failover to DB instance: node-02'),
+      event(1000, 'Started cross AZ failover to DB instance: node-02', 'failover-started'),
       event(1500, 'DB instance restarted'),
-      event(9200, 'Completed failover to DB instance: node-02'),
+      event(9200, 'Completed failover to DB instance: node-02', 'failover-completed'),
     ];
     assert.deepEqual(analyze(records).provider, {
       failoverStartedMs: 1000,

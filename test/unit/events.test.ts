@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DescribeEventsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { RdsEventFollower } from '../../src/aurora/events.js';
+import { failoverPhase, RdsEventFollower } from '../../src/aurora/events.js';
 import { RdsControl } from '../../src/aurora/rds.js';
 import { manualClock } from '../../src/core/clock.js';
 import { History, type Note, type ServiceEvent } from '../../src/core/history.js';
@@ -64,8 +64,18 @@ describe('RDS event follower (AWS error shapes the lab cannot produce)', () => {
     await f.poll();
     await f.poll();
     assert.deepEqual(
-      events(history).map((e) => [e.source, e.message]),
-      [['rds:prod-db', 'Started cross AZ failover to DB instance: prod-db-2']],
+      events(history).map((e) => [e.source, e.message, e.phase]),
+      [['rds:prod-db', 'Started cross AZ failover to DB instance: prod-db-2', 'failover-started']],
     );
+  });
+});
+
+describe('RDS failover phases, read from the event texts', () => {
+  it('Started (cross AZ, same AZ) and Completed mark phases; other events mark none', () => {
+    assert.equal(failoverPhase('Started cross AZ failover to DB instance: node-02'), 'failover-started');
+    assert.equal(failoverPhase('Started same AZ failover to DB instance: node-02'), 'failover-started');
+    assert.equal(failoverPhase('Completed failover to DB instance: node-02'), 'failover-completed');
+    assert.equal(failoverPhase('DB instance restarted'), undefined);
+    assert.equal(failoverPhase('Failover failed'), undefined);
   });
 });

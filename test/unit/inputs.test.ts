@@ -81,6 +81,7 @@ describe('driver errors', () => {
       errno: 1290,
       name: 'ER_OPTION_PREVENTS_STATEMENT',
       message: readOnly.sqlMessage,
+      readOnly: true,
     });
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.11:3306'), {
       code: 'ECONNREFUSED',

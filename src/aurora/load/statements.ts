@@ -38,6 +38,7 @@ export interface PostedWindow {
   writes: number;
   failed: number;
   errors: Record<string, number>;
+  readOnly?: number;
   latency: import('../../core/histogram.js').LatencyHistogram;
   firstOkT: number | null;
   lastOkT: number | null;

@@ -54,10 +54,11 @@ export class LoadWindows {
     this.lastOkT = Math.max(previous ?? endT, endT);
   }
 
-  failed(code: string, endT: number): void {
+  failed(code: string, endT: number, readOnly = false): void {
     const w = this.at(endT);
     w.failed++;
     w.errors[code] = (w.errors[code] ?? 0) + 1;
+    if (readOnly) w.readOnly = (w.readOnly ?? 0) + 1;
   }
 
   /** Hands over the windows that ended by `now`; with `final`, also the current one, cut short at `now`. */

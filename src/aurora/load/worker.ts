@@ -83,7 +83,8 @@ async function worker(index: number): Promise<void> {
       if (!stopping) windows.succeeded(kind, startT, now());
     } catch (err) {
       if (stopping) break;
-      windows.failed(classifyError(err).code, now());
+      const e = classifyError(err);
+      windows.failed(e.code, now(), e.readOnly === true);
       if (!conn || fatal(err)) {
         if (conn) drop(conn);
         conn = undefined;

@@ -4,6 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
+import { shortTarget } from '../hostnames.js';
 import { quoteIdent } from '../sql.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
@@ -29,6 +30,7 @@ export class PoolMonitor extends ScheduledMonitor {
     private readonly options: PoolMonitorOptions,
   ) {
     super(history, clock, options.endpoint.text, options.intervalMs);
+    this.label = shortTarget(this.target);
   }
 
   get deadlineMs(): number {

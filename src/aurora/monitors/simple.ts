@@ -5,6 +5,7 @@ import { ProbeAborted, raceAbort } from '../../core/scheduler.js';
 import { type Credentials, type Query, type Timeouts, withConnection } from '../connection.js';
 import type { Endpoint } from '../endpoint.js';
 import { classifyError, MysqlErrno } from '../errors.js';
+import { shortTarget } from '../hostnames.js';
 import type { Resolver } from '../resolver.js';
 import { type Dialect, readWriterCheck, writerCheckSql } from '../sql.js';
 
@@ -33,6 +34,7 @@ export class SimpleMonitor extends ScheduledMonitor {
     protected readonly options: MysqlMonitorOptions,
   ) {
     super(history, clock, options.endpoint.text, options.intervalMs);
+    this.label = shortTarget(this.target);
   }
 
   get deadlineMs(): number {

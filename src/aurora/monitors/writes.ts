@@ -5,6 +5,7 @@ import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
 import { withConnection, withEndpoint } from '../connection.js';
 import { classifyError } from '../errors.js';
+import { shortTarget } from '../hostnames.js';
 import { quoteIdent } from '../sql.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
@@ -41,6 +42,7 @@ export class WriteChecker extends ScheduledMonitor {
     private readonly options: WriteCheckOptions,
   ) {
     super(history, clock, options.endpoint.text, options.intervalMs);
+    this.label = shortTarget(this.target);
   }
 
   get deadlineMs(): number {

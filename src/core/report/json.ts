@@ -1,6 +1,7 @@
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import type { Outage } from '../outages.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
+import { tenth, tenthOrNull } from '../rounding.js';
 import type { StopReason, Verdict } from '../verdict.js';
 
 /** Bump on any change that could break a reader of the report; documented in README.md and schema/. */
@@ -20,9 +21,8 @@ export interface RunMeta {
   gates: { maxDowntimeMs: number | null };
 }
 
-/** Milliseconds to 0.1 ms: finer digits are noise from the timer, not information. */
-const ms = (v: number): number => Math.round(v * 10) / 10;
-const msOrNull = (v: number | null): number | null => (v === null ? null : ms(v));
+const ms = tenth;
+const msOrNull = tenthOrNull;
 
 function outage(o: Outage) {
   return {
@@ -105,6 +105,7 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       ...analysis.ddl,
       startedAtMs: msOrNull(analysis.ddl.startedAtMs),
       endedAtMs: msOrNull(analysis.ddl.endedAtMs),
+      durationMs: msOrNull(analysis.ddl.durationMs),
     },
     load: analysis.load && {
       ...analysis.load,
@@ -119,6 +120,7 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
     groundTruth: analysis.groundTruth && {
       writerDownMs: msOrNull(analysis.groundTruth.writerDownMs),
       writerUpMs: msOrNull(analysis.groundTruth.writerUpMs),
+      writerRecoveryMs: msOrNull(analysis.groundTruth.writerRecoveryMs),
       dnsSwitchedMs: msOrNull(analysis.groundTruth.dnsSwitchedMs),
     },
   };

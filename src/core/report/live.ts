@@ -1,6 +1,7 @@
 import type { ChalkInstance } from 'chalk';
 import { formatDuration, formatOffset } from '../duration.js';
 import type { HistoryRecord, Observation } from '../history.js';
+import { notificationDelayMs } from '../notifications.js';
 import { OutageTracker, probeState } from '../outages.js';
 
 interface MonitorLine {
@@ -78,8 +79,8 @@ export class LiveView {
         );
         break;
       case 'notification': {
-        const delay =
-          r.eventT === null ? '' : this.style.dim(` (${formatDuration(r.t - r.eventT)} after the event)`);
+        const took = notificationDelayMs(r);
+        const delay = took === null ? '' : this.style.dim(` (${formatDuration(took)} after the event)`);
         this.line(r.t, 'sns', this.style.cyan(r.message) + delay);
         break;
       }

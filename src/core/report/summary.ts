@@ -1,6 +1,6 @@
 import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
-import { type DrillAnalysis, type MonitorFigures, readOnlyCodes } from '../analysis.js';
+import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
 import { type LoadFigures, recoveredShare } from '../load.js';
 import type { NotificationFigures } from '../notifications.js';
@@ -46,7 +46,7 @@ export function renderSummary(
     chars: compact,
   });
   const rows: [string, (m: MonitorFigures) => string][] = [
-    ['target', (m) => shortTarget(m.target)],
+    ['target', (m) => m.label ?? m.target],
     ['probes', (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`],
     ['outages', (m) => String(m.outages.length)],
     ['downtime', (m) => downtime(m, style)],
@@ -80,7 +80,7 @@ export function renderSummary(
     const parts = [`writer down at +${formatDuration(g.writerDownMs)}`];
     if (g.writerUpMs !== null) {
       parts.push(
-        `a writer up at +${formatDuration(g.writerUpMs)} (${formatDuration(g.writerUpMs - g.writerDownMs)} later)`,
+        `a writer up at +${formatDuration(g.writerUpMs)} (${formatDuration(g.writerRecoveryMs ?? 0)} later)`,
       );
     }
     if (g.dnsSwitchedMs !== null) parts.push(`cluster DNS moved at +${formatDuration(g.dnsSwitchedMs)}`);
@@ -88,10 +88,7 @@ export function renderSummary(
   }
   const d = analysis.ddl;
   if (d) {
-    const took =
-      d.startedAtMs !== null && d.endedAtMs !== null
-        ? ` after ${formatDuration(d.endedAtMs - d.startedAtMs)}`
-        : '';
+    const took = d.durationMs !== null ? ` after ${formatDuration(d.durationMs)}` : '';
     const after =
       d.rowsAfter === null
         ? ''
@@ -132,15 +129,6 @@ function latency(m: MonitorFigures): string {
   return l ? `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} / ${l.max.toFixed(1)} ms` : '-';
 }
 
-/** RDS names are long; the first label and the kind say enough in a table (the JSON report has the full name). */
-function shortTarget(target: string): string {
-  const m =
-    /^([^.]+)\.((?:cluster-ro-|cluster-custom-|cluster-|proxy-)?)[a-z0-9]{12}\.[^:]*\.rds\.amazonaws\.com(?:\.cn)?(:\d+)$/i.exec(
-      target,
-    );
-  return m ? `${m[1]}.${m[2]}…${m[3]}` : target;
-}
-
 /** After `--repeat`: a row per run (each monitor's downtime), then min / median / p95 / max over the runs. */
 export function renderRepeats(
   analyses: readonly DrillAnalysis[],
@@ -174,8 +162,6 @@ function spreadCell(s: Spread | null, k: 'min' | 'median' | 'p95' | 'max'): stri
 
 /** `--load`: throughput and latency before and after, the stall, and whether the drill's own timing held. */
 function loadLines(l: LoadFigures, triggered: boolean): string[] {
-  const total = l.mix.read + l.mix.write;
-  const readShare = Math.round((l.mix.read / total) * 100);
   const phase = (p: LoadFigures['before']) => {
     if (p.opsPerSec === null) return '-';
     const byKind = [
@@ -187,17 +173,16 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
   const held = l.rateLimit ? `, held to ${l.rateLimit} ops/s` : '';
   const failed = l.failed ? ` (${errors(l.errors)})` : '';
   const lines = [
-    `load: ${l.workers} connection${l.workers === 1 ? '' : 's'}, ${readShare}% reads${held}: ${l.reads} reads and ${l.writes} writes ok, ${l.failed} failed${failed}`,
+    `load: ${l.workers} connection${l.workers === 1 ? '' : 's'}, ${l.readSharePct}% reads${held}: ${l.reads} reads and ${l.writes} writes ok, ${l.failed} failed${failed}`,
     `  before the trigger: ${phase(l.before)} · after recovery: ${phase(l.after)}`,
   ];
   if (triggered) {
-    const readOnly = Object.keys(l.errors).some((code) => readOnlyCodes.has(code));
     const stall =
       l.longestGapMs === null ? [] : [`no operation succeeded for ${formatDuration(l.longestGapMs)}`];
     stall.push(
       l.recoveredMs === null
         ? `reads and writes did not both come back to ${recoveredShare * 100}% of their rate before the trigger` +
-            (readOnly ? ' (read-only errors: connections kept on the demoted writer)' : '')
+            (l.readOnlyErrors ? ' (read-only errors: connections kept on the demoted writer)' : '')
         : `both back to ≥ ${recoveredShare * 100}% of their rate at +${formatDuration(l.recoveredMs)} after the trigger`,
     );
     lines.push(`  ${stall.join('; ')}`);
