@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { cannotStart, usageError } from '../core/errors.js';
+import { parseWhole } from '../core/numbers.js';
 import { styleFor } from '../core/report/style.js';
 import {
   alive,
@@ -19,7 +20,6 @@ import {
   requireRunning,
 } from '../lab/lab.js';
 import { freePort } from '../lab/ports.js';
-import { parseWhole } from './numbers.js';
 
 export interface LabUpOptions {
   stateDir: string;

@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
+import { auroraExamples, auroraOptionSpecs } from '../aurora/options.js';
 import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
 import { defaultLabStateDir } from '../lab/defaults.js';
-import { knownModes, tool } from './tool.js';
+import { addOptions } from './options.js';
+import { tool } from './tool.js';
 
 function buildProgram(): Command {
   const program = new Command('drill')
@@ -21,169 +23,13 @@ Exit codes: 0 passed, 1 failed a gate or never recovered, 2 bad usage, 3 could n
 Docs: README.md (figures, JSON report, environment variables).`,
     );
 
-  program
+  const aurora = program
     .command('aurora')
     .description(
       'watch an Aurora MySQL (or any MySQL/MariaDB) endpoint through a failover and measure the downtime',
-    )
-    .addOption(
-      new Option('-e, --endpoint <host[:port]>', 'endpoint to watch (cluster endpoint)').env(
-        'DRILL_ENDPOINT',
-      ),
-    )
-    .addOption(new Option('-u, --user <name>', 'database user').env('DRILL_USER'))
-    .addOption(
-      new Option(
-        '-p, --password <password>',
-        'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--dns-server <host[:port]>',
-        'resolve names with this DNS server, caching answers for their TTL',
-      ).env('DRILL_DNS_SERVER'),
-    )
-    .addOption(
-      new Option(
-        '--mode <modes>',
-        `monitors, comma-separated to run side by side: ${knownModes.join(', ')}`,
-      ).default('simple'),
-    )
-    .addOption(
-      new Option('--instance-pattern <pattern>', "aware: instance endpoint names, '?' for the instance id"),
-    )
-    .addOption(
-      new Option('--proxy-endpoint <host[:port]>', 'proxy mode beside others: the RDS Proxy endpoint'),
-    )
-    .addOption(new Option('--pool-size <n>', 'pool mode: connections in the pool').default('4'))
-    .addOption(
-      new Option('--sweep-interval <duration>', 'aware: probe every instance this often while down').default(
-        '100ms',
-      ),
-    )
-    .addOption(new Option('--interval <duration>', 'time between probe starts').default('250ms'))
-    .addOption(new Option('--connect-timeout <duration>', 'give up connecting after').default('1s'))
-    .addOption(new Option('--query-timeout <duration>', 'give up on the writer check after').default('2s'))
-    .addOption(
-      new Option('--duration <duration>', 'stop after this long (default: until Ctrl+C or a rule below)'),
-    )
-    .addOption(
-      new Option('--until-recovered', 'stop once the first outage has ended and --settle has passed'),
-    )
-    .addOption(new Option('--settle <duration>', 'keep watching this long after recovery').default('5s'))
-    .addOption(
-      new Option('--timeout <duration>', 'give up (exit 1) when an outage lasts longer than this').default(
-        '5m',
-      ),
-    )
-    .addOption(new Option('--max-downtime <duration>', 'exit 1 when the downtime is longer than this'))
-    .addOption(
-      new Option(
-        '--trigger <fault>',
-        'cause the fault: none, failover, reboot, crash, crash-dispatcher, crash-node',
-      ).default('none'),
-    )
-    .addOption(new Option('--at <duration>', 'fire the trigger this long after the start').default('3s'))
-    .addOption(
-      new Option('--repeat <n>', 'drill this many times in a row (each failover moves the writer)').default(
-        '1',
-      ),
-    )
-    .addOption(new Option('--cooldown <duration>', 'wait between repeated drills').default('30s'))
-    .addOption(
-      new Option(
-        '--cluster <id>',
-        'DB cluster for --trigger failover|reboot and events (default: found from the endpoint)',
-      ),
-    )
-    .addOption(new Option('--target <instance>', 'reader to promote with --trigger failover'))
-    .addOption(new Option('--force-failover', 'with --trigger reboot: RebootDBInstance with ForceFailover'))
-    .addOption(
-      new Option(
-        '--baseline <duration>',
-        'good probes needed, from every monitor, before the trigger fires',
-      ).default('2s'),
-    )
-    .addOption(new Option('--region <region>', 'AWS region').env('AWS_REGION'))
-    .addOption(new Option('--profile <name>', 'AWS profile').env('AWS_PROFILE'))
-    .addOption(
-      new Option('--write-check', 'write a numbered ledger through the drill and report lost writes'),
-    )
-    .addOption(
-      new Option(
-        '--write-schema <name>',
-        'schema of the tables the drill writes (ledger, pool heartbeat)',
-      ).default('failover_drill'),
-    )
-    .addOption(new Option('--write-interval <duration>', 'time between ledger writes (default: --interval)'))
-    .addOption(new Option('--ddl', 'run a long ALTER TABLE through the trigger and report what became of it'))
-    .addOption(
-      new Option('--ddl-rows <n>', 'rows in the --ddl table (more: a longer ALTER)').default('200000'),
-    )
-    .addOption(
-      new Option('--load <n>', 'N application connections running point reads and writes through the drill'),
-    )
-    .addOption(
-      new Option('--load-mix <mix>', 'relative weights of the load: read=W,write=W').default(
-        'read=80,write=20',
-      ),
-    )
-    .addOption(new Option('--load-rate <ops>', 'hold the load to this many operations per second in all'))
-    .addOption(
-      new Option(
-        '--notifications',
-        'subscribe a listener to the SNS topic and put its notifications on the timeline',
-      ),
-    )
-    .addOption(
-      new Option('--topic <name|arn>', 'with --notifications: the topic').default(
-        'auroralab-cluster-failovers',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--notifications-listen <host:port>',
-        'with --notifications: where the listener listens',
-      ).default('127.0.0.1:0'),
-    )
-    .addOption(
-      new Option(
-        '--notifications-url <url>',
-        'with --notifications against AWS: the public https URL that reaches the listener',
-      ),
-    )
-    .addOption(new Option('--cleanup', 'drop what the drill created (ledger schema, load table) at the end'))
-    .addOption(
-      new Option('--no-events', 'do not follow RDS DescribeEvents (followed when the cluster is known)'),
-    )
-    .addOption(new Option('--yes', 'do not ask before a destructive trigger against a non-lab target'))
-    .addOption(new Option('--dry-run', 'print the plan and the equivalent aws/mysql commands; touch nothing'))
-    .addOption(new Option('--lab', 'start a throwaway local lab, drill it, and tear it down'))
-    .addOption(new Option('--lab-timing <profile>', 'with --lab: fast or aurora').default('fast'))
-    .addOption(new Option('--lab-state-dir <dir>', 'drill the lab already running from this state dir'))
-    .addOption(new Option('--json', 'print the JSON report on stdout (the live view goes to stderr)'))
-    .addOption(new Option('--report <file>', 'write the JSON report to a file'))
-    .addOption(
-      new Option('--history <file>', 'stream every observation and event to an NDJSON file as it happens'),
-    )
-    .addOption(new Option('--no-color', 'plain text even on a terminal (NO_COLOR does the same)'))
-    .addHelpText(
-      'after',
-      `
-Examples:
-  # a real failover drill against a throwaway local lab (MariaDB servers that fail over like Aurora)
-  drill aurora --lab --trigger failover --until-recovered
-
-  # watch the cluster endpoint; trigger the failover elsewhere (console, aws rds failover-db-cluster)
-  drill aurora -e auroralab-mysql-cluster.cluster-abc123xyz789.us-east-1.rds.amazonaws.com -u admin
-
-  # CI smoke job: stop after recovery, fail if writes were unavailable for more than 30 s
-  DRILL_PASSWORD=... drill aurora -e db.example:3306 -u drill --until-recovered --max-downtime 30s --json
-
-  # a self-managed MySQL or MariaDB works too (read_only / server_id instead of the aurora_* variables)
-  drill aurora -e 10.0.0.5 -u monitor --duration 2m --report drill.json --history drill.ndjson`,
-    )
+    );
+  addOptions(aurora, auroraOptionSpecs)
+    .addHelpText('after', auroraExamples)
     .action(async (options) => {
       const { runAurora } = await import('./aurora.js');
       process.exitCode = await runAurora(options);

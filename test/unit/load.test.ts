@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LoadWindows } from '../../src/aurora/load/windows.js';
-import { planAurora } from '../../src/cli/aurora.js';
+import { planAurora } from '../../src/aurora/plan.js';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
 import { emptyHistogram, merge, quantile, record, summarize } from '../../src/core/histogram.js';
 import type { HistoryRecord, LoadWindow } from '../../src/core/history.js';

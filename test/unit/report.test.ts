@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis.js';
 import { buildReport, buildRun, schemaVersion } from '../../src/core/report/json.js';
 import { LiveView } from '../../src/core/report/live.js';
+import type { RunResult } from '../../src/core/report/renderer.js';
 import { styleFor } from '../../src/core/report/style.js';
 import { renderSummary } from '../../src/core/report/summary.js';
 import { verdict } from '../../src/core/verdict.js';
@@ -17,19 +18,26 @@ const failover = () =>
 function reportOf(h: HistoryBuilder) {
   const a = analyze(h.records);
   const v = verdict(a, { maxDowntimeMs: 10_000 }, 'recovered');
-  const run = buildRun(
+  const run: RunResult = {
+    index: 0,
+    startedAt: '2026-01-01T00:00:00.000Z',
+    target: { endpoint: 'db:3306', host: 'db', port: 3306, user: 'admin' },
+    stop: 'recovered',
+    gates: { maxDowntimeMs: 10_000 },
+    analysis: a,
+    verdict: v,
+  };
+  assert.deepEqual(buildRun(run).gates, { maxDowntimeMs: 10_000 });
+  return buildReport(
+    { name: 'failover-drill', version: '0.0.0' },
     {
       startedAt: '2026-01-01T00:00:00.000Z',
-      target: { endpoint: 'db:3306', host: 'db', port: 3306, user: 'admin' },
-      stop: 'recovered',
-      gates: { maxDowntimeMs: 10_000 },
+      exitCode: v.exitCode,
+      interrupted: false,
+      runs: [run],
+      repeats: null,
     },
-    a,
-    v,
   );
-  return buildReport({ name: 'failover-drill', version: '0.0.0' }, '2026-01-01T00:00:00.000Z', v.exitCode, [
-    run,
-  ]);
 }
 
 describe('JSON report', () => {

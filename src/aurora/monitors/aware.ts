@@ -1,9 +1,13 @@
 import type { Clock } from '../../core/clock.js';
+import { usageError } from '../../core/errors.js';
 import type { History, Observation } from '../../core/history.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
 import { probeState } from '../../core/outages.js';
+import type { DrillPart } from '../../core/session/part.js';
 import type { Query } from '../connection.js';
-import { instanceHost } from '../hostnames.js';
+import { classifyHost, instanceHost, instancePattern } from '../hostnames.js';
+import type { AuroraRun } from '../run.js';
+import { monitorPart, mysqlOptions } from './part.js';
 import { type MysqlMonitorOptions, SimpleMonitor } from './simple.js';
 
 /** The AWS scripts' topology query, keeping only instances that reported in the last 300 s. */
@@ -104,4 +108,26 @@ export class AwareMonitor extends SimpleMonitor {
     }
     if (writer) this.writer = writer;
   }
+}
+
+/** `--mode aware`: needs instance endpoint names, from an RDS-shaped endpoint or --instance-pattern. */
+export async function awarePart(run: AuroraRun): Promise<DrillPart> {
+  const { endpoint, plan } = run;
+  if (classifyHost(endpoint.host).kind === 'proxy') {
+    throw usageError(
+      `${endpoint.host} is an RDS Proxy endpoint: aware mode needs the cluster or reader endpoint`,
+    );
+  }
+  const pattern = instancePattern(endpoint.host, plan.instancePattern);
+  if (!pattern) {
+    throw usageError(
+      `aware mode cannot name instance endpoints from ${endpoint.host}: pass --instance-pattern '?.abc123xyz789.us-east-1.rds.amazonaws.com'`,
+    );
+  }
+  const monitor = new AwareMonitor(run.history, run.clock, {
+    ...mysqlOptions(run),
+    instancePattern: pattern,
+    sweepIntervalMs: plan.sweepIntervalMs,
+  });
+  return monitorPart(run, monitor, endpoint);
 }

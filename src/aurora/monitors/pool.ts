@@ -4,8 +4,11 @@ import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
+import type { DrillPart } from '../../core/session/part.js';
 import { shortTarget } from '../hostnames.js';
+import type { AuroraRun } from '../run.js';
 import { quoteIdent } from '../sql.js';
+import { monitorPart, mysqlOptions } from './part.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
 export interface PoolMonitorOptions extends MysqlMonitorOptions {
@@ -113,4 +116,19 @@ export class PoolMonitor extends ScheduledMonitor {
     this.pool = undefined;
     await new Promise<void>((resolve) => (pool ? pool.end(() => resolve()) : resolve()));
   }
+}
+
+/** `--mode pool`: its heartbeat table is created after the confirmation, then its first probe is checked. */
+export async function poolPart(run: AuroraRun): Promise<DrillPart> {
+  const { plan } = run;
+  const monitor = new PoolMonitor(run.history, run.clock, {
+    ...mysqlOptions(run),
+    schema: plan.writeSchema,
+    connections: plan.poolSize,
+  });
+  return monitorPart(run, monitor, run.endpoint, {
+    what: 'pool mode cannot create its heartbeat table',
+    prepare: () => monitor.prepare(),
+    probeFirst: true,
+  });
 }

@@ -1,8 +1,13 @@
 import mysql from 'mysql2';
+import { usageError } from '../../core/errors.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
 import { abortReason, raceAbort } from '../../core/scheduler.js';
+import type { DrillPart } from '../../core/session/part.js';
 import type { Query } from '../connection.js';
+import { classifyHost } from '../hostnames.js';
+import type { AuroraRun } from '../run.js';
 import { readWriterCheck } from '../sql.js';
+import { monitorPart, mysqlOptions } from './part.js';
 import { failure, SimpleMonitor } from './simple.js';
 
 /**
@@ -75,4 +80,20 @@ export class ProxyMonitor extends SimpleMonitor {
       signal,
     );
   }
+}
+
+/** `--mode proxy`: the RDS Proxy endpoint (-e when alone, --proxy-endpoint beside other modes). */
+export async function proxyPart(run: AuroraRun): Promise<DrillPart> {
+  const { plan, history } = run;
+  const proxyEndpoint = plan.proxyEndpoint ?? (plan.modes.length === 1 ? run.endpoint : undefined);
+  if (!proxyEndpoint) throw usageError('proxy mode beside other modes needs --proxy-endpoint HOST[:PORT]');
+  if (classifyHost(proxyEndpoint.host).kind !== 'proxy') {
+    history.note(
+      `${proxyEndpoint.host} is not an RDS Proxy endpoint: proxy mode measures one long-lived connection to it anyway`,
+      'warn',
+      'proxy',
+    );
+  }
+  const monitor = new ProxyMonitor(history, run.clock, mysqlOptions(run, proxyEndpoint));
+  return monitorPart(run, monitor, proxyEndpoint);
 }

@@ -1,13 +1,17 @@
 import type { Clock } from '../../core/clock.js';
+import { usageError } from '../../core/errors.js';
 import type { History, ProbeError } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { ProbeAborted, raceAbort } from '../../core/scheduler.js';
+import type { DrillPart } from '../../core/session/part.js';
 import { type Credentials, type Query, type Timeouts, withConnection } from '../connection.js';
 import type { Endpoint } from '../endpoint.js';
 import { classifyError, MysqlErrno } from '../errors.js';
-import { shortTarget } from '../hostnames.js';
+import { classifyHost, shortTarget } from '../hostnames.js';
 import type { Resolver } from '../resolver.js';
+import type { AuroraRun } from '../run.js';
 import { type Dialect, readWriterCheck, writerCheckSql } from '../sql.js';
+import { monitorPart, mysqlOptions } from './part.js';
 
 export type { ProbeOutcome } from '../../core/monitor.js';
 
@@ -97,4 +101,15 @@ function firstRow(rows: unknown[][]): unknown[] {
 export function failure(err: unknown): ProbeError {
   if (err instanceof ProbeAborted) return { code: err.code, message: err.message };
   return classifyError(err);
+}
+
+/** `--mode simple`: the writer through the cluster endpoint; a reader endpoint is refused before any probe. */
+export async function simplePart(run: AuroraRun): Promise<DrillPart> {
+  const { endpoint } = run;
+  if (classifyHost(endpoint.host).kind === 'cluster-ro') {
+    throw usageError(
+      `${endpoint.host} is a reader endpoint: simple mode watches the writer, so use the cluster endpoint (or --mode aware, which works from either)`,
+    );
+  }
+  return monitorPart(run, new SimpleMonitor(run.history, run.clock, mysqlOptions(run)), endpoint);
 }

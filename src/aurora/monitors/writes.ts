@@ -3,10 +3,13 @@ import type { Clock } from '../../core/clock.js';
 import type { History, Observation, WriteReadback } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
+import type { DrillPart } from '../../core/session/part.js';
 import { withConnection, withEndpoint } from '../connection.js';
 import { classifyError } from '../errors.js';
 import { shortTarget } from '../hostnames.js';
+import type { AuroraRun } from '../run.js';
 import { quoteIdent } from '../sql.js';
+import { monitorPart, mysqlOptions } from './part.js';
 import { failure, type MysqlMonitorOptions } from './simple.js';
 
 /** Failures after the statement may have reached the server: the write may or may not have happened. */
@@ -123,4 +126,40 @@ export class WriteChecker extends ScheduledMonitor {
       }
     }
   }
+}
+
+/**
+ * `--write-check`: the ledger is created after the confirmation; after the drill it is read back from the writer
+ * (and dropped with --cleanup). A failed read-back is a warning: the report says "not read back".
+ */
+export function writesPart(
+  run: AuroraRun,
+  check: { schema: string; intervalMs: number; cleanup: boolean },
+): DrillPart {
+  const checker = new WriteChecker(run.history, run.clock, {
+    ...mysqlOptions(run),
+    intervalMs: check.intervalMs,
+    schema: check.schema,
+  });
+  const part = monitorPart(run, checker, run.endpoint, {
+    what: '--write-check cannot create its ledger',
+    prepare: () => checker.prepare(),
+    probeFirst: false,
+  });
+  return {
+    ...part,
+    async finish(ran) {
+      if (!ran) return;
+      try {
+        await checker.readBack();
+        if (check.cleanup) await checker.cleanup();
+      } catch (err) {
+        run.history.note(
+          `could not read the write ledger back from the writer: ${(err as Error).message}`,
+          'warn',
+          'writes',
+        );
+      }
+    },
+  };
 }

@@ -1,25 +1,13 @@
-import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { writeFileSync } from 'node:fs';
+import type { MonitorFigures } from '../analysis.js';
 import type { Outage } from '../outages.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import { tenth, tenthOrNull } from '../rounding.js';
-import type { StopReason, Verdict } from '../verdict.js';
+import { redactText } from '../secrets.js';
+import type { RenderContext, Renderer, RunResult, SessionResult } from './renderer.js';
 
 /** Bump on any change that could break a reader of the report; documented in README.md and schema/. */
 export const schemaVersion = 1;
-
-export interface ReportTarget {
-  endpoint: string;
-  host: string;
-  port: number;
-  user?: string;
-}
-
-export interface RunMeta {
-  startedAt: string;
-  target: ReportTarget;
-  stop: StopReason;
-  gates: { maxDowntimeMs: number | null };
-}
 
 const ms = tenth;
 const msOrNull = tenthOrNull;
@@ -70,10 +58,11 @@ function monitor(m: MonitorFigures) {
   };
 }
 
-export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict) {
+export function buildRun(run: RunResult) {
+  const { analysis, verdict: result } = run;
   return {
-    startedAt: meta.startedAt,
-    target: meta.target,
+    startedAt: run.startedAt,
+    target: run.target,
     trigger: analysis.trigger && {
       name: analysis.trigger.name,
       requestedAtMs: ms(analysis.trigger.requestedAtMs),
@@ -81,9 +70,9 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
       completedAtMs: msOrNull(analysis.trigger.completedAtMs),
       failed: analysis.trigger.failed,
     },
-    stoppedBy: meta.stop,
+    stoppedBy: run.stop,
     elapsedMs: ms(analysis.elapsedMs),
-    gates: meta.gates,
+    gates: { maxDowntimeMs: run.gates.maxDowntimeMs ?? null },
     passed: result.passed,
     reasons: result.reasons,
     monitors: analysis.monitors.map(monitor),
@@ -128,14 +117,27 @@ export function buildRun(meta: RunMeta, analysis: DrillAnalysis, result: Verdict
 
 export type RunReport = ReturnType<typeof buildRun>;
 
-export function buildReport(
-  tool: { name: string; version: string },
-  startedAt: string,
-  exitCode: number,
-  runs: RunReport[],
-  repeats: RepeatSummary | null = null,
-) {
-  return { schemaVersion, tool, startedAt, exitCode, runs, repeats: repeats && roundRepeats(repeats) };
+export function buildReport(tool: { name: string; version: string }, session: SessionResult) {
+  return {
+    schemaVersion,
+    tool,
+    startedAt: session.startedAt,
+    exitCode: session.exitCode,
+    runs: session.runs.map(buildRun),
+    repeats: session.repeats && roundRepeats(session.repeats),
+  };
+}
+
+/** `json`: the report (schema/report.schema.json) on stdout (`to` '-') or in a file, secrets redacted. */
+export function jsonRenderer(ctx: RenderContext, to: string | undefined): Renderer {
+  return {
+    name: 'json',
+    sessionEnded(session) {
+      const text = `${redactText(JSON.stringify(buildReport(ctx.tool, session), null, 2))}\n`;
+      if (to === undefined || to === '-') ctx.stdout.write(text);
+      else writeFileSync(to, text);
+    },
+  };
 }
 
 function roundRepeats(r: RepeatSummary) {

@@ -3,6 +3,30 @@ import { formatDuration, formatOffset } from '../duration.js';
 import type { HistoryRecord, Observation } from '../history.js';
 import { notificationDelayMs } from '../notifications.js';
 import { OutageTracker, probeState } from '../outages.js';
+import type { RenderContext, Renderer } from './renderer.js';
+
+/** `live`: a line per change as the drill goes, on the stream for people. */
+export function liveRenderer(ctx: RenderContext): Renderer {
+  let view: LiveView | undefined;
+  let unsubscribe: (() => void) | undefined;
+  const s = ctx.style;
+  return {
+    name: 'live',
+    runStarted(history) {
+      view = new LiveView(ctx.human, s, ctx.tty);
+      unsubscribe = history.subscribe(view.onRecord);
+    },
+    runHeader(header) {
+      ctx.human.write(
+        `${s.bold(header.title)}${s.dim(` · ${header.details} · Ctrl+C ends with a summary\n`)}`,
+      );
+    },
+    runEnded() {
+      unsubscribe?.();
+      view?.finish();
+    },
+  };
+}
 
 interface MonitorLine {
   key: string;

@@ -6,6 +6,7 @@ import { type LoadFigures, recoveredShare } from '../load.js';
 import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
+import type { RenderContext, Renderer } from './renderer.js';
 
 const stopWords: Record<StopReason, string> = {
   duration: '--duration reached',
@@ -32,6 +33,22 @@ const compact = {
   'right-mid': '',
   middle: ' ',
 };
+
+/** `summary`: the table after each run, and the spread over the runs after --repeat; for people. */
+export function summaryRenderer(ctx: RenderContext): Renderer {
+  return {
+    name: 'summary',
+    runEnded(run) {
+      ctx.human.write(`\n${renderSummary(run.analysis, run.verdict, run.stop, ctx.style)}`);
+    },
+    sessionEnded(session) {
+      if (session.repeats) {
+        const analyses = session.runs.map((r) => r.analysis);
+        ctx.human.write(renderRepeats(analyses, session.repeats, ctx.style));
+      }
+    },
+  };
+}
 
 /** The end-of-drill table: one column per monitor, one row per figure, then the verdict. */
 export function renderSummary(

@@ -1,0 +1,42 @@
+import { usageError } from '../../core/errors.js';
+import type { ScheduledMonitor } from '../../core/monitor.js';
+import type { DrillPart } from '../../core/session/part.js';
+import type { Endpoint } from '../endpoint.js';
+import { startFailure } from '../preflight.js';
+import type { AuroraRun } from '../run.js';
+import type { MysqlMonitorOptions } from './simple.js';
+
+/** The options every MySQL monitor of a run shares. */
+export function mysqlOptions(run: AuroraRun, endpoint = run.endpoint): MysqlMonitorOptions {
+  const { credentials, timeouts, resolver, plan } = run;
+  return { endpoint, credentials, timeouts, resolver, intervalMs: plan.intervalMs };
+}
+
+/**
+ * A monitor as a part of a run. Its first probe is its check: a drill that cannot reach, resolve or log in to
+ * its endpoint ends before it starts, in one line. A monitor that writes creates its table in `prepare`.
+ */
+export function monitorPart(
+  run: AuroraRun,
+  monitor: ScheduledMonitor,
+  endpoint: Endpoint,
+  writing?: { what: string; prepare: () => Promise<void>; probeFirst: boolean },
+): DrillPart {
+  const part: DrillPart = { name: monitor.name, monitor };
+  const probeFirst = async (): Promise<void> => {
+    const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
+    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode);
+    if (failure) throw failure;
+    if (!writing) run.firstAddress ??= outcome.address;
+  };
+  if (!writing) return { ...part, check: probeFirst };
+  return {
+    ...part,
+    writes: true,
+    prepare: () =>
+      writing.prepare().catch((err) => {
+        throw usageError(`${writing.what} on ${endpoint.text}: ${(err as Error).message}`);
+      }),
+    ...(writing.probeFirst ? { check: probeFirst } : {}),
+  };
+}

@@ -1,0 +1,234 @@
+import type { OptionSpec, OptionsOf } from '../core/options.js';
+import { modeNames } from './monitors/index.js';
+import { triggerNames } from './triggers/index.js';
+
+/** Every option of `drill aurora`, once: the CLI builds its help from this, the plan reads the result. */
+export const auroraOptionSpecs = [
+  {
+    key: 'endpoint',
+    flags: '-e, --endpoint <host[:port]>',
+    help: 'endpoint to watch (cluster endpoint)',
+    env: 'DRILL_ENDPOINT',
+  },
+  { key: 'user', flags: '-u, --user <name>', help: 'database user', env: 'DRILL_USER' },
+  {
+    key: 'password',
+    flags: '-p, --password <password>',
+    help: 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
+  },
+  {
+    key: 'dnsServer',
+    flags: '--dns-server <host[:port]>',
+    help: 'resolve names with this DNS server, caching answers for their TTL',
+    env: 'DRILL_DNS_SERVER',
+  },
+  {
+    key: 'mode',
+    flags: '--mode <modes>',
+    help: `monitors, comma-separated to run side by side: ${modeNames.join(', ')}`,
+    default: 'simple',
+  },
+  {
+    key: 'instancePattern',
+    flags: '--instance-pattern <pattern>',
+    help: "aware: instance endpoint names, '?' for the instance id",
+  },
+  {
+    key: 'proxyEndpoint',
+    flags: '--proxy-endpoint <host[:port]>',
+    help: 'proxy mode beside others: the RDS Proxy endpoint',
+  },
+  { key: 'poolSize', flags: '--pool-size <n>', help: 'pool mode: connections in the pool', default: '4' },
+  {
+    key: 'sweepInterval',
+    flags: '--sweep-interval <duration>',
+    help: 'aware: probe every instance this often while down',
+    default: '100ms',
+  },
+  { key: 'interval', flags: '--interval <duration>', help: 'time between probe starts', default: '250ms' },
+  {
+    key: 'connectTimeout',
+    flags: '--connect-timeout <duration>',
+    help: 'give up connecting after',
+    default: '1s',
+  },
+  {
+    key: 'queryTimeout',
+    flags: '--query-timeout <duration>',
+    help: 'give up on the writer check after',
+    default: '2s',
+  },
+  {
+    key: 'duration',
+    flags: '--duration <duration>',
+    help: 'stop after this long (default: until Ctrl+C or a rule below)',
+  },
+  {
+    key: 'untilRecovered',
+    flags: '--until-recovered',
+    help: 'stop once the first outage has ended and --settle has passed',
+  },
+  {
+    key: 'settle',
+    flags: '--settle <duration>',
+    help: 'keep watching this long after recovery',
+    default: '5s',
+  },
+  {
+    key: 'timeout',
+    flags: '--timeout <duration>',
+    help: 'give up (exit 1) when an outage lasts longer than this',
+    default: '5m',
+  },
+  {
+    key: 'maxDowntime',
+    flags: '--max-downtime <duration>',
+    help: 'exit 1 when the downtime is longer than this',
+  },
+  {
+    key: 'trigger',
+    flags: '--trigger <fault>',
+    help: `cause the fault: ${triggerNames.join(', ')}`,
+    default: 'none',
+  },
+  { key: 'at', flags: '--at <duration>', help: 'fire the trigger this long after the start', default: '3s' },
+  {
+    key: 'repeat',
+    flags: '--repeat <n>',
+    help: 'drill this many times in a row (each failover moves the writer)',
+    default: '1',
+  },
+  { key: 'cooldown', flags: '--cooldown <duration>', help: 'wait between repeated drills', default: '30s' },
+  {
+    key: 'cluster',
+    flags: '--cluster <id>',
+    help: 'DB cluster for --trigger failover|reboot and events (default: found from the endpoint)',
+  },
+  { key: 'target', flags: '--target <instance>', help: 'reader to promote with --trigger failover' },
+  {
+    key: 'forceFailover',
+    flags: '--force-failover',
+    help: 'with --trigger reboot: RebootDBInstance with ForceFailover',
+  },
+  {
+    key: 'baseline',
+    flags: '--baseline <duration>',
+    help: 'good probes needed, from every monitor, before the trigger fires',
+    default: '2s',
+  },
+  { key: 'region', flags: '--region <region>', help: 'AWS region', env: 'AWS_REGION' },
+  { key: 'profile', flags: '--profile <name>', help: 'AWS profile', env: 'AWS_PROFILE' },
+  {
+    key: 'writeCheck',
+    flags: '--write-check',
+    help: 'write a numbered ledger through the drill and report lost writes',
+  },
+  {
+    key: 'writeSchema',
+    flags: '--write-schema <name>',
+    help: 'schema of the tables the drill writes (ledger, pool heartbeat)',
+    default: 'failover_drill',
+  },
+  {
+    key: 'writeInterval',
+    flags: '--write-interval <duration>',
+    help: 'time between ledger writes (default: --interval)',
+  },
+  {
+    key: 'ddl',
+    flags: '--ddl',
+    help: 'run a long ALTER TABLE through the trigger and report what became of it',
+  },
+  {
+    key: 'ddlRows',
+    flags: '--ddl-rows <n>',
+    help: 'rows in the --ddl table (more: a longer ALTER)',
+    default: '200000',
+  },
+  {
+    key: 'load',
+    flags: '--load <n>',
+    help: 'N application connections running point reads and writes through the drill',
+  },
+  {
+    key: 'loadMix',
+    flags: '--load-mix <mix>',
+    help: 'relative weights of the load: read=W,write=W',
+    default: 'read=80,write=20',
+  },
+  {
+    key: 'loadRate',
+    flags: '--load-rate <ops>',
+    help: 'hold the load to this many operations per second in all',
+  },
+  {
+    key: 'notifications',
+    flags: '--notifications',
+    help: 'subscribe a listener to the SNS topic and put its notifications on the timeline',
+  },
+  {
+    key: 'topic',
+    flags: '--topic <name|arn>',
+    help: 'with --notifications: the topic',
+    default: 'auroralab-cluster-failovers',
+  },
+  {
+    key: 'notificationsListen',
+    flags: '--notifications-listen <host:port>',
+    help: 'with --notifications: where the listener listens',
+    default: '127.0.0.1:0',
+  },
+  {
+    key: 'notificationsUrl',
+    flags: '--notifications-url <url>',
+    help: 'with --notifications against AWS: the public https URL that reaches the listener',
+  },
+  {
+    key: 'cleanup',
+    flags: '--cleanup',
+    help: 'drop what the drill created (ledger schema, load table) at the end',
+  },
+  {
+    key: 'events',
+    flags: '--no-events',
+    help: 'do not follow RDS DescribeEvents (followed when the cluster is known)',
+  },
+  { key: 'yes', flags: '--yes', help: 'do not ask before a destructive trigger against a non-lab target' },
+  {
+    key: 'dryRun',
+    flags: '--dry-run',
+    help: 'print the plan and the equivalent aws/mysql commands; touch nothing',
+  },
+  { key: 'lab', flags: '--lab', help: 'start a throwaway local lab, drill it, and tear it down' },
+  { key: 'labTiming', flags: '--lab-timing <profile>', help: 'with --lab: fast or aurora', default: 'fast' },
+  {
+    key: 'labStateDir',
+    flags: '--lab-state-dir <dir>',
+    help: 'drill the lab already running from this state dir',
+  },
+  { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
+  { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
+  {
+    key: 'history',
+    flags: '--history <file>',
+    help: 'stream every observation and event to an NDJSON file as it happens',
+  },
+  { key: 'color', flags: '--no-color', help: 'plain text even on a terminal (NO_COLOR does the same)' },
+] as const satisfies readonly OptionSpec[];
+
+/** The options commander hands `drill aurora`, as typed strings. */
+export type AuroraOptions = OptionsOf<typeof auroraOptionSpecs>;
+
+export const auroraExamples = `
+Examples:
+  # a real failover drill against a throwaway local lab (MariaDB servers that fail over like Aurora)
+  drill aurora --lab --trigger failover --until-recovered
+
+  # watch the cluster endpoint; trigger the failover elsewhere (console, aws rds failover-db-cluster)
+  drill aurora -e auroralab-mysql-cluster.cluster-abc123xyz789.us-east-1.rds.amazonaws.com -u admin
+
+  # CI smoke job: stop after recovery, fail if writes were unavailable for more than 30 s
+  DRILL_PASSWORD=... drill aurora -e db.example:3306 -u drill --until-recovered --max-downtime 30s --json
+
+  # a self-managed MySQL or MariaDB works too (read_only / server_id instead of the aurora_* variables)
+  drill aurora -e 10.0.0.5 -u monitor --duration 2m --report drill.json --history drill.ndjson`;

@@ -1,0 +1,151 @@
+import { apiIsLocal } from '../aws/endpoint.js';
+import { usageError } from '../core/errors.js';
+import type { DrillPart } from '../core/session/part.js';
+import type { DrillNotifications } from '../notify/drill.js';
+import type { AuroraRun } from './run.js';
+
+/** `--ddl`: fills its table before the drill, runs the ALTER through the trigger, checks the table after. */
+export async function ddlPart(run: AuroraRun, rows: number): Promise<DrillPart> {
+  const { DdlWorkload } = await import('./ddl.js');
+  const { plan, endpoint, history } = run;
+  const ddl = new DdlWorkload(
+    history,
+    endpoint,
+    run.credentials,
+    run.timeouts,
+    run.resolver,
+    plan.writeSchema,
+    rows,
+  );
+  return {
+    name: 'ddl',
+    writes: true,
+    async prepare() {
+      history.note(`--ddl: filling ${plan.writeSchema}.ddl_target with ${rows} rows`);
+      await ddl.prepare().catch((err) => {
+        throw usageError(`--ddl cannot fill its table on ${endpoint.text}: ${(err as Error).message}`);
+      });
+    },
+    wrapTrigger: (trigger) => ddl.around(trigger),
+    async finish(ran) {
+      if (ran) await ddl.check();
+    },
+  };
+}
+
+/** `--load N`: its table is made before the drill; the workload runs with the monitors; --cleanup drops it. */
+export async function loadPart(
+  run: AuroraRun,
+  load: NonNullable<AuroraRun['plan']['load']>,
+): Promise<DrillPart> {
+  const { LoadWorkload } = await import('./load/workload.js');
+  const { plan, endpoint, history } = run;
+  const workload = new LoadWorkload(history, run.clock, {
+    endpoint,
+    credentials: run.credentials,
+    timeouts: run.timeouts,
+    resolver: run.resolver,
+    dnsServer: plan.dnsServer ? { host: plan.dnsServer.host, port: plan.dnsServer.port } : null,
+    schema: plan.writeSchema,
+    ...load,
+    windowMs: 1000,
+  });
+  return {
+    name: 'load',
+    writes: true,
+    prepare: () =>
+      workload.prepare().catch((err) => {
+        throw usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`);
+      }),
+    start: () => workload.start(),
+    stop: () => workload.stop(),
+    async finish(ran) {
+      if (!ran || !plan.cleanup) return;
+      await workload.cleanup().catch((err) => {
+        history.note(`could not drop the load table: ${(err as Error).message}`, 'warn', 'load');
+      });
+    },
+  };
+}
+
+/** A lab's ground truth on the drill's timeline: what really happened, to compare with what was seen. */
+export async function groundTruthPart(run: AuroraRun, file: string): Promise<DrillPart> {
+  const { GroundTruthFollower } = await import('../lab/groundtruth.js');
+  const follower = new GroundTruthFollower(file, run.history);
+  return {
+    name: 'ground truth',
+    prepare: async () => follower.start(),
+    finish: async () => follower.stop(),
+  };
+}
+
+/** RDS DescribeEvents for the cluster and its instances, followed through the drill when the cluster is known. */
+export async function eventsPart(run: AuroraRun): Promise<DrillPart> {
+  const { RdsEventFollower } = await import('./events.js');
+  let follower: InstanceType<typeof RdsEventFollower> | undefined;
+  return {
+    name: 'events',
+    async prepare() {
+      const aws = await run.cluster();
+      if (!aws) return;
+      const members = [aws.cluster.writer, ...aws.cluster.readers].filter(
+        (x): x is string => x !== undefined,
+      );
+      follower = new RdsEventFollower(aws.rds, run.history, aws.cluster.id, () => members);
+      follower.start();
+    },
+    finish: async () => follower?.stop(),
+  };
+}
+
+/** Against AWS, SNS can deliver only to a public URL: refused before anything starts rather than mid-drill. */
+export function checkNotificationsReach(plan: AuroraRun['plan']): void {
+  const n = plan.notifications;
+  if (n && !n.url && !apiIsLocal('SNS', plan.aws.endpoint)) {
+    throw usageError(
+      `--notifications: SNS cannot reach a listener on ${n.listen.text}; give --notifications-url https://... that forwards to it`,
+    );
+  }
+}
+
+/**
+ * `--notifications`: a listener subscribed to the failover topic for the drill. Against a lab SNS delivers
+ * straight to it; against AWS, `--notifications-url` is the public https URL that reaches it.
+ */
+export async function notificationsPart(
+  run: AuroraRun,
+  n: NonNullable<AuroraRun['plan']['notifications']>,
+): Promise<DrillPart> {
+  const { plan, history, clock } = run;
+  const [notify, { failoverPhase }, { parseHttpsEndpoint }] = await Promise.all([
+    import('../notify/drill.js'),
+    import('./events.js'),
+    import('../notify/inputs.js'),
+  ]);
+  const local = apiIsLocal('SNS', plan.aws.endpoint);
+  const fixed = n.url ? parseHttpsEndpoint(n.url, local, '--notifications-url') : undefined;
+  let listening: DrillNotifications | undefined;
+  const failsOver = plan.trigger === 'failover' || plan.forceFailover;
+  return {
+    name: 'notifications',
+    async prepare() {
+      listening = await notify.DrillNotifications.start(history, clock, {
+        aws: plan.aws,
+        topic: n.topic,
+        listen: { host: n.listen.host, port: n.listen.port },
+        endpoint: (listenerUrl) => fixed ?? { protocol: 'http', endpoint: listenerUrl },
+        confirmTimeoutMs: 10_000,
+        phaseOf: failoverPhase,
+      });
+    },
+    async stop() {
+      await listening?.stop(failsOver);
+      listening = undefined;
+    },
+    async finish() {
+      // A drill that never ran still unsubscribes its listener.
+      await listening?.stop(false);
+      listening = undefined;
+    },
+  };
+}

@@ -1,0 +1,227 @@
+import { accessSync, constants } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { StopRules } from '../core/drill.js';
+import { parseDuration } from '../core/duration.js';
+import { usageError } from '../core/errors.js';
+import { parseWhole } from '../core/numbers.js';
+import type { LabStatus } from '../lab/lab.js';
+import { type Endpoint, parseEndpoint } from './endpoint.js';
+import { type ModeName, modeNames } from './monitors/index.js';
+import type { AuroraOptions } from './options.js';
+import { type TriggerName, triggerNames } from './triggers/index.js';
+
+/** A drill, fully validated: nothing after this can fail because of what the user typed. */
+export interface AuroraPlan {
+  /** Undefined only with --lab, until the lab has started. */
+  endpoint: Endpoint | undefined;
+  user: string;
+  password: string | undefined;
+  /** A DNS server to resolve with (e.g. the lab's); undefined for the system resolver. */
+  dnsServer: Endpoint | undefined;
+  modes: ModeName[];
+  instancePattern: string | undefined;
+  proxyEndpoint: Endpoint | undefined;
+  sweepIntervalMs: number;
+  intervalMs: number;
+  connectTimeoutMs: number;
+  queryTimeoutMs: number;
+  rules: StopRules;
+  maxDowntimeMs: number | undefined;
+  trigger: TriggerName | 'none';
+  atMs: number;
+  cluster: string | undefined;
+  target: string | undefined;
+  forceFailover: boolean;
+  baselineMs: number;
+  repeat: number;
+  cooldownMs: number;
+  aws: {
+    region?: string;
+    profile?: string;
+    endpoint?: string;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  };
+  yes: boolean;
+  /** DRILL_CONFIRM=always: ask before a destructive trigger even against a lab (a runbook rehearsal). */
+  confirmAlways: boolean;
+  dryRun: boolean;
+  /** Follow RDS DescribeEvents when the cluster is known. */
+  events: boolean;
+  writeCheck: { schema: string; intervalMs: number; cleanup: boolean } | undefined;
+  writeSchema: string;
+  poolSize: number;
+  ddl: { rows: number } | undefined;
+  load: { workers: number; mix: { read: number; write: number }; rateLimit: number | null } | undefined;
+  /** --notifications: a listener subscribed to the failover topic for the drill's duration. */
+  notifications: { topic: string; listen: Endpoint; url: string | undefined } | undefined;
+  /** --cleanup: drop what the drill created (ledger schema, load table). */
+  cleanup: boolean;
+  lab: 'fast' | 'aurora' | undefined;
+  labStateDir: string | undefined;
+  json: boolean;
+  reportFile: string | undefined;
+  historyFile: string | undefined;
+  color: boolean;
+}
+
+export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
+  if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
+    throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
+  }
+  if (o.lab && o.labStateDir)
+    throw usageError('--lab starts a throwaway lab; --lab-state-dir uses a running one: pick one');
+  if (!o.lab && !o.labStateDir && !o.endpoint) {
+    throw usageError(
+      'missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT), or --lab',
+    );
+  }
+  const fromLab = o.lab === true || o.labStateDir !== undefined;
+  const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string);
+  if (!fromLab && !o.user)
+    throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
+  const modes = o.mode.split(',').map((m) => m.trim());
+  for (const m of modes) {
+    if (!(modeNames as readonly string[]).includes(m)) {
+      throw usageError(`unknown mode '${m}': choose from ${modeNames.join(', ')}`);
+    }
+  }
+  if (new Set(modes).size !== modes.length) throw usageError(`--mode ${o.mode} names a mode twice`);
+  if (!(triggerNames as readonly string[]).includes(o.trigger)) {
+    throw usageError(`unknown trigger '${o.trigger}': choose from ${triggerNames.join(', ')}`);
+  }
+  if (o.target && o.trigger !== 'failover') {
+    throw usageError(
+      `--target names the reader a failover promotes: it has no effect with --trigger ${o.trigger}`,
+    );
+  }
+  if (o.ddl && o.trigger === 'none') {
+    throw usageError('--ddl runs its ALTER TABLE through a fault: give it a --trigger');
+  }
+  const positive = (text: string, flag: string): number => {
+    const ms = parseDuration(text, flag);
+    if (ms <= 0) throw usageError(`${flag} must be longer than 0, got '${text}'`);
+    return ms;
+  };
+  return {
+    endpoint,
+    user: o.user ?? 'admin',
+    password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
+    dnsServer: o.dnsServer && !fromLab ? parseEndpoint(o.dnsServer, 53) : undefined,
+    modes: modes as ModeName[],
+    instancePattern: o.instancePattern,
+    proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
+    sweepIntervalMs: positive(o.sweepInterval, '--sweep-interval'),
+    intervalMs: positive(o.interval, '--interval'),
+    connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
+    queryTimeoutMs: positive(o.queryTimeout, '--query-timeout'),
+    rules: {
+      durationMs: o.duration === undefined ? undefined : positive(o.duration, '--duration'),
+      untilRecovered: o.untilRecovered === true,
+      settleMs: parseDuration(o.settle, '--settle'),
+      timeoutMs: positive(o.timeout, '--timeout'),
+    },
+    maxDowntimeMs: o.maxDowntime === undefined ? undefined : parseDuration(o.maxDowntime, '--max-downtime'),
+    trigger: o.trigger as TriggerName | 'none',
+    atMs: parseDuration(o.at, '--at'),
+    cluster: o.cluster,
+    target: o.target,
+    forceFailover: o.forceFailover === true,
+    baselineMs: parseDuration(o.baseline, '--baseline'),
+    repeat: parseWhole(o.repeat, '--repeat', 1, 100),
+    cooldownMs: parseDuration(o.cooldown, '--cooldown'),
+    aws: { region: o.region, profile: o.profile },
+    yes: o.yes === true,
+    confirmAlways: confirmAlways(env.DRILL_CONFIRM),
+    dryRun: o.dryRun === true,
+    events: o.events !== false,
+    writeSchema: validSchema(o.writeSchema),
+    poolSize: parseWhole(o.poolSize, '--pool-size', 1, 100),
+    ddl: o.ddl ? { rows: parseWhole(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
+    load:
+      o.load === undefined
+        ? undefined
+        : {
+            workers: parseWhole(o.load, '--load', 1, 256),
+            mix: parseMix(o.loadMix),
+            rateLimit: o.loadRate === undefined ? null : parseWhole(o.loadRate, '--load-rate', 1, 1_000_000),
+          },
+    notifications: o.notifications
+      ? {
+          topic: o.topic,
+          // Port 0 (any free port) is a listener's default, not an endpoint's.
+          listen: parseEndpoint(o.notificationsListen.replace(/:0$/, ''), 0),
+          url: o.notificationsUrl,
+        }
+      : undefined,
+    cleanup: o.cleanup === true,
+    writeCheck: o.writeCheck
+      ? {
+          schema: validSchema(o.writeSchema),
+          intervalMs: o.writeInterval
+            ? positive(o.writeInterval, '--write-interval')
+            : positive(o.interval, '--interval'),
+          cleanup: o.cleanup === true,
+        }
+      : undefined,
+    lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
+    labStateDir: o.labStateDir,
+    json: o.json === true,
+    reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
+    historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
+    color: o.color,
+  };
+}
+
+function confirmAlways(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (value !== 'always') throw usageError(`DRILL_CONFIRM must be 'always' or unset, got '${value}'`);
+  return true;
+}
+
+/** `--load-mix read=80,write=20`: relative weights, either may be 0 but not both. */
+function parseMix(text: string): { read: number; write: number } {
+  const mix = { read: 0, write: 0 };
+  for (const part of text.split(',')) {
+    const [key, value] = part.split('=').map((x) => x.trim());
+    if ((key !== 'read' && key !== 'write') || value === undefined || !/^\d{1,6}$/.test(value)) {
+      throw usageError(
+        `--load-mix '${text}': use read=W,write=W with whole-number weights, e.g. read=80,write=20`,
+      );
+    }
+    mix[key] = Number(value);
+  }
+  if (mix.read + mix.write === 0) throw usageError(`--load-mix '${text}': the weights add up to 0`);
+  return mix;
+}
+
+function validSchema(name: string): string {
+  if (!/^[A-Za-z0-9_$]{1,64}$/.test(name)) {
+    throw usageError(`--write-schema '${name}': use 1-64 letters, digits, _ or $`);
+  }
+  return name;
+}
+
+function writableFile(path: string, flag: string): string {
+  const full = resolve(path);
+  try {
+    accessSync(dirname(full), constants.W_OK);
+  } catch {
+    throw usageError(`${flag} ${path}: folder ${dirname(full)} does not exist or is not writable`);
+  }
+  return full;
+}
+
+/** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
+export function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
+  plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
+  plan.user = status.aurora.user;
+  plan.password = password;
+  plan.dnsServer = parseEndpoint(status.dnsServer, 53);
+  plan.cluster = status.aurora.clusterId;
+  plan.proxyEndpoint = parseEndpoint(status.aurora.proxyEndpoint);
+  plan.aws = {
+    region: status.region,
+    endpoint: status.apiEndpoint,
+    credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+  };
+}

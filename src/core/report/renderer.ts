@@ -1,0 +1,63 @@
+import type { ChalkInstance } from 'chalk';
+import type { DrillAnalysis } from '../analysis.js';
+import type { History } from '../history.js';
+import type { RepeatSummary } from '../repeats.js';
+import type { Gates, StopReason, Verdict } from '../verdict.js';
+
+/** What was drilled, as reports name it. */
+export interface ReportTarget {
+  endpoint: string;
+  host: string;
+  port: number;
+  user?: string;
+}
+
+/** One finished run: everything a renderer may show of it, already computed by analysis. */
+export interface RunResult {
+  index: number;
+  startedAt: string;
+  target: ReportTarget;
+  stop: StopReason;
+  gates: Gates;
+  analysis: DrillAnalysis;
+  verdict: Verdict;
+}
+
+export interface SessionResult {
+  startedAt: string;
+  exitCode: number;
+  interrupted: boolean;
+  runs: RunResult[];
+  /** The spread of each figure over --repeat runs; null for a single run. */
+  repeats: RepeatSummary | null;
+}
+
+/**
+ * A report format. It only formats what analysis computed, and owns its destination (a stream or a file).
+ * Every hook is optional; the session calls them in order and keeps going when one throws.
+ */
+export interface Renderer {
+  readonly name: string;
+  /** A run's history exists (nothing probed yet): a live view subscribes here. */
+  runStarted?(history: History, run: { index: number; total: number }): void;
+  /** The run's monitors are built: what is drilled, and how. */
+  runHeader?(header: { title: string; details: string }): void;
+  runEnded?(run: RunResult): void;
+  sessionEnded?(session: SessionResult): void;
+}
+
+/** What renderers write to and with. */
+export interface RenderContext {
+  /** The stream for people (stderr when JSON goes to stdout). */
+  human: NodeJS.WritableStream;
+  stdout: NodeJS.WritableStream;
+  style: ChalkInstance;
+  tty: boolean;
+  tool: { name: string; version: string };
+}
+
+/** A renderer by name, with its destination where it has one (`json` to '-' for stdout, or to a file). */
+export interface RendererSpec {
+  name: string;
+  to?: string;
+}

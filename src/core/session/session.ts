@@ -1,0 +1,188 @@
+import type { ChalkInstance } from 'chalk';
+import { analyze } from '../analysis.js';
+import type { Clock } from '../clock.js';
+import { runDrill, type ScheduledTrigger, type StopRules } from '../drill.js';
+import { formatDuration } from '../duration.js';
+import { DrillError, ExitCode, usageError } from '../errors.js';
+import { History } from '../history.js';
+import { summarizeRuns } from '../repeats.js';
+import type { Renderer, RunResult, SessionResult } from '../report/renderer.js';
+import { pause } from '../scheduler.js';
+import { addSecret, redactText } from '../secrets.js';
+import { type Gates, verdict } from '../verdict.js';
+import type { DrillPart, DrillService, PreparedTrigger } from './part.js';
+import type { Signals } from './signals.js';
+
+export interface SessionOptions {
+  /** `--repeat`: runs in a row, `cooldownMs` apart. */
+  repeat: number;
+  cooldownMs: number;
+  rules: StopRules;
+  gates: Gates;
+  /** `--yes`: fire a destructive trigger without asking. */
+  yes: boolean;
+  /** DRILL_CONFIRM=always: ask even against a lab (a runbook rehearsal). */
+  confirmAlways: boolean;
+  /** `--history FILE`: every record as NDJSON, as it happens. */
+  historyFile?: string;
+}
+
+/** Everything the session does to the world beyond the service, injected so tests can drive it. */
+export interface SessionIO {
+  /** Messages for people: cooldowns, runs, a renderer that failed. */
+  human: NodeJS.WritableStream;
+  style: ChalkInstance;
+  renderers: Renderer[];
+  signals: Signals;
+  /** A fresh clock for each run (every run has its own axis). */
+  clock(): Clock;
+  /** Asks on a terminal; undefined when there is none to ask on. */
+  ask?: (question: string) => Promise<string>;
+  /** Asks without echo (a password); undefined when there is no terminal. */
+  askHidden?: (question: string) => Promise<string>;
+  /** A second Ctrl+C leaves at once. */
+  exitNow(code: number): void;
+}
+
+/**
+ * Runs a drill for any service: the repeat loop and cooldown, interrupts, the parts' lifecycle, the rule that
+ * nothing is written before the trigger is confirmed, the drill itself, analysis, verdict and the renderers.
+ * Returns the exit code; a DrillError thrown while setting up a run ends the session (nothing reported).
+ */
+export async function runSession(
+  service: DrillService,
+  options: SessionOptions,
+  io: SessionIO,
+): Promise<number> {
+  const prompt = service.passwordPrompt?.();
+  if (prompt !== undefined && io.askHidden) {
+    const password = await io.askHidden(prompt);
+    addSecret(password);
+    service.usePassword?.(password);
+  }
+  const interrupt = new AbortController();
+  const unsubscribe = io.signals.subscribe(() => {
+    if (interrupt.signal.aborted) io.exitNow(ExitCode.interrupted);
+    interrupt.abort();
+  });
+  const startedAt = new Date().toISOString();
+  const runs: RunResult[] = [];
+  try {
+    for (let i = 0; i < options.repeat && !interrupt.signal.aborted; i++) {
+      if (i > 0) {
+        const next = `before run ${i + 1} of ${options.repeat}`;
+        io.human.write(io.style.dim(`\ncooling down ${formatDuration(options.cooldownMs)} ${next}\n`));
+        await pause(options.cooldownMs, interrupt.signal);
+        if (interrupt.signal.aborted) break;
+      }
+      if (options.repeat > 1) io.human.write(io.style.bold(`\nrun ${i + 1} of ${options.repeat}\n`));
+      runs.push(await runOnce(service, options, io, i, interrupt.signal));
+    }
+  } finally {
+    unsubscribe();
+  }
+  const interrupted = interrupt.signal.aborted;
+  const exitCode = interrupted ? ExitCode.interrupted : Math.max(...runs.map((r) => r.verdict.exitCode));
+  const repeats = options.repeat > 1 ? summarizeRuns(runs.map((r) => r.analysis)) : null;
+  const session: SessionResult = { startedAt, exitCode, interrupted, runs, repeats };
+  each(io, (r) => r.sessionEnded?.(session));
+  return exitCode;
+}
+
+async function runOnce(
+  service: DrillService,
+  options: SessionOptions,
+  io: SessionIO,
+  index: number,
+  interrupt: AbortSignal,
+): Promise<RunResult> {
+  const clock = io.clock();
+  const startedAt = new Date(clock.originWallMs).toISOString();
+  const history = new History(clock);
+  const prepared: DrillPart[] = [];
+  let ran = false;
+  try {
+    if (options.historyFile) history.streamTo(options.historyFile, index > 0);
+    if (index > 0) history.note(`run ${index + 1} of ${options.repeat}`);
+    each(io, (r) => r.runStarted?.(history, { index, total: options.repeat }));
+    const setup = await service.setup({ index, total: options.repeat, history, clock });
+    each(io, (r) => r.runHeader?.(setup.header));
+
+    // Parts that only read are checked first (the first probe); the target's checks and the confirmation come
+    // next, so that nothing is created in the target (a heartbeat table, a ledger) before the user said yes.
+    for (const part of setup.parts) if (!part.writes) await part.check?.();
+    const trigger = await setup.preflight?.();
+    if (trigger) await confirm(trigger, options, io);
+    for (const part of setup.parts) {
+      await part.prepare?.();
+      prepared.push(part);
+      if (part.writes) await part.check?.();
+    }
+    let scheduled: ScheduledTrigger | undefined = trigger?.scheduled;
+    for (const part of setup.parts) {
+      if (scheduled && part.wrapTrigger)
+        scheduled = { ...scheduled, trigger: part.wrapTrigger(scheduled.trigger) };
+    }
+
+    const monitors = setup.parts.flatMap((p) => (p.monitor ? [p.monitor] : []));
+    for (const part of setup.parts) part.start?.();
+    ran = true;
+    const stop = await runDrill(history, monitors, options.rules, interrupt, scheduled).finally(() =>
+      Promise.all(prepared.map((p) => p.stop?.())),
+    );
+    await finish(prepared, true);
+    prepared.length = 0;
+
+    const analysis = analyze(history.records);
+    const run: RunResult = {
+      index,
+      startedAt,
+      target: setup.target,
+      stop,
+      gates: options.gates,
+      analysis,
+      verdict: verdict(analysis, options.gates, stop),
+    };
+    each(io, (r) => r.runEnded?.(run));
+    return run;
+  } finally {
+    // A run that never started (a refused confirmation, a failed prepare) releases what it had prepared.
+    await finish(prepared, ran);
+    history.close();
+  }
+}
+
+/** Last prepared, first finished: a table is checked before the schema it lives in is dropped. */
+async function finish(parts: readonly DrillPart[], ran: boolean): Promise<void> {
+  for (const part of [...parts].reverse()) {
+    try {
+      await part.finish?.(ran);
+    } catch {
+      // A part reports its own trouble in the history; one that throws must not keep the others from finishing.
+    }
+  }
+}
+
+async function confirm(trigger: PreparedTrigger, options: SessionOptions, io: SessionIO): Promise<void> {
+  const { what, answer, lab } = trigger.confirmation;
+  if (options.yes || (lab && !options.confirmAlways)) return;
+  if (!io.ask) {
+    throw usageError(
+      `refusing to ${what} without --yes: ${lab ? 'DRILL_CONFIRM=always asks first' : 'this is not a lab'}, and there is no terminal to ask on`,
+    );
+  }
+  const typed = await io.ask(`This will ${what}. Type '${answer}' to go on: `);
+  if (typed.trim() !== answer) throw usageError('not confirmed: nothing was done');
+}
+
+/** Calls every renderer; one that throws is reported and the others still run (the exit code is kept). */
+function each(io: SessionIO, call: (r: Renderer) => void): void {
+  for (const r of io.renderers) {
+    try {
+      call(r);
+    } catch (err) {
+      const why = err instanceof DrillError ? err.message : (err as Error)?.message;
+      io.human.write(io.style.yellow(redactText(`drill: the ${r.name} report failed: ${why}\n`)));
+    }
+  }
+}
