@@ -1,18 +1,6 @@
+import { awsErrorCode, awsErrorKind } from '../aws/errors.js';
 import type { FailoverPhase, History, ServiceEvent, Unstamped } from '../core/history.js';
 import type { RdsControl, RdsEvent } from './rds.js';
-
-const throttled = new Set([
-  'Throttling',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-const denied = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'UnauthorizedOperation',
-  'UnrecognizedClientException',
-]);
 
 /**
  * Follows RDS DescribeEvents for the cluster and its instances during a drill and places each new event on the
@@ -70,21 +58,23 @@ export class RdsEventFollower {
         this.add(e);
       this.waitMs = this.everyMs;
     } catch (err) {
-      const code = (err as { name?: string }).name ?? 'Error';
-      if (throttled.has(code)) {
+      const code = awsErrorCode(err);
+      const kind = awsErrorKind(err);
+      if (kind === 'throttled') {
         this.waitMs = Math.min(this.waitMs * 2, 16_000);
         this.history.note(
           `RDS DescribeEvents throttled (${code}): next try in ${this.waitMs / 1000} s`,
           'warn',
         );
-      } else if (denied.has(code)) {
+      } else if (kind === 'denied' || kind === 'credentials') {
+        // Not a passing state: asking again every few seconds would only repeat the refusal.
         this.history.note(
           `no permission for rds:DescribeEvents (${code}): provider events are left out, the drill goes on`,
           'warn',
         );
         this.stopped = true;
       } else {
-        this.history.note(`RDS DescribeEvents failed (${code}): ${(err as Error).message}`, 'warn');
+        this.history.note(`RDS DescribeEvents failed: ${(err as Error).message}`, 'warn');
       }
     }
   }

@@ -1,5 +1,5 @@
 import { type AwsTarget, rdsClient } from '../aws/clients.js';
-import { cannotStart, DrillError, ExitCode } from '../core/errors.js';
+import { callAws, notFound } from '../aws/errors.js';
 
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type RDSClient = InstanceType<RdsModule['RDSClient']>;
@@ -34,23 +34,25 @@ export class RdsControl {
   }
 
   async describeCluster(id: string): Promise<ClusterView> {
-    const out = await this.call(() =>
+    const out = await callAws('rds:DescribeDBClusters', () =>
       this.client.send(new this.sdk.DescribeDBClustersCommand({ DBClusterIdentifier: id })),
     );
     const c = out.DBClusters?.[0];
-    if (!c) throw cannotStart(`cluster ${id} not found`);
+    if (!c) throw notFound('DBClusterNotFoundFault', `DBCluster ${id} not found.`, 'rds:DescribeDBClusters');
     return view(c);
   }
 
   /** The cluster whose writer or reader endpoint is `host`, for drills that were not told --cluster. */
   async findClusterByEndpoint(host: string): Promise<ClusterView | undefined> {
-    const out = await this.call(() => this.client.send(new this.sdk.DescribeDBClustersCommand({})));
+    const out = await callAws('rds:DescribeDBClusters', () =>
+      this.client.send(new this.sdk.DescribeDBClustersCommand({})),
+    );
     const c = out.DBClusters?.find((x) => x.Endpoint === host || x.ReaderEndpoint === host);
     return c ? view(c) : undefined;
   }
 
   async failover(clusterId: string, target?: string): Promise<void> {
-    await this.call(() =>
+    await callAws('rds:FailoverDBCluster', () =>
       this.client.send(
         new this.sdk.FailoverDBClusterCommand({
           DBClusterIdentifier: clusterId,
@@ -61,7 +63,7 @@ export class RdsControl {
   }
 
   async reboot(instanceId: string, forceFailover: boolean): Promise<void> {
-    await this.call(() =>
+    await callAws('rds:RebootDBInstance', () =>
       this.client.send(
         new this.sdk.RebootDBInstanceCommand({
           DBInstanceIdentifier: instanceId,
@@ -72,7 +74,7 @@ export class RdsControl {
   }
 
   async instanceStatus(instanceId: string): Promise<string> {
-    const out = await this.call(() =>
+    const out = await callAws('rds:DescribeDBInstances', () =>
       this.client.send(new this.sdk.DescribeDBInstancesCommand({ DBInstanceIdentifier: instanceId })),
     );
     return out.DBInstances?.[0]?.DBInstanceStatus ?? 'unknown';
@@ -84,12 +86,14 @@ export class RdsControl {
     start: Date,
     sourceId?: string,
   ): Promise<RdsEvent[]> {
-    const out = await this.client.send(
-      new this.sdk.DescribeEventsCommand({
-        SourceType: sourceType,
-        StartTime: start,
-        ...(sourceId ? { SourceIdentifier: sourceId } : {}),
-      }),
+    const out = await callAws('rds:DescribeEvents', () =>
+      this.client.send(
+        new this.sdk.DescribeEventsCommand({
+          SourceType: sourceType,
+          StartTime: start,
+          ...(sourceId ? { SourceIdentifier: sourceId } : {}),
+        }),
+      ),
     );
     return (out.Events ?? []).map((e) => ({
       date: e.Date ?? new Date(),
@@ -97,15 +101,6 @@ export class RdsControl {
       sourceType,
       message: e.Message ?? '',
     }));
-  }
-
-  /** Runs an SDK call; AWS errors become one line naming the AWS error code and what to do. */
-  private async call<T>(send: () => Promise<T>): Promise<T> {
-    try {
-      return await send();
-    } catch (err) {
-      throw explainAwsError(err);
-    }
   }
 }
 
@@ -125,22 +120,4 @@ function view(c: {
     writer: members.find((m) => m.IsClusterWriter)?.DBInstanceIdentifier,
     readers: members.filter((m) => !m.IsClusterWriter).map((m) => m.DBInstanceIdentifier ?? '?'),
   };
-}
-
-/** AWS SDK errors as DrillErrors: credentials and permissions are "cannot start", the rest keep AWS's words. */
-export function explainAwsError(err: unknown): DrillError {
-  const e = err as { name?: string; message?: string; Code?: string };
-  const code = e.name ?? e.Code ?? 'Error';
-  const message = (e.message ?? String(err)).split('\n')[0];
-  if (code === 'CredentialsProviderError' || /credential/i.test(message ?? '')) {
-    return cannotStart(
-      `no AWS credentials: set AWS_PROFILE (or --profile) or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (${message})`,
-    );
-  }
-  if (code === 'AccessDenied' || code === 'AccessDeniedException' || code === 'UnauthorizedOperation') {
-    return cannotStart(`AWS refused the call (${code}): ${message}`);
-  }
-  if (code === 'DBClusterNotFoundFault')
-    return cannotStart(`${message} (${code}): check --cluster and --region`);
-  return new DrillError(`RDS: ${code}: ${message}`, ExitCode.cannotStart);
 }

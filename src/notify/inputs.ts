@@ -1,3 +1,4 @@
+import { isLoopbackHost } from '../aws/endpoint.js';
 import { usageError } from '../core/errors.js';
 
 /** SNS protocols `drill notify` subscribes. `http` only ever for a loopback listener (see subscriptionEndpoint). */
@@ -125,9 +126,6 @@ export function parseEmail(text: string): Endpoint {
   if (!ok) throw usageError(`--email '${text}' is not an email address (name@example.com)`);
   return { protocol: 'email', endpoint: text };
 }
-
-export const isLoopbackHost = (host: string): boolean =>
-  /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) || host === 'localhost' || host === '[::1]' || host === '::1';
 
 /**
  * `--https URL`: an https:// URL (SNS protocol https). A plain http:// URL is taken only for a loopback host —

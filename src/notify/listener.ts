@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost } from './inputs.js';
+import { isLoopbackHost } from '../aws/endpoint.js';
 
 /** An RDS event as RDS publishes it to SNS (the JSON in the notification's Message), by the names drill uses. */
 export interface RdsEventMessage {

@@ -1,6 +1,7 @@
 import { type AwsTarget, memoryDbClient } from '../aws/clients.js';
-import { callAws, notFound } from './errors.js';
+import { callAws, notFound } from '../aws/errors.js';
 import { parseArn } from './inputs.js';
+import { policyHint } from './policy.js';
 
 type MemoryDb = Awaited<ReturnType<typeof memoryDbClient>>;
 
@@ -29,7 +30,7 @@ export class MemoryDbNotifications {
   }
 
   private send<T>(action: string, command: object): Promise<T> {
-    return callAws(action, () => this.memorydb.client.send(command as never) as Promise<T>);
+    return callAws(action, () => this.memorydb.client.send(command as never) as Promise<T>, policyHint);
   }
 
   /** The cluster's notification topic, or an error naming ClusterNotFoundFault (exit 3). */

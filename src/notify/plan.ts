@@ -1,8 +1,8 @@
 import type { AwsTarget } from '../aws/clients.js';
+import { apiIsLocal } from '../aws/endpoint.js';
 import { usageError } from '../core/errors.js';
 import {
   type Endpoint,
-  isLoopbackHost,
   parseClusterId,
   parseEmail,
   parseEndpointUrl,
@@ -79,20 +79,13 @@ export function planNotify(
       ? parseRegion(o.region)
       : (lab?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION);
   const endpoint = o.endpointUrl !== undefined ? parseEndpointUrl(o.endpointUrl) : lab?.apiEndpoint;
-  const envEndpoint = env.AWS_ENDPOINT_URL_SNS ?? env.AWS_ENDPOINT_URL;
-  const apiIsLocal = [endpoint, endpoint ? undefined : envEndpoint].some((url) => {
-    if (!url) return false;
-    try {
-      return isLoopbackHost(new URL(url).hostname);
-    } catch {
-      return false;
-    }
-  });
+  // SNS is what delivers to a loopback listener, so SNS's endpoint decides.
+  const local = apiIsLocal('SNS', endpoint, env);
   const topic = parseTopic(o.topic, region);
   const subscriptionName = parseSubscriptionName(o.subscription ?? topic.name);
   const endpoints: Endpoint[] = [
     ...(o.email ?? []).map(parseEmail),
-    ...(o.https ?? []).map((u) => parseHttpsEndpoint(u, apiIsLocal)),
+    ...(o.https ?? []).map((u) => parseHttpsEndpoint(u, local)),
     ...(o.sqs ?? []).map(parseSqsEndpoint),
   ];
   if (command === 'status' && endpoints.length > 0) {
@@ -127,7 +120,7 @@ export function planNotify(
       ...(endpoint ? { endpoint } : {}),
       ...(lab ? { credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' } } : {}),
     },
-    apiIsLocal,
+    apiIsLocal: local,
     lab,
     keepTopic: o.keepTopic === true,
     printPolicy: o.printPolicy === true,

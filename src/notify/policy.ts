@@ -1,5 +1,8 @@
 import { partitionOf } from './inputs.js';
 
+/** What a refused notify call tells the user: the IAM policy for every call notify makes is printed on demand. */
+export const policyHint = "'drill notify setup --print-policy' prints the IAM policy drill needs";
+
 /** The statement drill adds to a topic's policy; its Sid lets teardown --keep-topic find and remove it again. */
 export const rdsPublishSid = 'AllowRdsEventsFromThisAccount';
 

@@ -1,6 +1,7 @@
 import { type AwsTarget, rdsClient } from '../aws/clients.js';
-import { AwsCallError, callAws, notFound } from './errors.js';
+import { AwsCallError, callAws, notFound } from '../aws/errors.js';
 import { parseArn } from './inputs.js';
+import { policyHint } from './policy.js';
 
 type Rds = Awaited<ReturnType<typeof rdsClient>>;
 
@@ -51,7 +52,7 @@ export class RdsEventSubscriptions {
   }
 
   private send<T>(action: string, command: object): Promise<T> {
-    return callAws(action, () => this.rds.client.send(command as never) as Promise<T>);
+    return callAws(action, () => this.rds.client.send(command as never) as Promise<T>, policyHint);
   }
 
   /** The cluster, or an error naming DBClusterNotFoundFault (exit 3). */

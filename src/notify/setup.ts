@@ -1,5 +1,5 @@
+import { AwsCallError } from '../aws/errors.js';
 import { DrillError, ExitCode, usageError } from '../core/errors.js';
-import { AwsCallError } from './errors.js';
 import { checkTopicAccount, type Endpoint, parseArn, type TopicRef } from './inputs.js';
 import { isActive, type MemoryDbNotifications, type MemoryDbTopicView } from './memorydb.js';
 import { withRdsPublish } from './policy.js';

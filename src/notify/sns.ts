@@ -1,6 +1,7 @@
 import { type AwsTarget, snsClient } from '../aws/clients.js';
-import { AwsCallError, callAws } from './errors.js';
+import { AwsCallError, callAws } from '../aws/errors.js';
 import type { Endpoint } from './inputs.js';
+import { policyHint } from './policy.js';
 
 type Sns = Awaited<ReturnType<typeof snsClient>>;
 
@@ -27,7 +28,7 @@ export class SnsTopics {
   }
 
   private send<T>(action: string, command: object): Promise<T> {
-    return callAws(action, () => this.sns.client.send(command as never) as Promise<T>);
+    return callAws(action, () => this.sns.client.send(command as never) as Promise<T>, policyHint);
   }
 
   /** This account's topic of that name in the client's region (ListTopics lists only the caller's own). */

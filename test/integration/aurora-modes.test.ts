@@ -332,7 +332,7 @@ describe('preflight refusals', () => {
     assert.equal(bad.code, 3, bad.stderr);
     assert.match(
       bad.stderr,
-      /DBCluster no-such-cluster not found\. \(DBClusterNotFoundFault\): check --cluster and --region/,
+      /DBClusterNotFoundFault: DBCluster no-such-cluster not found\. \(rds:DescribeDBClusters\): check --cluster and --region/,
     );
   });
 
