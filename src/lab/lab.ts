@@ -8,13 +8,13 @@ import { ControlPlane } from './api/server.js';
 import { SnsApi } from './api/sns.js';
 import { SnsSigner } from './api/sns-signing.js';
 import { type AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
+import { type LabNames, labNames } from './aurora/names.js';
+import { NotifyingAuroraCluster } from './aurora/notify-events.js';
 import { LabProxy } from './aurora/proxy.js';
 import { defaultLabStateDir } from './defaults.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
-import { type LabNames, labNames } from './names.js';
 import { SnsDelivery } from './notify-delivery.js';
-import { NotifyingAuroraCluster } from './notify-events.js';
 
 export interface LabOptions {
   stateDir: string;
