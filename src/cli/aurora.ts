@@ -18,7 +18,7 @@ import { renderRepeats, renderSummary } from '../core/report/summary.js';
 import { pause } from '../core/scheduler.js';
 import { addSecret, redactText } from '../core/secrets.js';
 import { verdict } from '../core/verdict.js';
-import type { LabStatus } from '../lab/lab.js';
+import type { LabStatus } from '../lab/client.js';
 import { isLoopbackHost, parseHttpsEndpoint } from '../notify/inputs.js';
 import { parseWhole } from './numbers.js';
 import { promptHidden, promptLine } from './prompt.js';
@@ -278,14 +278,14 @@ function writableFile(path: string, flag: string): string {
 export async function runAurora(options: AuroraOptions): Promise<number> {
   const plan = planAurora(options);
   if (plan.labStateDir) {
-    const { runningLab } = await import('./lab.js');
+    const { runningLab } = await import('../lab/client.js');
     const lab = runningLab(plan.labStateDir);
     useLab(plan, lab.status, lab.password);
     return plan.dryRun ? printDryRun(plan) : drillAll(plan, lab.status.groundTruthFile);
   }
   if (plan.dryRun) return printDryRun(plan);
   if (!plan.lab) return drillAll(plan);
-  const { startEphemeralLab } = await import('./lab.js');
+  const { startEphemeralLab } = await import('../lab/client.js');
   const lab = await startEphemeralLab(plan.lab);
   try {
     useLab(plan, lab.status, lab.password);
@@ -307,7 +307,7 @@ async function drillAll(plan: AuroraPlan, labGroundTruth?: string): Promise<numb
   }
   addSecret(plan.password);
   const groundTruthFile =
-    labGroundTruth ?? (await import('./lab.js')).labServing(endpoint.host)?.groundTruthFile;
+    labGroundTruth ?? (await import('../lab/client.js')).labServing(endpoint.host)?.groundTruthFile;
   const interrupt = new AbortController();
   const onSignal = (): void => {
     if (interrupt.signal.aborted) process.exit(130); // a second Ctrl+C: leave now
@@ -739,7 +739,7 @@ async function followEvents(aws: AwsCluster, history: History) {
 }
 
 async function followGroundTruth(file: string, history: History) {
-  const { GroundTruthFollower } = await import('../lab/groundtruth.js');
+  const { GroundTruthFollower } = await import('../lab/client.js');
   const follower = new GroundTruthFollower(file, history);
   follower.start();
   return follower;

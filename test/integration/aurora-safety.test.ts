@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import { readLabPassword } from '../../src/lab/lab.js';
+import { readLabPassword } from '../../src/lab/client.js';
 import { drill, drillOnTerminal } from '../support/cli.js';
 import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 

@@ -26,7 +26,7 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import type { LabStatus } from '../../src/lab/lab.js';
+import type { LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { drill, until } from '../support/cli.js';
 

@@ -15,7 +15,7 @@ import {
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
-import { alive, type LabStatus } from '../../src/lab/lab.js';
+import { alive, type LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { drill, until } from '../support/cli.js';
 

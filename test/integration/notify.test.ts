@@ -20,7 +20,7 @@ import {
   ListTopicsCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import type { LabStatus } from '../../src/lab/lab.js';
+import type { LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { NotificationListener, type SnsNotification } from '../../src/notify/listener.js';
 import type { NotifyStatus } from '../../src/notify/status.js';

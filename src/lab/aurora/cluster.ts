@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../core/history.js';
 import { LabFault } from '../api/fault.js';
+import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
@@ -12,7 +13,7 @@ import { type InstanceFacts, rewriteAuroraSql, rewriteShowVariables, type Topolo
 
 /** How long each step of a failover or crash takes; `fast` keeps tests quick, `aurora` is close to the seed lab. */
 export interface TimingProfile {
-  name: 'fast' | 'aurora';
+  name: LabTiming;
   /** From the failover request until the writer stops. */
   detectMs: number;
   /** How long the promoted reader is down while it restarts as the writer. */
