@@ -70,7 +70,7 @@ export async function loadPart(
 
 /** A lab's ground truth on the drill's timeline: what really happened, to compare with what was seen. */
 export async function groundTruthPart(run: AuroraRun, file: string): Promise<DrillPart> {
-  const { GroundTruthFollower } = await import('../lab/groundtruth.js');
+  const { GroundTruthFollower } = await import('../lab/client.js');
   const follower = new GroundTruthFollower(file, run.history);
   return {
     name: 'ground truth',

@@ -4,7 +4,7 @@ import type { StopRules } from '../core/drill.js';
 import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
-import type { LabStatus } from '../lab/lab.js';
+import type { LabStatus } from '../lab/client.js';
 import { type Endpoint, parseEndpoint } from './endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';

@@ -15,7 +15,7 @@ import { tool } from './tool.js';
 export async function runAurora(options: AuroraOptions): Promise<number> {
   const plan = planAurora(options);
   if (plan.labStateDir) {
-    const { runningLab } = await import('./lab.js');
+    const { runningLab } = await import('../lab/client.js');
     const lab = runningLab(plan.labStateDir);
     useLab(plan, lab.status, lab.password);
     return plan.dryRun ? dryRun(plan) : drill(plan, lab.status.groundTruthFile);
@@ -23,10 +23,10 @@ export async function runAurora(options: AuroraOptions): Promise<number> {
   if (plan.dryRun) return dryRun(plan);
   if (!plan.lab) {
     // A lab started by hand and drilled by its host names gets its ground truth followed too.
-    const { labServing } = await import('./lab.js');
+    const { labServing } = await import('../lab/client.js');
     return drill(plan, labServing((plan.endpoint as Endpoint).host)?.groundTruthFile);
   }
-  const { startEphemeralLab } = await import('./lab.js');
+  const { startEphemeralLab } = await import('../lab/client.js');
   const lab = await startEphemeralLab(plan.lab);
   try {
     useLab(plan, lab.status, lab.password);

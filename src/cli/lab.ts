@@ -1,25 +1,17 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
-import { cannotStart, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
 import { styleFor } from '../core/report/style.js';
 import {
-  alive,
-  exportLines,
-  killLeftovers,
-  Lab,
   type LabOptions,
   type LabStatus,
-  labDefaults,
   readLabPassword,
-  readLabStatus,
-  refuseIfRunning,
   requireRunning,
-} from '../lab/lab.js';
-import { freePort } from '../lab/ports.js';
+  startDetached,
+  stopLab,
+} from '../lab/client.js';
+import { exportLines, Lab } from '../lab/lab.js';
 
 export interface LabUpOptions {
   stateDir: string;
@@ -76,43 +68,6 @@ export async function labUp(o: LabUpOptions): Promise<number> {
   return 0;
 }
 
-/** Starts `drill lab up` as a background process and waits until its lab.json says ready. */
-export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Promise<LabStatus> {
-  refuseIfRunning(plan.stateDir);
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(plan.stateDir, { recursive: true });
-  const logFile = join(plan.stateDir, 'lab.log');
-  const log = openSync(logFile, 'w');
-  const bin = fileURLToPath(new URL('../../../bin/drill.js', import.meta.url));
-  const args = ['lab', 'up', '--state-dir', plan.stateDir, '--readers', String(plan.readers)];
-  args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
-  args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
-  if (plan.lossy) args.push('--lossy');
-  if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
-  const child = spawn(process.execPath, [bin, ...args], {
-    detached: true,
-    stdio: ['ignore', log, log],
-    env: { ...process.env, ...(plan.password ? { DRILL_LAB_PASSWORD: plan.password } : {}) },
-  });
-  closeSync(log);
-  let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
-  child.unref();
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const status = readLabStatus(plan.stateDir);
-    if (status && status.pid === child.pid && status.state === 'ready') return status;
-    if (exited || Date.now() > until) {
-      if (!exited) child.kill('SIGTERM');
-      const last = readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).pop() ?? 'no output';
-      throw cannotStart(`the lab did not start: ${last.replace(/^drill: /, '')} (log: ${logFile})`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 /** `drill lab status`: exit 0 and the lab's endpoints when one runs, exit 3 when none does. */
 export function labStatus(o: { stateDir: string; json?: boolean; color: boolean }): number {
   const status = requireRunning(o.stateDir);
@@ -122,27 +77,10 @@ export function labStatus(o: { stateDir: string; json?: boolean; color: boolean 
 }
 
 /** `drill lab down`: stops the lab's owner process, and any server it left behind; safe when none runs. */
-export async function labDown(o: { stateDir: string }, quiet = false): Promise<number> {
+export async function labDown(o: { stateDir: string }): Promise<number> {
   const dir = resolve(o.stateDir);
-  const say = (text: string): void => {
-    if (!quiet) process.stdout.write(`${text}\n`);
-  };
-  const status = readLabStatus(dir);
-  if (!status) {
-    say(`no lab is running from ${dir}`);
-    return 0;
-  }
-  if (alive(status.pid)) {
-    process.kill(status.pid, 'SIGTERM');
-    const until = Date.now() + 30_000;
-    while (alive(status.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    if (alive(status.pid)) process.kill(status.pid, 'SIGKILL');
-  }
-  killLeftovers(status);
-  const { rmSync } = await import('node:fs');
-  rmSync(join(dir, 'lab.json'), { force: true });
-  rmSync(join(dir, 'password'), { force: true });
-  say(`lab stopped (state dir ${dir})`);
+  const stopped = await stopLab(dir);
+  process.stdout.write(stopped ? `lab stopped (state dir ${dir})\n` : `no lab is running from ${dir}\n`);
   return 0;
 }
 
@@ -180,62 +118,4 @@ function describe(
     style.dim(detached ? `Stop it with: drill lab down --state-dir ${s.stateDir}` : 'Ctrl+C stops the lab.'),
   ];
   return `${lines.join('\n')}\n`;
-}
-
-export interface EphemeralLab {
-  status: LabStatus;
-  password: string;
-  stop(): Promise<void>;
-}
-
-/**
- * `drill aurora --lab`: a lab in its own process (so its work never shares the drill's event loop) under a
- * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up).
- * `stop()` takes everything down and removes the state dir; Ctrl+C and errors get there through `finally`.
- */
-export async function startEphemeralLab(timing: 'fast' | 'aurora'): Promise<EphemeralLab> {
-  const { mkdtempSync, rmSync } = await import('node:fs');
-  const { tmpdir } = await import('node:os');
-  const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
-  const plan: LabOptions = {
-    stateDir,
-    readers: 1,
-    dnsPort: await freePort(),
-    apiPort: await freePort(),
-    timing,
-    user: 'admin',
-    lossy: false,
-    region: 'us-east-1',
-    firstAddress: Number(process.env.DRILL_LAB_FIRST_ADDRESS ?? 21),
-  };
-  const stop = async (): Promise<void> => {
-    await labDown({ stateDir }, true);
-    rmSync(stateDir, { recursive: true, force: true });
-  };
-  try {
-    const status = await startDetached(plan);
-    return { status, password: readLabPassword(stateDir) ?? '', stop };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-}
-
-/**
- * The running lab (from DRILL_LAB_DIR or the default state dir) that `host` belongs to, if any: a drill pointed
- * at a lab by hand follows its ground truth as `--lab` does.
- */
-export function labServing(host: string, stateDir = labDefaults.stateDir): LabStatus | undefined {
-  const status = readLabStatus(resolve(stateDir));
-  if (!status || !alive(status.pid)) return undefined;
-  const a = status.aurora;
-  const names = [a.clusterEndpoint, a.readerEndpoint, a.proxyEndpoint, a.proxyAddress];
-  for (const i of a.instances) names.push(i.host, i.address);
-  return names.includes(host) ? status : undefined;
-}
-
-/** `--lab-state-dir`: the lab running from that dir, with its password, or exit 3 saying none runs. */
-export function runningLab(stateDir: string): { status: LabStatus; password: string } {
-  const status = requireRunning(stateDir, 'ready');
-  return { status, password: readLabPassword(status.stateDir) ?? '' };
 }

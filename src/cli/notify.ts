@@ -79,7 +79,7 @@ export async function runNotify(command: NotifyCommand, options: NotifyOptions):
 async function labTarget(option: string | boolean | undefined): Promise<LabTarget | undefined> {
   if (option === undefined || option === false) return undefined;
   const dir = option === true ? defaultLabStateDir() : option;
-  const { runningLab } = await import('./lab.js');
+  const { runningLab } = await import('../lab/client.js');
   const { status } = runningLab(dir);
   return {
     stateDir: status.stateDir,

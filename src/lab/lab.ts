@@ -1,127 +1,27 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cannotStart, usageError } from '../core/errors.js';
+import { usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
 import { SnsApi } from './api/sns.js';
 import { SnsSigner } from './api/sns-signing.js';
-import { type AuroraLabCluster, type TimingProfile, timingProfiles } from './aurora/cluster.js';
+import { type AuroraLabCluster, timingProfiles } from './aurora/cluster.js';
+import { type LabNames, labNames } from './aurora/names.js';
+import { NotifyingAuroraCluster } from './aurora/notify-events.js';
 import { LabProxy } from './aurora/proxy.js';
-import { defaultLabStateDir } from './defaults.js';
+import {
+  killLeftovers,
+  type LabOptions,
+  type LabStatus,
+  labPasswordFile,
+  labStatusFile,
+  refuseIfRunning,
+} from './client.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
-import { type LabNames, labNames } from './names.js';
 import { SnsDelivery } from './notify-delivery.js';
-import { NotifyingAuroraCluster } from './notify-events.js';
-
-export interface LabOptions {
-  stateDir: string;
-  readers: number;
-  dnsPort: number;
-  apiPort: number;
-  timing: TimingProfile['name'];
-  user: string;
-  password?: string;
-  lossy: boolean;
-  region: string;
-  /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
-  firstAddress: number;
-  /** Overrides the timing profile's DNS propagation delay. */
-  dnsDelayMs?: number;
-}
-
-export const labDefaults = {
-  stateDir: defaultLabStateDir(),
-  readers: 1,
-  dnsPort: 10053,
-  apiPort: 10080,
-  timing: 'fast' as const,
-  user: 'admin',
-  region: 'us-east-1',
-  firstAddress: 11,
-};
-
-/** What `drill lab status --json` prints (never the password). */
-export interface LabStatus {
-  pid: number;
-  state: 'starting' | 'ready' | 'stopping';
-  startedAt: string;
-  stateDir: string;
-  timing: string;
-  lossy: boolean;
-  aurora: {
-    clusterId: string;
-    clusterEndpoint: string;
-    readerEndpoint: string;
-    proxyEndpoint: string;
-    proxyAddress: string;
-    user: string;
-    instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
-  };
-  dnsServer: string;
-  apiEndpoint: string;
-  /** The lab's SNS: the same endpoint as the RDS API. */
-  snsEndpoint: string;
-  /** Mails and SQS messages the lab's SNS delivered, one file each. */
-  outbox: string;
-  region: string;
-  groundTruthFile: string;
-}
-
-const statusFile = (dir: string) => join(dir, 'lab.json');
-const passwordFile = (dir: string) => join(dir, 'password');
-
-export function readLabStatus(stateDir: string): LabStatus | undefined {
-  try {
-    return JSON.parse(readFileSync(statusFile(stateDir), 'utf8')) as LabStatus;
-  } catch {
-    return undefined;
-  }
-}
-
-export function readLabPassword(stateDir: string): string | undefined {
-  try {
-    return readFileSync(passwordFile(stateDir), 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
-
-/** Refuses a second lab on a state dir whose lab still runs; returns a dead lab's status (for its leftovers). */
-export function refuseIfRunning(stateDir: string): LabStatus | undefined {
-  const dir = resolve(stateDir);
-  const running = readLabStatus(dir);
-  if (running && alive(running.pid)) {
-    throw cannotStart(
-      `a lab is already running from ${dir} (pid ${running.pid}): use it, or stop it with 'drill lab down --state-dir ${dir}'`,
-    );
-  }
-  return running;
-}
-
-/** The status of the lab running from `stateDir` (and in `state`, if given), or exit 3 saying none runs. */
-export function requireRunning(stateDir: string, state?: LabStatus['state']): LabStatus {
-  const dir = resolve(stateDir);
-  const status = readLabStatus(dir);
-  if (!status || !alive(status.pid) || (state !== undefined && status.state !== state)) {
-    throw cannotStart(
-      `no lab is running from ${dir}: start one with 'drill lab up --detach --state-dir ${dir}'`,
-    );
-  }
-  return status;
-}
-
-export function alive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * A running lab: the Aurora cluster, its DNS server and its control plane, all on loopback, all under one state
@@ -224,7 +124,7 @@ export class Lab {
       }
     }
     const lab = new Lab({ ...options, stateDir });
-    writeFileSync(passwordFile(stateDir), `${lab.password}\n`, { mode: 0o600 });
+    writeFileSync(labPasswordFile(stateDir), `${lab.password}\n`, { mode: 0o600 });
     lab.groundTruth.record('lab', { state: 'starting' });
     lab.writeStatus();
     try {
@@ -248,8 +148,8 @@ export class Lab {
     this.delivery.close();
     await Promise.allSettled([this.proxy.close(), this.cluster.stop(), this.dns.close(), this.api.close()]);
     this.groundTruth.record('lab', { state: 'stopped' });
-    rmSync(statusFile(this.options.stateDir), { force: true });
-    rmSync(passwordFile(this.options.stateDir), { force: true });
+    rmSync(labStatusFile(this.options.stateDir), { force: true });
+    rmSync(labPasswordFile(this.options.stateDir), { force: true });
   }
 
   status(): LabStatus {
@@ -286,7 +186,7 @@ export class Lab {
 
   /** Keeps lab.json current so `drill lab status` from another terminal sees roles as they change. */
   writeStatus(): void {
-    writeFileSync(statusFile(this.options.stateDir), `${JSON.stringify(this.status(), null, 2)}\n`);
+    writeFileSync(labStatusFile(this.options.stateDir), `${JSON.stringify(this.status(), null, 2)}\n`);
   }
 
   /** The proxy sits just below the instances: 127.0.0.10 for instances from .11. */
@@ -326,19 +226,4 @@ export function exportLines(status: LabStatus, password: string | undefined): st
     `export DRILL_USER=${status.aurora.user}`,
     ...(password ? [`export DRILL_PASSWORD=${password}`] : []),
   ];
-}
-
-/** A lab whose owner died (kill -9): its servers may still run; stop them by their recorded pids. */
-export function killLeftovers(status: LabStatus): void {
-  for (const i of status.aurora.instances) {
-    if (i.pid && alive(i.pid) && isMariadb(i.pid)) process.kill(i.pid, 'SIGKILL');
-  }
-}
-
-function isMariadb(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mariadbd');
-  } catch {
-    return false;
-  }
 }

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
+import { addresses } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
-// The lab of this file: instances on 127.0.0.131+ (proxy .130).
+// The lab of this file: instances on 127.0.0.131+ (proxy .130), from test/support/addresses.ts.
 const dir = mkdtempSync(join(tmpdir(), 'drill-load-'));
 const stateDir = join(dir, 'lab');
 const password = 'pw-load';
 
-before(() => startTestLab(stateDir, 131, ['--password', password]));
+before(() => startTestLab(stateDir, addresses.auroraLoad.lab.first, ['--password', password]));
 after(async () => {
   await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });

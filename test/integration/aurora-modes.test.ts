@@ -3,11 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { addresses } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
-// Labs of this file: instances on 127.0.0.86+ (proxy .85), 127.0.0.91 (no reader), 127.0.0.96+ (lossy).
+// Labs of this file (test/support/addresses.ts): instances on 127.0.0.86+ (proxy .85), 127.0.0.91 (no reader),
+// 127.0.0.96+ (lossy).
 const dir = mkdtempSync(join(tmpdir(), 'drill-modes-'));
 const labs: Record<string, TestLab> = {};
 const intervalMs = 250;
@@ -37,7 +39,7 @@ const monitor = (run: { monitors: { name: string }[] }, name: string) =>
   };
 
 before(async () => {
-  await startLab('main', 86);
+  await startLab('main', addresses.auroraModes.main.first);
 });
 after(async () => {
   for (const l of Object.values(labs)) await stopTestLab(l.stateDir);
@@ -337,7 +339,7 @@ describe('preflight refusals', () => {
   });
 
   it('a cluster with no reader: a failover is refused, exit 2', async () => {
-    await startLab('single', 91, ['--readers', '0']);
+    await startLab('single', addresses.auroraModes.single.first, ['--readers', '0']);
     const r = await drill(['aurora', '--lab-state-dir', lab('single').stateDir, '--trigger', 'failover']);
     assert.equal(r.code, 2, r.stderr);
     assert.match(
@@ -347,7 +349,7 @@ describe('preflight refusals', () => {
   });
 
   it('--write-check catches the writes a --lossy lab loses', async () => {
-    await startLab('lossy', 96, ['--lossy']);
+    await startLab('lossy', addresses.auroraModes.lossy.first, ['--lossy']);
     const r = await drillLab('lossy', [
       '--write-check',
       '--write-interval',

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
-import { readLabPassword } from '../../src/lab/lab.js';
+import { readLabPassword } from '../../src/lab/client.js';
+import { addresses } from '../support/addresses.js';
 import { drill, drillOnTerminal } from '../support/cli.js';
 import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 
-// The lab of this file: instances on 127.0.0.136+ (proxy .135).
+// The lab of this file: instances on 127.0.0.136+ (proxy .135), from test/support/addresses.ts.
 const dir = mkdtempSync(join(tmpdir(), 'drill-safety-'));
 const stateDir = join(dir, 'lab');
 
@@ -19,7 +20,7 @@ const failoversSoFar = () =>
     .split('\n')
     .filter((l) => l.includes('"failover-started"')).length;
 
-before(() => startTestLab(stateDir, 136));
+before(() => startTestLab(stateDir, addresses.auroraSafety.lab.first));
 after(async () => {
   await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });

@@ -92,4 +92,25 @@ describe('drill command line', () => {
     assert.match(loaded, /commander/, 'the tracer sees imports');
     assert.doesNotMatch(loaded, /mysql2|@aws-sdk|ioredis/);
   });
+
+  it('a drill against a real endpoint loads the lab client, not the lab', async () => {
+    const log = join(dir, 'imports-aurora.log');
+    const tracer = fileURLToPath(new URL('../support/trace-imports.js', import.meta.url));
+    const { spawnSync } = await import('node:child_process');
+    // Nothing listens on port 1: the drill starts up fully, then exits 3 (cannot reach).
+    const r = spawnSync(
+      process.execPath,
+      ['--import', tracer, drillBin, 'aurora', '-e', '127.0.0.1:1', '-u', 'x', '--duration', '1s'],
+      {
+        env: { ...process.env, DRILL_TRACE_IMPORTS: log, DRILL_PASSWORD: undefined, MYSQL_PWD: undefined },
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 3, r.stderr);
+    const loaded = readFileSync(log, 'utf8');
+    assert.match(loaded, /\/lab\/client\.js/, 'the tracer sees the lab client');
+    assert.doesNotMatch(loaded, /\/lab\/api\//, "the lab's RDS and SNS API");
+    assert.doesNotMatch(loaded, /\/lab\/aurora\//, "the lab's Aurora cluster, MariaDB and proxy");
+    assert.doesNotMatch(loaded, /dns2/, "the lab's DNS server");
+  });
 });

@@ -4,17 +4,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { NotifyStatus } from '../../src/notify/status.js';
+import { addresses } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 import { startTestLab, stopTestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
-// The lab of this file: instances on 127.0.0.146+ (proxy .145).
+// The lab of this file: instances on 127.0.0.146+ (proxy .145), from test/support/addresses.ts.
 const dir = mkdtempSync(join(tmpdir(), 'drill-notifications-'));
 const stateDir = join(dir, 'lab');
 const notify = (args: string[]) =>
   drill(['notify', ...args, '--lab-state-dir', stateDir, '--no-color'], {}, 30_000);
 
-before(() => startTestLab(stateDir, 146));
+before(() => startTestLab(stateDir, addresses.drillNotifications.lab.first));
 after(async () => {
   await stopTestLab(stateDir);
   rmSync(dir, { recursive: true, force: true });

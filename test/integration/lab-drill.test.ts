@@ -6,11 +6,13 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { parseNdjson } from '../../src/core/history.js';
 import { freePort } from '../../src/lab/ports.js';
+import { addresses } from '../support/addresses.js';
 import { drill, startDrill, until } from '../support/cli.js';
 import { reportProblems } from '../support/schema.js';
 
-// Throwaway labs of this file use 127.0.0.71 and .72: no other test file does.
-const env = { DRILL_LAB_FIRST_ADDRESS: '71' };
+// Throwaway labs: instances on 127.0.0.71 and .72 (proxy .70); ledger labs: .76 and .77 (proxy .75).
+const { throwaway, ledger } = addresses.labDrill;
+const env = { DRILL_LAB_FIRST_ADDRESS: String(throwaway.first) };
 const dir = mkdtempSync(join(tmpdir(), 'drill-lab-drill-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -165,7 +167,7 @@ describe('drill lab: bad input and faults', () => {
         '--dns-port',
         String(await freePort()),
         '--first-address',
-        '71',
+        String(throwaway.first),
       ]);
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(
@@ -189,7 +191,7 @@ describe('drill lab: bad input and faults', () => {
         '--state-dir',
         join(dir, 'nobin'),
         '--first-address',
-        '71',
+        String(throwaway.first),
         '--api-port',
         String(await freePort()),
         '--dns-port',
@@ -279,13 +281,13 @@ async function ledgerThroughFailover(
 
 describe('failover and acknowledged writes', () => {
   it('a normal failover loses no acknowledged write: the target catches up before promotion', async () => {
-    const { acknowledged, lost } = await ledgerThroughFailover(false, 76);
+    const { acknowledged, lost } = await ledgerThroughFailover(false, ledger.first);
     assert.ok(acknowledged > 10, `only ${acknowledged} writes were acknowledged`);
     assert.deepEqual(lost, []);
   });
 
   it('--lossy loses writes the old writer acknowledged, so a write checker has something to catch', async () => {
-    const { acknowledged, lost } = await ledgerThroughFailover(true, 76);
+    const { acknowledged, lost } = await ledgerThroughFailover(true, ledger.first);
     assert.ok(acknowledged > 10, `only ${acknowledged} writes were acknowledged`);
     assert.ok(lost.length > 0, `no acknowledged write was lost out of ${acknowledged}`);
   });

@@ -26,12 +26,13 @@ import {
   SNSClient,
   SubscribeCommand,
 } from '@aws-sdk/client-sns';
-import type { LabStatus } from '../../src/lab/lab.js';
+import type { LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
+import { addresses } from '../support/addresses.js';
 import { drill, until } from '../support/cli.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const first = 111; // instances on 127.0.0.111 and .112: no other test file uses them
+const first = addresses.labNotifyApi.lab.first; // instances on 127.0.0.111 and .112
 const topicName = 'drill-failover-notices';
 const unconfirmedMail = 'oncall@example.com';
 const confirmedMail = 'dba@example.com';

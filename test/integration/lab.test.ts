@@ -15,13 +15,14 @@ import {
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
-import { alive, type LabStatus } from '../../src/lab/lab.js';
+import { alive, type LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
+import { addresses } from '../support/addresses.js';
 import { drill, until } from '../support/cli.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const run = promisify(execFile);
-const first = 61; // instances on 127.0.0.61 and .62: no other test file uses them
+const first = addresses.lab.lab.first; // instances on 127.0.0.61 and .62, the proxy on .60
 const writerAddress = `127.0.0.${first}`;
 const readerAddress = `127.0.0.${first + 1}`;
 const password = 'lab-Secret-pw1';

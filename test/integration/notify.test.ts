@@ -20,14 +20,15 @@ import {
   ListTopicsCommand,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import type { LabStatus } from '../../src/lab/lab.js';
+import type { LabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { NotificationListener, type SnsNotification } from '../../src/notify/listener.js';
 import type { NotifyStatus } from '../../src/notify/status.js';
+import { addresses } from '../support/addresses.js';
 import { drill, drillBin, until } from '../support/cli.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-const first = 121; // instances on 127.0.0.121 and .122: no other test file uses them
+const first = addresses.notify.lab.first; // instances on 127.0.0.121 and .122
 let dir: string;
 let status: LabStatus;
 let sns: SNSClient;

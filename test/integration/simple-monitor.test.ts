@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Observation, parseNdjson } from '../../src/core/history.js';
+import { addresses, loopback } from '../support/addresses.js';
 import { drill, startDrill, until } from '../support/cli.js';
 import { startTestDatabase, type TestDatabase } from '../support/mariadb.js';
 import { reportProblems } from '../support/schema.js';
 
-const address = '127.0.0.42';
+const address = loopback(addresses.simpleMonitor.database.first);
 const intervalMs = 250;
 let t: TestDatabase;
 let dir: string;
@@ -201,7 +202,17 @@ describe('drill aurora --mode simple against a real MariaDB', () => {
   });
 
   it('nothing listening at start: exit 3, one clear line', async () => {
-    const r = await drill(['aurora', '-e', '127.0.0.43:3399', '-u', 'x', '-p', 'y', '--duration', '1s']);
+    const r = await drill([
+      'aurora',
+      '-e',
+      `${loopback(addresses.simpleMonitor.refused.first)}:3399`,
+      '-u',
+      'x',
+      '-p',
+      'y',
+      '--duration',
+      '1s',
+    ]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /^drill: cannot reach 127\.0\.0\.43:3399: ECONNREFUSED/);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { LabStatus } from '../../src/lab/lab.js';
-import { readLabPassword } from '../../src/lab/lab.js';
+import { type LabStatus, readLabPassword } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { drill } from './cli.js';
 

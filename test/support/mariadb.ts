@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MariadbInstance, prepareTemplate } from '../../src/lab/mariadb.js';
+import { MariadbInstance, prepareTemplate } from '../../src/lab/aurora/mariadb.js';
 
 const live = new Set<MariadbInstance>();
 // A test process that dies must not leave a server behind on the shared machine.

@@ -1,4 +1,5 @@
-import { type ClusterEvent, LabFault } from '../aurora/cluster.js';
+import type { ClusterEvent } from '../aurora/cluster.js';
+import { LabFault } from './fault.js';
 import type { SnsApi } from './sns.js';
 import { queryList, type XmlValue } from './xml.js';
 

@@ -1,6 +1,6 @@
 import type { AuroraLabCluster, ClusterEvent, LabInstance } from '../aurora/cluster.js';
-import { LabFault } from '../aurora/cluster.js';
 import { eventSubscriptionActions, type RdsEventSubscriptions } from './event-subscriptions.js';
+import { LabFault } from './fault.js';
 import { queryList, type XmlValue } from './xml.js';
 
 export const rdsNamespace = 'http://rds.amazonaws.com/doc/2014-10-31/';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { cannotStart } from '../../core/errors.js';
-import { LabFault } from '../aurora/cluster.js';
+import { LabFault } from './fault.js';
 import { type RdsApi, rdsMemberName, rdsNamespace, rdsVersion } from './rds.js';
 import { type SnsApi, snsLinkActions, snsMemberName, snsNamespace, snsVersion } from './sns.js';
 import { queryError, queryResponse, type XmlValue } from './xml.js';

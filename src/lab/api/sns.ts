@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { LabFault } from '../aurora/cluster.js';
+import { LabFault } from './fault.js';
 import { queryMap, type XmlValue } from './xml.js';
 
 export const snsNamespace = 'http://sns.amazonaws.com/doc/2010-03-31/';

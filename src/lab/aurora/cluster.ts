@@ -2,16 +2,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Role } from '../../core/history.js';
+import { LabFault } from '../api/fault.js';
+import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
-import { MariadbInstance, prepareTemplate } from '../mariadb.js';
-import type { LabNames } from '../names.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
+import { MariadbInstance, prepareTemplate } from './mariadb.js';
+import type { LabNames } from './names.js';
 import { type InstanceFacts, rewriteAuroraSql, rewriteShowVariables, type TopologyRow } from './rewrite.js';
 
 /** How long each step of a failover or crash takes; `fast` keeps tests quick, `aurora` is close to the seed lab. */
 export interface TimingProfile {
-  name: 'fast' | 'aurora';
+  name: LabTiming;
   /** From the failover request until the writer stops. */
   detectMs: number;
   /** How long the promoted reader is down while it restarts as the writer. */
@@ -46,17 +48,6 @@ export const timingProfiles: Record<TimingProfile['name'], TimingProfile> = {
     dispatcherRestartMs: 800,
   },
 };
-
-/** An error the RDS API reports with its real code. */
-export class LabFault extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-  }
-}
 
 export interface ClusterEvent {
   date: Date;

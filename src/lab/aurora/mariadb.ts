@@ -4,8 +4,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
-import { cannotStart } from '../core/errors.js';
-import { findBinary } from './binaries.js';
+import { cannotStart } from '../../core/errors.js';
+import { findBinary } from '../binaries.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;

@@ -1,4 +1,4 @@
-import { AuroraLabCluster, type ClusterEvent } from './aurora/cluster.js';
+import { AuroraLabCluster, type ClusterEvent } from './cluster.js';
 
 /**
  * The lab's Aurora cluster, which also hands every RDS event it records to a listener: the lab's RDS event

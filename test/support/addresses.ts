@@ -1,0 +1,58 @@
+/**
+ * Which loopback addresses each integration test file uses. Test files run side by side (and other people's
+ * runs share the machine), and every lab instance listens on port 3306 of its own address, so no two blocks
+ * may overlap: test files take their addresses from here, and test/unit/addresses.test.ts checks the table.
+ *
+ * A lab started with `--first-address N` puts its proxy on 127.0.0.(N-1) and its instances on N, N+1, ...
+ * (the writer and one per reader); its DNS server and API listen on 127.0.0.1 at free ports. 127.0.0.1 itself
+ * is the machine's own: no test starts a server there.
+ *
+ * | file                           | block               | addresses                                        |
+ * | ------------------------------ | ------------------- | ------------------------------------------------ |
+ * | (by hand) `drill lab up`       | default lab         | proxy .10, instances .11-.19 (8 readers at most) |
+ * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
+ * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
+ * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
+ * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
+ * | aurora-modes.test.ts           | main, single, lossy | .85, .86-.87; .90, .91 (no reader); .95, .96-.97 |
+ * | lab-notify-api.test.ts         | lab                 | proxy .110, instances .111-.112                  |
+ * | notify.test.ts                 | lab                 | proxy .120, instances .121-.122                  |
+ * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
+ * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
+ * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
+ */
+
+/** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
+export interface AddressBlock {
+  /** A lab's `--first-address` (its first instance), or a lone server's address. */
+  first: number;
+  /** Instances of a lab (writer + readers), or addresses of lone servers. */
+  count: number;
+  /** A lab: its proxy sits on first - 1. */
+  proxy: boolean;
+}
+
+const lab = (first: number, instances = 2): AddressBlock => ({ first, count: instances, proxy: true });
+const server = (first: number): AddressBlock => ({ first, count: 1, proxy: false });
+
+export const addresses = {
+  /** Not test files: the defaults a person gets (`--first-address` 11, `DRILL_LAB_FIRST_ADDRESS` 21). */
+  byHand: { lab: lab(11, 9), throwaway: lab(21) },
+  simpleMonitor: { database: server(42), refused: server(43) },
+  lab: { lab: lab(61) },
+  labDrill: { throwaway: lab(71), ledger: lab(76) },
+  auroraModes: { main: lab(86), single: lab(91, 1), lossy: lab(96) },
+  labNotifyApi: { lab: lab(111) },
+  notify: { lab: lab(121) },
+  auroraLoad: { lab: lab(131) },
+  auroraSafety: { lab: lab(136) },
+  drillNotifications: { lab: lab(146) },
+} as const;
+
+export const loopback = (octet: number): string => `127.0.0.${octet}`;
+
+/** Every last octet a block takes: a lab's proxy, then its instances. */
+export function octets(block: AddressBlock): number[] {
+  const from = block.proxy ? block.first - 1 : block.first;
+  return Array.from({ length: block.first + block.count - from }, (_, i) => from + i);
+}
