@@ -2,6 +2,7 @@ import { apiIsLocal } from '../aws/endpoint.js';
 import { usageError } from '../core/errors.js';
 import type { DrillPart } from '../core/session/part.js';
 import type { DrillNotifications } from '../notify/drill.js';
+import { unreachable } from './monitors/part.js';
 import type { AuroraRun } from './run.js';
 
 /** `--ddl`: fills its table before the drill, runs the ALTER through the trigger, checks the table after. */
@@ -23,7 +24,10 @@ export async function ddlPart(run: AuroraRun, rows: number): Promise<DrillPart> 
     async prepare() {
       history.note(`--ddl: filling ${plan.writeSchema}.ddl_target with ${rows} rows`);
       await ddl.prepare().catch((err) => {
-        throw usageError(`--ddl cannot fill its table on ${endpoint.text}: ${(err as Error).message}`);
+        throw (
+          unreachable(run, endpoint, 'ddl', err) ??
+          usageError(`--ddl cannot fill its table on ${endpoint.text}: ${(err as Error).message}`)
+        );
       });
     },
     wrapTrigger: (trigger) => ddl.around(trigger),
@@ -55,7 +59,10 @@ export async function loadPart(
     writes: true,
     prepare: () =>
       workload.prepare().catch((err) => {
-        throw usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`);
+        throw (
+          unreachable(run, endpoint, 'load', err) ??
+          usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`)
+        );
       }),
     start: () => workload.start(),
     stop: () => workload.stop(),
@@ -136,6 +143,8 @@ export async function notificationsPart(
         endpoint: (listenerUrl) => fixed ?? { protocol: 'http', endpoint: listenerUrl },
         confirmTimeoutMs: 10_000,
         phaseOf: failoverPhase,
+      }).catch((err) => {
+        throw listenRefused(n.listen.text, err) ?? err;
       });
     },
     async stop() {
@@ -148,4 +157,18 @@ export async function notificationsPart(
       listening = undefined;
     },
   };
+}
+
+/** `--notifications-listen` on a port in use or an address this machine does not have: the user's to fix. */
+function listenRefused(where: string, err: unknown): Error | undefined {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why: Record<string, string> = {
+    EADDRINUSE: 'that port is in use',
+    EADDRNOTAVAIL: 'that address is not on this machine',
+    EACCES: 'this user may not listen there',
+  };
+  if (code === undefined || !why[code]) return undefined;
+  return usageError(
+    `--notifications-listen ${where}: ${why[code]}: pick another (port 0 takes any free one)`,
+  );
 }

@@ -1,4 +1,5 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, openSync, type Stats, statSync, unlinkSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import type { StopRules } from '../core/drill.js';
 import { parseDuration } from '../core/duration.js';
@@ -68,6 +69,9 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
     throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
   }
+  if (o.labStateDir !== undefined && o.labStateDir.trim() === '') {
+    throw usageError("--lab-state-dir '': give the folder the lab runs from (drill lab status shows it)");
+  }
   if (o.lab && o.labStateDir)
     throw usageError('--lab starts a throwaway lab; --lab-state-dir uses a running one: pick one');
   if (!o.lab && !o.labStateDir && !o.endpoint) {
@@ -97,6 +101,15 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   if (o.ddl && o.trigger === 'none') {
     throw usageError('--ddl runs its ALTER TABLE through a fault: give it a --trigger');
   }
+  if (o.forceFailover && o.trigger !== 'reboot') {
+    throw usageError(
+      `--force-failover makes a reboot fail over: it has no effect with --trigger ${o.trigger}`,
+    );
+  }
+  refuseOrphans(o);
+  if (o.report !== undefined && o.history !== undefined && resolve(o.report) === resolve(o.history)) {
+    throw usageError(`--report and --history name the same file ${o.report}: give them one each`);
+  }
   const positive = (text: string, flag: string): number => {
     const ms = parseDuration(text, flag);
     if (ms <= 0) throw usageError(`${flag} must be longer than 0, got '${text}'`);
@@ -106,9 +119,9 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
-    dnsServer: o.dnsServer && !fromLab ? parseEndpoint(o.dnsServer, 53) : undefined,
+    dnsServer: o.dnsServer && !fromLab ? dnsServer(o.dnsServer) : undefined,
     modes: modes as ModeName[],
-    instancePattern: o.instancePattern,
+    instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
     proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
     sweepIntervalMs: positive(o.sweepInterval, '--sweep-interval'),
     intervalMs: positive(o.interval, '--interval'),
@@ -172,6 +185,48 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   };
 }
 
+/** Options that only mean something beside another one: given alone, they would be silently ignored. */
+function refuseOrphans(o: AuroraOptions): void {
+  const given = (value: string | undefined, fallback?: string) => value !== undefined && value !== fallback;
+  const orphans: [boolean, string][] = [
+    [
+      given(o.loadMix, 'read=80,write=20') && o.load === undefined,
+      '--load-mix shapes the --load workload: give --load N',
+    ],
+    [given(o.loadRate) && o.load === undefined, '--load-rate holds the --load workload: give --load N'],
+    [
+      given(o.writeInterval) && !o.writeCheck,
+      '--write-interval paces the --write-check ledger: give --write-check',
+    ],
+    [given(o.ddlRows, '200000') && !o.ddl, '--ddl-rows sizes the --ddl table: give --ddl'],
+    [
+      given(o.notificationsUrl) && !o.notifications,
+      '--notifications-url is where --notifications listens: give --notifications',
+    ],
+  ];
+  for (const [orphan, message] of orphans) if (orphan) throw usageError(message);
+}
+
+/** `--dns-server`: an address, since a name would need a DNS server to find the DNS server. */
+function dnsServer(text: string): Endpoint {
+  const server = parseEndpoint(text, 53);
+  if (isIP(server.host) === 0) {
+    throw usageError(`--dns-server '${text}': give the DNS server's IP address, e.g. 127.0.0.1:10053`);
+  }
+  return server;
+}
+
+/** `--instance-pattern`: one '?' for the instance id, in a host name (`?.abc123xyz789.us-east-1.rds.amazonaws.com`). */
+function validPattern(text: string): string {
+  const ok = text.split('?').length === 2 && /^[a-z0-9?_-]+(\.[a-z0-9_-]+)+\.?$/i.test(text);
+  if (!ok) {
+    throw usageError(
+      `--instance-pattern '${text}': use one '?' for the instance id in a host name, e.g. '?.abc123xyz789.us-east-1.rds.amazonaws.com'`,
+    );
+  }
+  return text;
+}
+
 function confirmAlways(value: string | undefined): boolean {
   if (value === undefined || value === '') return false;
   if (value !== 'always') throw usageError(`DRILL_CONFIRM must be 'always' or unset, got '${value}'`);
@@ -181,6 +236,7 @@ function confirmAlways(value: string | undefined): boolean {
 /** `--load-mix read=80,write=20`: relative weights, either may be 0 but not both. */
 function parseMix(text: string): { read: number; write: number } {
   const mix = { read: 0, write: 0 };
+  const seen = new Set<string>();
   for (const part of text.split(',')) {
     const [key, value] = part.split('=').map((x) => x.trim());
     if ((key !== 'read' && key !== 'write') || value === undefined || !/^\d{1,6}$/.test(value)) {
@@ -188,6 +244,8 @@ function parseMix(text: string): { read: number; write: number } {
         `--load-mix '${text}': use read=W,write=W with whole-number weights, e.g. read=80,write=20`,
       );
     }
+    if (seen.has(key)) throw usageError(`--load-mix '${text}' gives ${key} twice`);
+    seen.add(key);
     mix[key] = Number(value);
   }
   if (mix.read + mix.write === 0) throw usageError(`--load-mix '${text}': the weights add up to 0`);
@@ -201,6 +259,10 @@ function validSchema(name: string): string {
   return name;
 }
 
+/**
+ * A report or history file, checked before anything starts (a failover is not redone because a path was wrong):
+ * not a folder, and one this process can create or write. A new file is made and removed again to find out.
+ */
 function writableFile(path: string, flag: string): string {
   const full = resolve(path);
   try {
@@ -208,7 +270,27 @@ function writableFile(path: string, flag: string): string {
   } catch {
     throw usageError(`${flag} ${path}: folder ${dirname(full)} does not exist or is not writable`);
   }
+  const existing = statOrUndefined(full);
+  if (existing?.isDirectory()) throw usageError(`${flag} ${path} is a folder: name a file in it`);
+  try {
+    if (existing) closeSync(openSync(full, 'r+'));
+    else {
+      closeSync(openSync(full, 'wx'));
+      unlinkSync(full);
+    }
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw usageError(`${flag} ${path}: cannot write there (${why})`);
+  }
   return full;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */

@@ -19,7 +19,8 @@ function buildProgram(): Command {
     .addHelpText(
       'after',
       `
-Exit codes: 0 passed, 1 failed a gate or never recovered, 2 bad usage, 3 could not start, 130 interrupted.
+Exit codes: 0 passed, 1 failed a gate, never recovered or the trigger never fired, 2 bad usage,
+3 could not start, 4 internal error (a bug: please report it), 130 interrupted.
 Docs: README.md (figures, JSON report, environment variables).`,
     );
 
@@ -180,6 +181,7 @@ Examples:
 
 /** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
 export async function main(argv: readonly string[]): Promise<number> {
+  guardOutput();
   const program = buildProgram();
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
@@ -206,4 +208,21 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (process.env.DRILL_DEBUG) process.stderr.write(redactText(`${(err as Error)?.stack}\n`));
     return ExitCode.internal;
   }
+}
+
+/**
+ * What drill prints is for people and pipes: a reader that went away (`drill ... | head -1`) must not crash a
+ * drill that is failing over a cluster; it finishes and writes its report. Node's own warnings are not for
+ * users either (DRILL_DEBUG=1 shows them).
+ */
+function guardOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    });
+  }
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (process.env.DRILL_DEBUG) process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
 }

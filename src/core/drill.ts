@@ -14,10 +14,16 @@ export interface Monitor {
 export interface StopRules {
   /** Stop after this long; undefined runs until another rule or Ctrl+C ends the drill. */
   durationMs?: number;
-  /** Stop once every monitor that saw an outage has recovered from it and `settleMs` has passed. */
+  /**
+   * Stop once every monitor that saw an outage has recovered from it and `settleMs` has passed; or, when the
+   * trigger has ended and `settleMs` (at least 1 s) passed with no outage seen at all, "no outage observed".
+   */
   untilRecovered: boolean;
   settleMs: number;
-  /** Give up when an outage lasts longer than this. */
+  /**
+   * Give up when an outage lasts longer than this; with `untilRecovered`, also when the drill has not ended this
+   * long after the trigger was due (a baseline never reached, a trigger that never completes).
+   */
   timeoutMs: number;
 }
 
@@ -28,6 +34,9 @@ export interface ScheduledTrigger {
   /** Every monitor must have seen only good probes for this long before the trigger fires; it waits if not. */
   baselineMs?: number;
 }
+
+/** How long a trigger may take to stop once the drill has ended (an API call in flight). */
+const triggerStopGraceMs = 5000;
 
 /**
  * Runs monitors until a stop rule fires or `interrupt` aborts, then stops them all and says why it ended.
@@ -102,11 +111,40 @@ export async function runDrill(
     finish('recovered');
   };
 
+  // The trigger ended and nothing was seen: a fault shorter than the probe interval (or none at all) still ends
+  // a drill that waits for recovery; the probe interval is the resolution of "no outage".
+  let quietTimer: NodeJS.Timeout | undefined;
+  const sawAnyOutage = (): boolean =>
+    [...trackers.values()].some((t) =>
+      t.outages.some((o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt),
+    );
+  const whenTriggerEnded = (): void => {
+    if (!rules.untilRecovered || sawAnyOutage()) return;
+    quietTimer = setTimeout(
+      () => {
+        if (sawAnyOutage()) return;
+        history.note('no outage observed: the trigger ended and --settle passed with every probe good');
+        finish('no-outage');
+      },
+      Math.max(rules.settleMs, 1000),
+    );
+  };
+
   const unsubscribe = history.subscribe(onRecord);
   const onInterrupt = (): void => finish('interrupted');
   if (interrupt.aborted) finish('interrupted');
   interrupt.addEventListener('abort', onInterrupt, { once: true });
   if (rules.durationMs !== undefined) durationTimer = setTimeout(() => finish('duration'), rules.durationMs);
+  let boundTimer: NodeJS.Timeout | undefined;
+  if (rules.untilRecovered) {
+    boundTimer = setTimeout(
+      () => {
+        history.note('gave up: the drill did not end within --timeout of the trigger being due', 'warn');
+        finish('timeout');
+      },
+      (scheduled?.atMs ?? 0) + rules.timeoutMs,
+    );
+  }
 
   for (const m of monitors) m.start();
   let fired: Promise<void> = Promise.resolve();
@@ -126,6 +164,7 @@ export async function runDrill(
       triggerDone = false;
       fired = scheduled.trigger.fire(history, triggerStop.signal).finally(() => {
         triggerDone = true;
+        whenTriggerEnded();
       });
       return;
     }
@@ -145,9 +184,22 @@ export async function runDrill(
 
   clearTimeout(settleTimer);
   clearTimeout(durationTimer);
+  clearTimeout(boundTimer);
+  clearTimeout(quietTimer);
   interrupt.removeEventListener('abort', onInterrupt);
   await Promise.all(monitors.map((m) => m.stop()));
-  await fired;
+  // A trigger told to stop says how it ended; one stuck in a call gets a bounded wait, then the drill goes on.
+  let late: NodeJS.Timeout | undefined;
+  const stuck = new Promise<'stuck'>((resolve) => {
+    late = setTimeout(() => resolve('stuck'), triggerStopGraceMs);
+  });
+  if ((await Promise.race([fired.then(() => 'done' as const), stuck])) === 'stuck') {
+    history.note(
+      `the trigger did not stop within ${triggerStopGraceMs / 1000} s of the drill's end: left behind`,
+      'warn',
+    );
+  }
+  clearTimeout(late);
   unsubscribe();
   return reason;
 }

@@ -3,6 +3,9 @@ import { usageError } from './errors.js';
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
 
+/** The longest duration any option takes: 7 days (timers beyond 2^31 ms would fire at once). */
+export const maxDurationMs = 168 * 3_600_000;
+
 /**
  * Parses durations such as `250ms`, `1s`, `1.5s`, `2m`, `1m30s`. A bare number is refused: `5` could mean
  * seconds or milliseconds, and a drill's timing is too important to guess.
@@ -19,6 +22,7 @@ export function parseDuration(text: string, what = 'duration'): number {
   if (s.length === 0 || consumed !== s.length) {
     throw usageError(`invalid ${what} '${text}': use a number with a unit, e.g. 250ms, 1s, 1.5s, 2m, 1m30s`);
   }
+  if (total > maxDurationMs) throw usageError(`${what} '${text}' is too long: at most 168h (7 days)`);
   return total;
 }
 

@@ -264,13 +264,29 @@ export class History {
 
   close(): void {
     if (this.fd === undefined) return;
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
+    try {
+      fsyncSync(fd);
+    } catch {
+      // Some files cannot be synced (a pipe, /dev/stdout); what was written stays written.
+    }
+    closeSync(fd);
   }
 
+  /** A history file that cannot be written (a full disk) stops being streamed; the drill goes on, and says so. */
   private writeLine(record: HistoryRecord): void {
-    writeSync(this.fd as number, `${JSON.stringify(record)}\n`);
+    try {
+      writeSync(this.fd as number, `${JSON.stringify(record)}\n`);
+    } catch (err) {
+      const fd = this.fd as number;
+      this.fd = undefined;
+      closeSync(fd);
+      this.note(
+        `--history: could not write the history file any more (${(err as Error).message}): the drill goes on without it`,
+        'warn',
+      );
+    }
   }
 }
 

@@ -4,9 +4,11 @@ import { ExitCode, type ExitCodeValue } from './errors.js';
 
 export interface Gates {
   maxDowntimeMs?: number;
+  /** The trigger the drill was asked to fire: a drill that never fired it did not happen, and fails. */
+  trigger?: string;
 }
 
-export type StopReason = 'duration' | 'recovered' | 'timeout' | 'interrupted';
+export type StopReason = 'duration' | 'recovered' | 'no-outage' | 'timeout' | 'interrupted';
 
 export interface Verdict {
   exitCode: ExitCodeValue;
@@ -18,6 +20,11 @@ export interface Verdict {
 /** Pure: whether a drill passed its gates. Interrupted drills exit 130 but still say what failed. */
 export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason): Verdict {
   const reasons: string[] = [];
+  if (gates.trigger !== undefined && analysis.trigger === null) {
+    reasons.push(
+      `trigger ${gates.trigger} never fired: the drill ended (${stop}) before it was due or before every monitor was steady for --baseline`,
+    );
+  }
   if (analysis.trigger?.failed)
     reasons.push(`trigger ${analysis.trigger.name} failed: ${analysis.trigger.failed}`);
   const w = analysis.writes;

@@ -238,6 +238,7 @@ export interface EphemeralLab {
   status: LabStatus;
   password: string;
   stop(): Promise<void>;
+  stopNow(): void;
 }
 
 /**
@@ -245,7 +246,10 @@ export interface EphemeralLab {
  * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up).
  * `stop()` takes everything down and removes the state dir; Ctrl+C and errors get there through `finally`.
  */
-export async function startEphemeralLab(timing: LabTiming): Promise<EphemeralLab> {
+export async function startEphemeralLab(
+  timing: LabTiming,
+  _options: { signal?: AbortSignal } = {},
+): Promise<EphemeralLab> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
   const plan: LabOptions = {
     stateDir,
@@ -264,7 +268,10 @@ export async function startEphemeralLab(timing: LabTiming): Promise<EphemeralLab
   };
   try {
     const status = await startDetached(plan);
-    return { status, password: readLabPassword(stateDir) ?? '', stop };
+    const stopNow = (): void => {
+      if (alive(status.pid)) process.kill(status.pid, 'SIGTERM');
+    };
+    return { status, password: readLabPassword(stateDir) ?? '', stop, stopNow };
   } catch (err) {
     await stop();
     throw err;

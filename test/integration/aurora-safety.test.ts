@@ -147,3 +147,66 @@ describe('confirmation before a destructive trigger', () => {
     );
   });
 });
+
+describe('every drill ends, and passes only if it happened', () => {
+  const base = ['aurora', '--lab-state-dir', stateDir];
+
+  it('a trigger that never fired fails the drill: --at 10s with --duration 3s exits 1 and says why', async () => {
+    const r = await drill([...base, '--trigger', 'failover', '--at', '10s', '--duration', '3s', '--json']);
+    assert.equal(r.code, 1, r.stderr);
+    const run = JSON.parse(r.stdout).runs[0];
+    assert.equal(run.trigger, null);
+    assert.match(run.reasons.join('\n'), /trigger failover never fired: the drill ended \(duration\)/);
+    assert.match(r.stderr, /FAIL trigger failover never fired/);
+  });
+
+  it('a dispatcher crash too short for the probes still ends a drill that waits for recovery', async () => {
+    const started = Date.now();
+    const r = await drill(
+      [
+        ...base,
+        '--trigger',
+        'crash-dispatcher',
+        '--at',
+        '1s',
+        '--until-recovered',
+        '--settle',
+        '1s',
+        '--json',
+      ],
+      {},
+      90_000,
+    );
+    assert.ok(Date.now() - started < 60_000, 'it ended on its own');
+    assert.equal(r.code, 0, r.stderr);
+    const run = JSON.parse(r.stdout).runs[0];
+    assert.ok(['recovered', 'no-outage'].includes(run.stoppedBy), run.stoppedBy);
+    assert.notEqual(run.trigger, null);
+  });
+
+  it('a closed output pipe (drill ... | head -1) does not crash the drill: it ends and writes its report', async () => {
+    const { spawn } = await import('node:child_process');
+    const { drillBin } = await import('../support/cli.js');
+    const report = join(dir, 'piped.json');
+    const child = spawn(process.execPath, [drillBin, ...base, '--duration', '3s', '--report', report], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    // Like `head -1`: read the first line, then go away.
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|\n\s+at /);
+    const written = JSON.parse(readFileSync(report, 'utf8'));
+    assert.equal(written.runs[0].stoppedBy, 'duration');
+  });
+
+  it('no Node warning reaches the user through a failover longer than 5 s', async () => {
+    const r = await drill([...failover, '--mode', 'simple'], {}, 120_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr + r.stdout, /Warning|MaxListeners/);
+  });
+});

@@ -17,6 +17,19 @@ describe('durations', () => {
     assert.equal(parseDuration(' 1H '), 3_600_000);
   });
 
+  it('takes up to 168h (7 days) and refuses longer: timers beyond 2^31 ms would fire at once', () => {
+    assert.equal(parseDuration('168h', '--duration'), 604_800_000);
+    for (const long of ['168h1ms', '600h', '1000000h']) {
+      assert.throws(
+        () => parseDuration(long, '--at'),
+        (e: unknown) =>
+          e instanceof DrillError &&
+          e.exitCode === ExitCode.usage &&
+          e.message === `--at '${long}' is too long: at most 168h (7 days)`,
+      );
+    }
+  });
+
   for (const bad of ['5', '', 'abc', '1x', '-1s', '1s2', 's', '1 s']) {
     it(`refuses '${bad}' with a usage error that shows the accepted forms`, () => {
       assert.throws(

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { manualClock } from '../../src/core/clock.js';
 import { type ProbeAborted, ProbeScheduler } from '../../src/core/scheduler.js';
@@ -82,5 +83,14 @@ describe('probe scheduler', () => {
 
   it('refuses a zero interval', () => {
     assert.throws(() => new ProbeScheduler(manualClock(), { intervalMs: 0, deadlineMs: 10 }, async () => {}));
+  });
+});
+
+describe('pause', () => {
+  it('leaves no listener behind on the signal it watches (a wait loop must not pile them up)', async () => {
+    const { pause } = await import('../../src/core/scheduler.js');
+    const stop = new AbortController();
+    for (let i = 0; i < 20; i++) await pause(1, stop.signal);
+    assert.equal(getEventListeners(stop.signal, 'abort').length, 0);
   });
 });

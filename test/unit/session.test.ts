@@ -466,3 +466,91 @@ describe('drill session: interrupts, repeats, renderers', () => {
     assert.equal(given, 's3cret-pw');
   });
 });
+
+describe('drill session: every drill ends, and only a drill that happened passes', () => {
+  it('--until-recovered with a fault too short to see: ends as "no outage observed" once the trigger ended', async () => {
+    const h = harness(undefined);
+    const code = await runSession(
+      service(h, () => [], { downFor: 0 }),
+      options({ yes: true }),
+      h.io,
+    );
+    assert.equal(code, ExitCode.passed);
+    const run = h.sessions[0]?.runs[0];
+    assert.equal(run?.stop, 'no-outage');
+    assert.equal(run?.analysis.monitors[0]?.downtimeMs, null);
+    assert.ok(run?.analysis.trigger, 'the trigger fired');
+  });
+
+  it('a trigger that never fired fails the drill (exit 1) and says why', async () => {
+    const h = harness(undefined);
+    const svc = service(h, () => []);
+    const late = {
+      ...svc,
+      setup: async (ctx: Parameters<typeof svc.setup>[0]) => {
+        const setup = await svc.setup(ctx);
+        const prepared = await setup.preflight?.();
+        return {
+          ...setup,
+          preflight: async () =>
+            prepared && { ...prepared, scheduled: { ...prepared.scheduled, atMs: 60_000 } },
+        };
+      },
+    };
+    const rules = { durationMs: 100, untilRecovered: false, settleMs: 0, timeoutMs: 60_000 };
+    const code = await runSession(late, options({ yes: true, rules }), h.io);
+    assert.equal(code, ExitCode.failed);
+    const run = h.sessions[0]?.runs[0];
+    assert.equal(run?.analysis.trigger, null);
+    assert.match(
+      run?.verdict.reasons[0] ?? '',
+      /trigger fake-fault never fired: the drill ended \(duration\)/,
+    );
+  });
+
+  it('--until-recovered is bounded by --timeout even when the trigger never comes (a baseline never reached)', async () => {
+    const h = harness(undefined);
+    const svc = service(h, () => []);
+    const never = {
+      ...svc,
+      setup: async (ctx: Parameters<typeof svc.setup>[0]) => {
+        const setup = await svc.setup(ctx);
+        const prepared = await setup.preflight?.();
+        return {
+          ...setup,
+          preflight: async () =>
+            prepared && { ...prepared, scheduled: { ...prepared.scheduled, baselineMs: 3_600_000 } },
+        };
+      },
+    };
+    const rules = { untilRecovered: true, settleMs: 0, timeoutMs: 200 };
+    const code = await runSession(never, options({ yes: true, rules }), h.io);
+    assert.equal(code, ExitCode.failed);
+    assert.equal(h.sessions[0]?.runs[0]?.stop, 'timeout');
+  });
+
+  it('a finish that hangs (a read-back from a server gone away) is cut short by Ctrl+C, and the run is still reported', async () => {
+    const h = harness(undefined);
+    const hanging = (log: string[]) =>
+      part(log, 'ledger', {
+        finish: (_ran, signal) =>
+          new Promise<void>((resolve) => {
+            log.push('read-back started');
+            setTimeout(() => h.signals.press(), 20);
+            signal.addEventListener('abort', () => resolve());
+          }),
+      });
+    const rules = { durationMs: 50, untilRecovered: false, settleMs: 0, timeoutMs: 60_000 };
+    const started = Date.now();
+    const code = await runSession(
+      service(h, (log) => [hanging(log)], { trigger: false }),
+      options({ rules }),
+      h.io,
+    );
+    assert.ok(Date.now() - started < 10_000, 'not the 30 s bound');
+    assert.equal(code, ExitCode.interrupted);
+    const notes = h.sessions[0]?.runs[0]?.analysis;
+    assert.ok(notes, 'the run was analysed and reported');
+    assert.ok(h.log.includes('read-back started'));
+  });
+});

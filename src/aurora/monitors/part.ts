@@ -1,7 +1,8 @@
-import { usageError } from '../../core/errors.js';
+import { type DrillError, usageError } from '../../core/errors.js';
 import type { ScheduledMonitor } from '../../core/monitor.js';
 import type { DrillPart } from '../../core/session/part.js';
 import type { Endpoint } from '../endpoint.js';
+import { classifyError, lookupCodes, MysqlErrno, unreachableCodes } from '../errors.js';
 import { startFailure } from '../preflight.js';
 import type { AuroraRun } from '../run.js';
 import type { MysqlMonitorOptions } from './simple.js';
@@ -10,6 +11,24 @@ import type { MysqlMonitorOptions } from './simple.js';
 export function mysqlOptions(run: AuroraRun, endpoint = run.endpoint): MysqlMonitorOptions {
   const { credentials, timeouts, resolver, plan } = run;
   return { endpoint, credentials, timeouts, resolver, intervalMs: plan.intervalMs };
+}
+
+/**
+ * A table that could not be made because nobody answered (or the name did not resolve, or the login failed) is
+ * the same "cannot start" as a first probe that failed that way (exit 3), not a refused CREATE (exit 2).
+ */
+export function unreachable(
+  run: AuroraRun,
+  endpoint: Endpoint,
+  mode: string,
+  err: unknown,
+): DrillError | undefined {
+  const error = classifyError(err);
+  const reach =
+    unreachableCodes.has(error.code) ||
+    lookupCodes.has(error.code) ||
+    error.errno === MysqlErrno.accessDenied;
+  return reach ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode) : undefined;
 }
 
 /**
@@ -35,7 +54,10 @@ export function monitorPart(
     writes: true,
     prepare: () =>
       writing.prepare().catch((err) => {
-        throw usageError(`${writing.what} on ${endpoint.text}: ${(err as Error).message}`);
+        throw (
+          unreachable(run, endpoint, monitor.mode, err) ??
+          usageError(`${writing.what} on ${endpoint.text}: ${(err as Error).message}`)
+        );
       }),
     ...(writing.probeFirst ? { check: probeFirst } : {}),
   };

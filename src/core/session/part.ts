@@ -29,8 +29,9 @@ export interface DrillPart {
   /**
    * After the drill, or when it never started (`ran` false): check, read back, clean up, release. Called for
    * every part whose prepare succeeded, last prepared first (a table check before the schema is dropped).
+   * `signal` aborts on Ctrl+C or when the session's bound for this step passes: stop waiting, say so.
    */
-  finish?(ran: boolean): Promise<void>;
+  finish?(ran: boolean, signal: AbortSignal): Promise<void>;
 }
 
 /** The trigger a drill will fire, and what to ask before firing it. */

@@ -130,35 +130,66 @@ async function runOnce(
     const stop = await runDrill(history, monitors, options.rules, interrupt, scheduled).finally(() =>
       Promise.all(prepared.map((p) => p.stop?.())),
     );
-    await finish(prepared, true);
+    await finish(prepared, true, history, interrupt);
     prepared.length = 0;
 
     const analysis = analyze(history.records);
+    const gates: Gates = trigger
+      ? { ...options.gates, trigger: trigger.scheduled.trigger.name }
+      : options.gates;
     const run: RunResult = {
       index,
       startedAt,
       target: setup.target,
       stop,
-      gates: options.gates,
+      gates,
       analysis,
-      verdict: verdict(analysis, options.gates, stop),
+      verdict: verdict(analysis, gates, stop),
     };
     each(io, (r) => r.runEnded?.(run));
     return run;
   } finally {
     // A run that never started (a refused confirmation, a failed prepare) releases what it had prepared.
-    await finish(prepared, ran);
+    await finish(prepared, ran, history, interrupt);
     history.close();
   }
 }
 
-/** Last prepared, first finished: a table is checked before the schema it lives in is dropped. */
-async function finish(parts: readonly DrillPart[], ran: boolean): Promise<void> {
+/** How long one part may take to finish (read back a ledger, check a table) before the drill goes on. */
+export const finishBoundMs = 30_000;
+
+/**
+ * Last prepared, first finished: a table is checked before the schema it lives in is dropped. Each part gets
+ * at most `finishBoundMs`, and a Ctrl+C (even the one that ended the drill, once more) cuts the wait short.
+ */
+async function finish(
+  parts: readonly DrillPart[],
+  ran: boolean,
+  history: History,
+  interrupt: AbortSignal,
+): Promise<void> {
   for (const part of [...parts].reverse()) {
+    if (!part.finish) continue;
+    const bound = new AbortController();
+    const timer = setTimeout(() => bound.abort(), finishBoundMs);
+    // The Ctrl+C that ended the drill must not also skip its read-back: only a later one cuts it short.
+    const wasInterrupted = interrupt.aborted;
+    const onInterrupt = (): void => bound.abort();
+    if (!wasInterrupted) interrupt.addEventListener('abort', onInterrupt, { once: true });
+    const cut = new Promise<'cut'>((resolve) => bound.signal.addEventListener('abort', () => resolve('cut')));
     try {
-      await part.finish?.(ran);
-    } catch {
-      // A part reports its own trouble in the history; one that throws must not keep the others from finishing.
+      const how = await Promise.race([part.finish(ran, bound.signal).then(() => 'done' as const), cut]);
+      if (how === 'cut') {
+        const why =
+          interrupt.aborted && !wasInterrupted ? 'Ctrl+C' : `not done within ${finishBoundMs / 1000} s`;
+        history.note(`${part.name}: left unfinished (${why})`, 'warn');
+      }
+    } catch (err) {
+      // A part that throws must not keep the others from finishing; what it says goes on the timeline.
+      history.note(`${part.name}: ${(err as Error)?.message ?? String(err)}`, 'warn');
+    } finally {
+      clearTimeout(timer);
+      interrupt.removeEventListener('abort', onInterrupt);
     }
   }
 }

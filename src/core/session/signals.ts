@@ -4,14 +4,34 @@ export interface Signals {
   subscribe(handler: () => void): () => void;
 }
 
-/** SIGINT (Ctrl+C) and SIGTERM, as a drill run from a terminal or a CI job receives them. */
-export const processSignals: Signals = {
-  subscribe(handler) {
-    process.on('SIGINT', handler);
-    process.on('SIGTERM', handler);
-    return () => {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    };
-  },
-};
+export interface CaughtSignals extends Signals {
+  /** Gives the signals back to Node (the process may then die of them). */
+  release(): void;
+}
+
+/**
+ * SIGINT (Ctrl+C), SIGTERM (a CI job cancelled) and SIGHUP (the terminal closed), caught from the moment this
+ * is called, so that nothing a drill starts is left behind by an early one. A signal that arrives while nobody
+ * listens is kept and handed to the next subscriber.
+ */
+export function catchProcessSignals(
+  names: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'],
+): CaughtSignals {
+  const handlers = new Set<() => void>();
+  let pending = 0;
+  const onSignal = (): void => {
+    if (handlers.size === 0) pending++;
+    for (const h of [...handlers]) h();
+  };
+  for (const name of names) process.on(name, onSignal);
+  return {
+    subscribe(handler) {
+      handlers.add(handler);
+      for (; pending > 0; pending--) handler();
+      return () => handlers.delete(handler);
+    },
+    release() {
+      for (const name of names) process.off(name, onSignal);
+    },
+  };
+}
