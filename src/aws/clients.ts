@@ -1,3 +1,5 @@
+import { awsTimeouts, drillRetryStrategy } from './timeouts.js';
+
 type SnsModule = typeof import('@aws-sdk/client-sns');
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type MemoryDbModule = typeof import('@aws-sdk/client-memorydb');
@@ -15,12 +17,27 @@ export interface AwsTarget {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-const common = (t: AwsTarget, maxAttempts: number) => ({
-  ...(t.region ? { region: t.region } : {}),
-  ...(t.endpoint ? { endpoint: t.endpoint } : {}),
-  ...(t.credentials ? { credentials: t.credentials } : {}),
-  maxAttempts,
-});
+/**
+ * What every client shares: the target, and limits on waiting (see ./timeouts.ts) — a connect and an answer
+ * timeout per attempt (the SDK's NodeHttpHandler options, given as options so the handler loads with the SDK),
+ * at most `maxAttempts` attempts, of which at most two time out.
+ */
+function common(t: AwsTarget, maxAttempts: number) {
+  const limits = awsTimeouts();
+  return {
+    ...(t.region ? { region: t.region } : {}),
+    ...(t.endpoint ? { endpoint: t.endpoint } : {}),
+    ...(t.credentials ? { credentials: t.credentials } : {}),
+    maxAttempts,
+    retryStrategy: drillRetryStrategy(maxAttempts, limits.timedOutAttempts),
+    requestHandler: {
+      connectionTimeout: limits.connectMs,
+      requestTimeout: limits.answerMs,
+      // Without it the SDK only logs a warning when requestTimeout passes, and goes on waiting.
+      throwOnRequestTimeout: true,
+    },
+  };
+}
 
 function prepare(t: AwsTarget): void {
   // The SDK warns on Node 20 about its own future releases; in drill's output that line is only noise.

@@ -12,6 +12,8 @@ export type AwsErrorKind =
   | 'not-found'
   | 'wrong-state'
   | 'unreachable'
+  | 'timeout'
+  | 'not-the-api'
   | 'bad-parameter'
   | 'other';
 
@@ -72,6 +74,8 @@ const badParameter = [
   'ValidationError',
   'Validation',
 ];
+/** Answers that are not this service's API at all: a request it cannot read, an operation it does not know. */
+const notTheApi = ['UnknownOperation', 'MissingAction', 'InvalidAction'];
 const network =
   /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 
@@ -82,6 +86,8 @@ export function awsErrorKind(err: unknown): AwsErrorKind {
   if (isAwsError(err, ...rejectedCredentials)) return 'credentials';
   if (isAwsError(err, ...denied)) return 'denied';
   if (isAwsError(err, ...throttled)) return 'throttled';
+  // The SDK's words when an answer does not parse as the service's protocol (XML for JSON, an HTML page).
+  if (/Deserialization error/.test(fullMessage(err)) || isAwsError(err, ...notTheApi)) return 'not-the-api';
   if (/NotFound$/.test(bare(code))) return 'not-found';
   if (isAwsError(err, ...wrongState)) return 'wrong-state';
   if (isAwsError(err, ...badParameter)) return 'bad-parameter';
@@ -91,7 +97,9 @@ export function awsErrorKind(err: unknown): AwsErrorKind {
   )
     return 'credentials';
   if (/region is missing/i.test(message)) return 'no-region';
-  if (code === 'TimeoutError' || network.test(code) || network.test(message)) return 'unreachable';
+  // The SDK's http handler names its connect and answer timeouts (and Node's ETIMEDOUT) TimeoutError.
+  if (code === 'TimeoutError') return 'timeout';
+  if (network.test(code) || network.test(message)) return 'unreachable';
   return 'other';
 }
 
@@ -135,12 +143,63 @@ export function explainAwsError(err: unknown, action: string, policyHint?: strin
       return cannotStart(
         `cannot reach the AWS API for ${action}: ${said || code} (check --endpoint-url or AWS_ENDPOINT_URL_* and the network)`,
       );
+    case 'timeout':
+      return cannotStart(
+        `${timedOut(err, action)}: ${checkEndpoint(action)} and the network; DRILL_AWS_TIMEOUT sets the wait`,
+      );
+    case 'not-the-api': {
+      const { name, format } = service(action);
+      const answer = isAwsError(err, ...notTheApi)
+        ? `${code}: ${said}`
+        : `it answered HTTP ${httpStatus(err) ?? '?'}, not in ${name}'s ${format}`;
+      // An operation it does not know (InvalidAction: a lab's API that lacks it), or a request it cannot read.
+      const what = isAwsError(err, 'UnknownOperation', 'InvalidAction')
+        ? `the API endpoint does not serve ${action}`
+        : `the API endpoint for ${action} does not speak the ${name} API`;
+      const lab = name === 'MemoryDB' ? '; a drill lab serves no MemoryDB API yet' : '';
+      return cannotStart(`${what} (${answer}): ${checkEndpoint(action)}${lab}`);
+    }
     case 'bad-parameter':
       return new DrillError(`${code}: ${said} (${action})`, ExitCode.usage);
     case 'other':
       return cannotStart(`${code}: ${said} (${action})`);
   }
 }
+
+/** The service an IAM action belongs to: its name, wire format and endpoint variable. */
+function service(action: string): { name: string; format: string; env: string } {
+  const prefix = action.split(':')[0] ?? '';
+  const known: Record<string, { name: string; format: string }> = {
+    rds: { name: 'RDS', format: 'XML' },
+    sns: { name: 'SNS', format: 'XML' },
+    memorydb: { name: 'MemoryDB', format: 'JSON' },
+  };
+  const s = known[prefix];
+  return s
+    ? { ...s, env: `AWS_ENDPOINT_URL_${prefix.toUpperCase()}` }
+    : { name: 'AWS', format: '', env: 'AWS_ENDPOINT_URL_*' };
+}
+
+const checkEndpoint = (action: string): string => `check --endpoint-url or ${service(action).env}`;
+
+/**
+ * "the RDS API did not answer rds:DescribeDBClusters in 10 s (2 attempts)": which wait ran out, read from the
+ * SDK's message (it names the limit in ms), and how many attempts the SDK made.
+ */
+function timedOut(err: unknown, action: string): string {
+  const text = fullMessage(err);
+  const ms = /(\d+) ms/.exec(text)?.[1];
+  const within = ms ? ` in ${Number(ms) / 1000} s` : '';
+  const attempts = (unwrap(err) as { $metadata?: { attempts?: unknown } })?.$metadata?.attempts;
+  const tries = typeof attempts === 'number' && attempts > 1 ? ` (${attempts} attempts)` : '';
+  const api = `the ${service(action).name} API`;
+  return /establish a connection/.test(text)
+    ? `could not connect to ${api} for ${action}${within}${tries}`
+    : `${api} did not answer ${action}${within}${tries}`;
+}
+
+const httpStatus = (err: unknown): number | undefined =>
+  (unwrap(err) as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
 
 function notFoundHint(err: unknown): string {
   if (isAwsError(err, 'DBClusterNotFound')) return 'check --cluster and --region';
@@ -159,8 +218,9 @@ function wrongStateHint(err: unknown): string {
 
 const trim = (text: string): string => (text.length > 300 ? `${text.slice(0, 297)}...` : text);
 
-const firstLine = (err: unknown): string =>
-  String((unwrap(err) as { message?: unknown })?.message ?? err).split('\n')[0] ?? '';
+const fullMessage = (err: unknown): string => String((unwrap(err) as { message?: unknown })?.message ?? err);
+
+const firstLine = (err: unknown): string => fullMessage(err).split('\n')[0] ?? '';
 
 /** What AWS (or the network) raised, also when an AwsCallError already wraps it. */
 const unwrap = (err: unknown): unknown => (err instanceof AwsCallError ? err.original : err);

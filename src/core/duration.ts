@@ -1,4 +1,4 @@
-import { usageError } from './errors.js';
+import { quote, usageError } from './errors.js';
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
@@ -20,7 +20,9 @@ export function parseDuration(text: string, what = 'duration'): number {
     consumed = part.lastIndex;
   }
   if (s.length === 0 || consumed !== s.length) {
-    throw usageError(`invalid ${what} '${text}': use a number with a unit, e.g. 250ms, 1s, 1.5s, 2m, 1m30s`);
+    throw usageError(
+      `invalid ${what} ${quote(text)}: use a number with a unit, e.g. 250ms, 1s, 1.5s, 2m, 1m30s`,
+    );
   }
   if (total > maxDurationMs) throw usageError(`${what} '${text}' is too long: at most 168h (7 days)`);
   return total;

@@ -30,3 +30,16 @@ export function usageError(message: string): DrillError {
 export function cannotStart(message: string): DrillError {
   return new DrillError(message, ExitCode.cannotStart);
 }
+
+/**
+ * A value the user typed, as an error message shows it: in single quotes, with line breaks, tabs and other
+ * control characters escaped (`'a@b.c\nx'`), so that the message stays one line and cannot drive the terminal.
+ */
+export function quote(value: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
+  const escaped = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return `'${escaped}'`;
+}

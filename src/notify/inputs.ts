@@ -1,5 +1,5 @@
 import { isLoopbackHost } from '../aws/endpoint.js';
-import { usageError } from '../core/errors.js';
+import { quote, usageError } from '../core/errors.js';
 
 /** SNS protocols `drill notify` subscribes. `http` only ever for a loopback listener (see subscriptionEndpoint). */
 export type Protocol = 'email' | 'https' | 'http' | 'sqs';
@@ -57,7 +57,7 @@ export function parseTopic(text: string, region: string | undefined): TopicRef {
   const fifo = (name: string): void => {
     if (name.endsWith('.fifo')) {
       throw usageError(
-        `--topic ${text}: RDS and MemoryDB publish only to standard topics, not FIFO (.fifo) ones`,
+        `--topic ${quote(text)}: RDS and MemoryDB publish only to standard topics, not FIFO (.fifo) ones`,
       );
     }
   };
@@ -65,22 +65,22 @@ export function parseTopic(text: string, region: string | undefined): TopicRef {
     const arn = parseArn(text);
     if (arn?.service !== 'sns' || !arn.account || !arn.region || arn.resource.includes(':')) {
       throw usageError(
-        `--topic ${text} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME); or give just the topic name`,
+        `--topic ${quote(text)} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME); or give just the topic name`,
       );
     }
     fifo(arn.resource);
     if (!topicNamePattern.test(arn.resource))
-      throw usageError(`--topic ${text}: '${arn.resource}' is not a topic name`);
+      throw usageError(`--topic ${quote(text)}: ${quote(arn.resource)} is not a topic name`);
     if (region && arn.region !== region) {
       throw usageError(
-        `--topic ${text} is in ${arn.region} but --region is ${region}: RDS publishes only to a topic in its own region`,
+        `--topic ${quote(text)} is in ${arn.region} but --region is ${region}: RDS publishes only to a topic in its own region`,
       );
     }
     return { name: arn.resource, arn: text, account: arn.account, region: arn.region };
   }
   fifo(text);
   if (!topicNamePattern.test(text)) {
-    throw usageError(`--topic '${text}': a topic name is 1-256 letters, digits, hyphens or underscores`);
+    throw usageError(`--topic ${quote(text)}: a topic name is 1-256 letters, digits, hyphens or underscores`);
   }
   return { name: text, arn: undefined, account: undefined, region: undefined };
 }
@@ -92,7 +92,7 @@ export function parseTopic(text: string, region: string | undefined): TopicRef {
 export function checkTopicAccount(topic: TopicRef, account: string | undefined): void {
   if (topic.arn && account && topic.account !== account) {
     throw usageError(
-      `--topic ${topic.arn} belongs to account ${topic.account}, not to this account (${account}): ` +
+      `--topic ${quote(topic.arn)} belongs to account ${topic.account}, not to this account (${account}): ` +
         'give a topic of this account, or just a name and drill creates it',
     );
   }
@@ -102,7 +102,7 @@ export function checkTopicAccount(topic: TopicRef, account: string | undefined):
 export function parseSubscriptionName(text: string): string {
   if (!/^[A-Za-z][A-Za-z0-9-]{0,253}$/.test(text)) {
     throw usageError(
-      `--subscription '${text}': an RDS event subscription name is letters, digits and hyphens, starting with a letter`,
+      `--subscription ${quote(text)}: an RDS event subscription name is letters, digits and hyphens, starting with a letter`,
     );
   }
   return text;
@@ -111,7 +111,9 @@ export function parseSubscriptionName(text: string): string {
 /** DB cluster identifiers: 1-63 letters, digits, hyphens; a letter first; no trailing or double hyphen. */
 export function parseClusterId(text: string, flag: string): string {
   if (!/^[A-Za-z](?:[A-Za-z0-9]|-(?!-)){0,62}$/.test(text) || text.endsWith('-')) {
-    throw usageError(`${flag} '${text}' is not a cluster identifier (letters, digits and single hyphens)`);
+    throw usageError(
+      `${flag} ${quote(text)} is not a cluster identifier (letters, digits and single hyphens)`,
+    );
   }
   return text;
 }
@@ -123,7 +125,7 @@ export function parseEmail(text: string): Endpoint {
     /^[^\s@<>(),;:"[\]]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(
       text,
     );
-  if (!ok) throw usageError(`--email '${text}' is not an email address (name@example.com)`);
+  if (!ok) throw usageError(`--email ${quote(text)} is not an email address (name@example.com)`);
   return { protocol: 'email', endpoint: text };
 }
 
@@ -137,7 +139,7 @@ export function parseHttpsEndpoint(text: string, apiIsLocal: boolean, flag = '--
   try {
     url = new URL(text);
   } catch {
-    throw usageError(`${flag} '${text}' is not a URL (https://hooks.example.com/sns)`);
+    throw usageError(`${flag} ${quote(text)} is not a URL (https://hooks.example.com/sns)`);
   }
   const loopback = isLoopbackHost(url.hostname);
   if (url.username || url.password) {
@@ -145,16 +147,16 @@ export function parseHttpsEndpoint(text: string, apiIsLocal: boolean, flag = '--
   }
   if (url.protocol === 'https:' && !loopback) return { protocol: 'https', endpoint: url.toString() };
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw usageError(`${flag} '${text}' must start with https://`);
+    throw usageError(`${flag} ${quote(text)} must start with https://`);
   }
   if (!loopback) {
     throw usageError(
-      `${flag} ${text}: use https:// (plain http:// is accepted only for a loopback listener in a lab)`,
+      `${flag} ${quote(text)}: use https:// (plain http:// is accepted only for a loopback listener in a lab)`,
     );
   }
   if (!apiIsLocal) {
     throw usageError(
-      `${flag} ${text} is a loopback address that AWS cannot reach: use it with a lab (--lab-state-dir), or give a public https:// URL`,
+      `${flag} ${quote(text)} is a loopback address that AWS cannot reach: use it with a lab (--lab-state-dir), or give a public https:// URL`,
     );
   }
   return { protocol: url.protocol === 'https:' ? 'https' : 'http', endpoint: url.toString() };
@@ -169,11 +171,11 @@ export function parseSqsEndpoint(text: string): Endpoint {
     !arn.account ||
     !/^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(arn.resource)
   ) {
-    throw usageError(`--sqs '${text}' is not an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:QUEUE)`);
+    throw usageError(`--sqs ${quote(text)} is not an SQS queue ARN (arn:aws:sqs:REGION:ACCOUNT:QUEUE)`);
   }
   if (arn.resource.endsWith('.fifo')) {
     throw usageError(
-      `--sqs ${text} is a FIFO queue: a standard SNS topic (which RDS needs) cannot deliver to it`,
+      `--sqs ${quote(text)} is a FIFO queue: a standard SNS topic (which RDS needs) cannot deliver to it`,
     );
   }
   return { protocol: 'sqs', endpoint: text };
@@ -187,12 +189,12 @@ export function parseEndpointUrl(text: string): string {
   } catch {
     // fall through to the usage error
   }
-  throw usageError(`--endpoint-url '${text}' is not an http(s) URL`);
+  throw usageError(`--endpoint-url ${quote(text)} is not an http(s) URL`);
 }
 
 export function parseRegion(text: string): string {
   if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(text)) {
-    throw usageError(`--region '${text}' is not an AWS region (like us-east-1)`);
+    throw usageError(`--region ${quote(text)} is not an AWS region (like us-east-1)`);
   }
   return text;
 }

@@ -1,6 +1,6 @@
 import type { AwsTarget } from '../aws/clients.js';
 import { apiIsLocal } from '../aws/endpoint.js';
-import { usageError } from '../core/errors.js';
+import { quote, usageError } from '../core/errors.js';
 import {
   type Endpoint,
   parseClusterId,
@@ -134,7 +134,7 @@ export function planNotify(
 function parseMemoryDbName(text: string): string {
   if (!/^[a-zA-Z](?:[a-zA-Z0-9]|-(?!-)){0,39}$/.test(text) || text.endsWith('-')) {
     throw usageError(
-      `--memorydb '${text}' is not a MemoryDB cluster name (letters, digits and single hyphens)`,
+      `--memorydb ${quote(text)} is not a MemoryDB cluster name (letters, digits and single hyphens)`,
     );
   }
   return text;

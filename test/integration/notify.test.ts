@@ -238,6 +238,17 @@ describe('drill notify against a lab', { timeout: 180_000 }, () => {
     assert.deepEqual(await notifyStatus('drill-typo'), empty);
   });
 
+  it('--memorydb: the lab serves no MemoryDB API, and says so in one line (exit 3)', async () => {
+    const r = await notify(['status', '--memorydb', 'my-cluster']);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(
+      r.stderr,
+      /^drill: the API endpoint for memorydb:DescribeClusters does not speak the MemoryDB API \(it answered HTTP 400, not in MemoryDB's JSON\): .*a drill lab serves no MemoryDB API yet$/m,
+    );
+    assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+    assert.doesNotMatch(r.stderr, /SyntaxError|Unexpected token|\n\s+at /);
+  });
+
   it('a failure mid-setup rolls back exactly what this run created, and says what', async () => {
     // Someone else's event subscription holds the name, sending to their topic.
     const theirs = await sns.send(new CreateTopicCommand({ Name: 'someone-elses-topic' }));
@@ -325,9 +336,11 @@ describe('drill notify against a lab', { timeout: 180_000 }, () => {
   it('bad input: one line, exit 2, no stack trace', async () => {
     for (const [args, pattern] of [
       [['setup', '--email', 'me@'], /^drill: --email 'me@' is not an email address/],
+      // A value echoed in an error keeps the error on one line.
+      [['setup', '--email', 'a@b.c\nx'], /^drill: --email 'a@b\.c\\nx' is not an email address/],
       [
         ['setup', '--https', 'http://hooks.example.com/'],
-        /^drill: --https http:\/\/hooks\.example\.com\/: use https:\/\//,
+        /^drill: --https 'http:\/\/hooks\.example\.com\/': use https:\/\//,
       ],
       [['setup', '--sqs', 'my-queue'], /^drill: --sqs 'my-queue' is not an SQS queue ARN/],
       [

@@ -46,6 +46,21 @@ const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), {
 // Node 20 trying several addresses of one host: an AggregateError with the code and no message.
 const refusedEverywhere = Object.assign(new AggregateError([refused], ''), { code: 'ECONNREFUSED' });
 
+// The SDK's http handler when a wait runs out (its own words), after the SDK's attempts.
+const timeout = (message: string, attempts: number) =>
+  Object.assign(new Error(`@smithy/node-http-handler - ${message}`), {
+    name: 'TimeoutError',
+    code: 'ETIMEDOUT',
+    $metadata: { attempts, totalRetryDelay: 80 },
+  });
+// An answer that is not the service's protocol: the lab's awsQuery XML to a MemoryDB (awsJson1_1) call.
+const notJson = Object.assign(
+  new SyntaxError(
+    `Unexpected token '<', "<ErrorResp"... is not valid JSON\n  Deserialization error: to see the raw response, inspect the hidden field {error}.$response on this object.`,
+  ),
+  { $metadata: { httpStatusCode: 400, attempts: 1 } },
+);
+
 const policy = "'drill notify setup --print-policy' prints the IAM policy drill needs";
 
 const cases: {
@@ -206,6 +221,41 @@ const cases: {
     kind: 'unreachable',
     exit: ExitCode.cannotStart,
     line: 'cannot reach the AWS API for memorydb:DescribeClusters: ECONNREFUSED (check --endpoint-url or AWS_ENDPOINT_URL_* and the network)',
+  },
+  {
+    what: 'an API that accepts and never answers (requestTimeout, twice)',
+    err: timeout('[ERROR] a request has exceeded the configured 10000 ms requestTimeout.', 2),
+    action: 'rds:DescribeDBClusters',
+    kind: 'timeout',
+    exit: ExitCode.cannotStart,
+    line: 'the RDS API did not answer rds:DescribeDBClusters in 10 s (2 attempts): check --endpoint-url or AWS_ENDPOINT_URL_RDS and the network; DRILL_AWS_TIMEOUT sets the wait',
+  },
+  {
+    what: 'an API that does not accept the connection (connectionTimeout, once)',
+    err: timeout(
+      'the request socket did not establish a connection with the server within the configured timeout of 3000 ms.',
+      1,
+    ),
+    action: 'sns:ListTopics',
+    kind: 'timeout',
+    exit: ExitCode.cannotStart,
+    line: 'could not connect to the SNS API for sns:ListTopics in 3 s: check --endpoint-url or AWS_ENDPOINT_URL_SNS and the network; DRILL_AWS_TIMEOUT sets the wait',
+  },
+  {
+    what: 'an answer that is not JSON to a MemoryDB call (a lab: XML)',
+    err: notJson,
+    action: 'memorydb:DescribeClusters',
+    kind: 'not-the-api',
+    exit: ExitCode.cannotStart,
+    line: "the API endpoint for memorydb:DescribeClusters does not speak the MemoryDB API (it answered HTTP 400, not in MemoryDB's JSON): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB; a drill lab serves no MemoryDB API yet",
+  },
+  {
+    what: 'an operation the endpoint does not know (awsJson1_1)',
+    err: json('UnknownOperationException', 'Unknown operation'),
+    action: 'memorydb:UpdateCluster',
+    kind: 'not-the-api',
+    exit: ExitCode.cannotStart,
+    line: 'the API endpoint does not serve memorydb:UpdateCluster (UnknownOperation: Unknown operation): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB; a drill lab serves no MemoryDB API yet',
   },
 ];
 
