@@ -2,18 +2,19 @@
  * An AWS API that accepts connections and never answers: every command that calls AWS must end, within seconds
  * of DRILL_AWS_TIMEOUT, in one line with exit 3 — not hang before its first probe or its first step.
  *
- * Addresses (not in another test file's block): 127.0.0.231, the silent API on a free port; 127.0.0.232, this
- * file's MariaDB on 3306 (a drill aurora needs a database that answers before it asks RDS about the cluster).
+ * Addresses (test/support/addresses.ts): the silent API on a free port, and this file's MariaDB on 3306 (a
+ * drill aurora needs a database that answers before it asks RDS about the cluster).
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { freePort } from '../../src/lab/ports.js';
+import { addresses, loopback } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 import { startTestDatabase, type TestDatabase } from '../support/mariadb.js';
 
-const silentAddress = '127.0.0.231';
-const databaseAddress = '127.0.0.232';
+const silentAddress = loopback(addresses.awsTimeouts.silentApi.first);
+const databaseAddress = loopback(addresses.awsTimeouts.database.first);
 let silent: Server;
 let silentUrl: string;
 const sockets = new Set<Socket>();

@@ -21,6 +21,7 @@
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
  * | bad-input.test.ts              | refused             | .180 (nothing listens)                           |
+ * | aws-timeouts.test.ts           | silent API, database| .231 (accepts, never answers), .232 (MariaDB)    |
  */
 
 /** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
@@ -49,6 +50,7 @@ export const addresses = {
   auroraSafety: { lab: lab(136) },
   drillNotifications: { lab: lab(146) },
   badInput: { refused: server(180) },
+  awsTimeouts: { silentApi: server(231), database: server(232) },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;
