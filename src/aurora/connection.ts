@@ -1,7 +1,7 @@
 import mysql from 'mysql2';
 import { abortReason, type ProbeAborted } from '../core/scheduler.js';
-import type { Endpoint } from './endpoint.js';
-import type { Resolver } from './resolver.js';
+import type { Endpoint } from '../net/endpoint.js';
+import type { Resolver } from '../net/resolver.js';
 
 export interface Credentials {
   user: string;

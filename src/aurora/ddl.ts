@@ -1,9 +1,9 @@
 import type { DdlStep, History } from '../core/history.js';
 import type { Trigger } from '../core/trigger.js';
+import type { Endpoint } from '../net/endpoint.js';
+import type { Resolver } from '../net/resolver.js';
 import { type Credentials, type Timeouts, withEndpoint } from './connection.js';
-import type { Endpoint } from './endpoint.js';
 import { classifyError } from './errors.js';
-import type { Resolver } from './resolver.js';
 import { quoteIdent } from './sql.js';
 
 /**

@@ -1,4 +1,6 @@
+import { awsOptionSpecs } from '../aws/options.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
+import { sessionOptionSpecs } from '../core/session/plan.js';
 import { modeNames } from './monitors/index.js';
 import { triggerNames } from './triggers/index.js';
 
@@ -59,46 +61,11 @@ export const auroraOptionSpecs = [
     default: '2s',
   },
   {
-    key: 'duration',
-    flags: '--duration <duration>',
-    help: 'stop after this long (default: until Ctrl+C or a rule below)',
-  },
-  {
-    key: 'untilRecovered',
-    flags: '--until-recovered',
-    help: 'stop once the first outage has ended and --settle has passed',
-  },
-  {
-    key: 'settle',
-    flags: '--settle <duration>',
-    help: 'keep watching this long after recovery',
-    default: '5s',
-  },
-  {
-    key: 'timeout',
-    flags: '--timeout <duration>',
-    help: 'give up (exit 1) when an outage lasts longer than this',
-    default: '5m',
-  },
-  {
-    key: 'maxDowntime',
-    flags: '--max-downtime <duration>',
-    help: 'exit 1 when the downtime is longer than this',
-  },
-  {
     key: 'trigger',
     flags: '--trigger <fault>',
     help: `cause the fault: ${triggerNames.join(', ')}`,
     default: 'none',
   },
-  { key: 'at', flags: '--at <duration>', help: 'fire the trigger this long after the start', default: '3s' },
-  {
-    key: 'repeat',
-    flags: '--repeat <n>',
-    help: 'drill this many times in a row (each failover moves the writer)',
-    default: '1',
-  },
-  { key: 'cooldown', flags: '--cooldown <duration>', help: 'wait between repeated drills', default: '30s' },
   {
     key: 'cluster',
     flags: '--cluster <id>',
@@ -110,14 +77,6 @@ export const auroraOptionSpecs = [
     flags: '--force-failover',
     help: 'with --trigger reboot: RebootDBInstance with ForceFailover',
   },
-  {
-    key: 'baseline',
-    flags: '--baseline <duration>',
-    help: 'good probes needed, from every monitor, before the trigger fires',
-    default: '2s',
-  },
-  { key: 'region', flags: '--region <region>', help: 'AWS region', env: 'AWS_REGION' },
-  { key: 'profile', flags: '--profile <name>', help: 'AWS profile', env: 'AWS_PROFILE' },
   {
     key: 'writeCheck',
     flags: '--write-check',
@@ -193,12 +152,6 @@ export const auroraOptionSpecs = [
     flags: '--no-events',
     help: 'do not follow RDS DescribeEvents (followed when the cluster is known)',
   },
-  { key: 'yes', flags: '--yes', help: 'do not ask before a destructive trigger against a non-lab target' },
-  {
-    key: 'dryRun',
-    flags: '--dry-run',
-    help: 'print the plan and the equivalent aws/mysql commands; touch nothing',
-  },
   { key: 'lab', flags: '--lab', help: 'start a throwaway local lab, drill it, and tear it down' },
   { key: 'labTiming', flags: '--lab-timing <profile>', help: 'with --lab: fast or aurora', default: 'fast' },
   {
@@ -206,14 +159,8 @@ export const auroraOptionSpecs = [
     flags: '--lab-state-dir <dir>',
     help: 'drill the lab already running from this state dir',
   },
-  { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
-  { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
-  {
-    key: 'history',
-    flags: '--history <file>',
-    help: 'stream every observation and event to an NDJSON file as it happens',
-  },
-  { key: 'color', flags: '--no-color', help: 'plain text even on a terminal (NO_COLOR does the same)' },
+  ...sessionOptionSpecs,
+  ...awsOptionSpecs,
 ] as const satisfies readonly OptionSpec[];
 
 /** The options commander hands `drill aurora`, as typed strings. */

@@ -1,18 +1,15 @@
-import { accessSync, closeSync, constants, openSync, type Stats, statSync, unlinkSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { dirname, resolve } from 'node:path';
-import type { StopRules } from '../core/drill.js';
-import { parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
+import { planSession, positiveDuration, type SessionPlan } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
-import { type Endpoint, parseEndpoint } from './endpoint.js';
+import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
 
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
-export interface AuroraPlan {
+export interface AuroraPlan extends SessionPlan {
   /** Undefined only with --lab, until the lab has started. */
   endpoint: Endpoint | undefined;
   user: string;
@@ -26,26 +23,16 @@ export interface AuroraPlan {
   intervalMs: number;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
-  rules: StopRules;
-  maxDowntimeMs: number | undefined;
   trigger: TriggerName | 'none';
-  atMs: number;
   cluster: string | undefined;
   target: string | undefined;
   forceFailover: boolean;
-  baselineMs: number;
-  repeat: number;
-  cooldownMs: number;
   aws: {
     region?: string;
     profile?: string;
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
-  yes: boolean;
-  /** DRILL_CONFIRM=always: ask before a destructive trigger even against a lab (a runbook rehearsal). */
-  confirmAlways: boolean;
-  dryRun: boolean;
   /** Follow RDS DescribeEvents when the cluster is known. */
   events: boolean;
   writeCheck: { schema: string; intervalMs: number; cleanup: boolean } | undefined;
@@ -59,10 +46,6 @@ export interface AuroraPlan {
   cleanup: boolean;
   lab: 'fast' | 'aurora' | undefined;
   labStateDir: string | undefined;
-  json: boolean;
-  reportFile: string | undefined;
-  historyFile: string | undefined;
-  color: boolean;
 }
 
 export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
@@ -107,15 +90,9 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     );
   }
   refuseOrphans(o);
-  if (o.report !== undefined && o.history !== undefined && resolve(o.report) === resolve(o.history)) {
-    throw usageError(`--report and --history name the same file ${o.report}: give them one each`);
-  }
-  const positive = (text: string, flag: string): number => {
-    const ms = parseDuration(text, flag);
-    if (ms <= 0) throw usageError(`${flag} must be longer than 0, got '${text}'`);
-    return ms;
-  };
+  const positive = positiveDuration;
   return {
+    ...planSession(o, env),
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
@@ -127,25 +104,11 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     intervalMs: positive(o.interval, '--interval'),
     connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
     queryTimeoutMs: positive(o.queryTimeout, '--query-timeout'),
-    rules: {
-      durationMs: o.duration === undefined ? undefined : positive(o.duration, '--duration'),
-      untilRecovered: o.untilRecovered === true,
-      settleMs: parseDuration(o.settle, '--settle'),
-      timeoutMs: positive(o.timeout, '--timeout'),
-    },
-    maxDowntimeMs: o.maxDowntime === undefined ? undefined : parseDuration(o.maxDowntime, '--max-downtime'),
     trigger: o.trigger as TriggerName | 'none',
-    atMs: parseDuration(o.at, '--at'),
     cluster: o.cluster,
     target: o.target,
     forceFailover: o.forceFailover === true,
-    baselineMs: parseDuration(o.baseline, '--baseline'),
-    repeat: parseWhole(o.repeat, '--repeat', 1, 100),
-    cooldownMs: parseDuration(o.cooldown, '--cooldown'),
     aws: { region: o.region, profile: o.profile },
-    yes: o.yes === true,
-    confirmAlways: confirmAlways(env.DRILL_CONFIRM),
-    dryRun: o.dryRun === true,
     events: o.events !== false,
     writeSchema: validSchema(o.writeSchema),
     poolSize: parseWhole(o.poolSize, '--pool-size', 1, 100),
@@ -178,10 +141,6 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
       : undefined,
     lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
     labStateDir: o.labStateDir,
-    json: o.json === true,
-    reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
-    historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
-    color: o.color,
   };
 }
 
@@ -227,12 +186,6 @@ function validPattern(text: string): string {
   return text;
 }
 
-function confirmAlways(value: string | undefined): boolean {
-  if (value === undefined || value === '') return false;
-  if (value !== 'always') throw usageError(`DRILL_CONFIRM must be 'always' or unset, got '${value}'`);
-  return true;
-}
-
 /** `--load-mix read=80,write=20`: relative weights, either may be 0 but not both. */
 function parseMix(text: string): { read: number; write: number } {
   const mix = { read: 0, write: 0 };
@@ -257,40 +210,6 @@ function validSchema(name: string): string {
     throw usageError(`--write-schema '${name}': use 1-64 letters, digits, _ or $`);
   }
   return name;
-}
-
-/**
- * A report or history file, checked before anything starts (a failover is not redone because a path was wrong):
- * not a folder, and one this process can create or write. A new file is made and removed again to find out.
- */
-function writableFile(path: string, flag: string): string {
-  const full = resolve(path);
-  try {
-    accessSync(dirname(full), constants.W_OK);
-  } catch {
-    throw usageError(`${flag} ${path}: folder ${dirname(full)} does not exist or is not writable`);
-  }
-  const existing = statOrUndefined(full);
-  if (existing?.isDirectory()) throw usageError(`${flag} ${path} is a folder: name a file in it`);
-  try {
-    if (existing) closeSync(openSync(full, 'r+'));
-    else {
-      closeSync(openSync(full, 'wx'));
-      unlinkSync(full);
-    }
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw usageError(`${flag} ${path}: cannot write there (${why})`);
-  }
-  return full;
-}
-
-function statOrUndefined(path: string): Stats | undefined {
-  try {
-    return statSync(path);
-  } catch {
-    return undefined;
-  }
 }
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */

@@ -1,5 +1,5 @@
 import { cannotStart, type DrillError, usageError } from '../core/errors.js';
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../net/endpoint.js';
 import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
 import { classifyHost } from './hostnames.js';
 import type { ProbeOutcome } from './monitors/simple.js';

@@ -1,10 +1,10 @@
 import type { Clock } from '../core/clock.js';
 import type { History } from '../core/history.js';
+import type { Endpoint } from '../net/endpoint.js';
+import type { Resolver } from '../net/resolver.js';
 import type { Credentials, Timeouts } from './connection.js';
-import type { Endpoint } from './endpoint.js';
 import type { AuroraPlan } from './plan.js';
 import type { ClusterView, RdsControl } from './rds.js';
-import type { Resolver } from './resolver.js';
 
 /** What the monitors, parts and trigger of one Aurora run share. */
 export interface AuroraRun {

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
-import type { Endpoint } from './endpoint.js';
+import type { Endpoint } from '../net/endpoint.js';
 import { monitorModes } from './monitors/index.js';
 import {
   checkNotificationsReach,
@@ -39,7 +39,7 @@ async function setupRun(
   groundTruthFile: string | undefined,
   { history, clock }: RunContext,
 ): Promise<DrillSetup> {
-  const { systemResolver, dnsServerResolver } = await import('./resolver.js');
+  const { systemResolver, dnsServerResolver } = await import('../net/resolver.js');
   let cluster: Promise<AwsCluster | undefined> | undefined;
   const run: AuroraRun = {
     plan,

@@ -248,7 +248,7 @@ export interface EphemeralLab {
  */
 export async function startEphemeralLab(
   timing: LabTiming,
-  _options: { signal?: AbortSignal } = {},
+  _options: { signal?: AbortSignal; memorydb?: boolean } = {},
 ): Promise<EphemeralLab> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
   const plan: LabOptions = {

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseEndpoint } from '../../src/aurora/endpoint.js';
 import { classifyError } from '../../src/aurora/errors.js';
 import { startFailure } from '../../src/aurora/preflight.js';
 import { readWriterCheck } from '../../src/aurora/sql.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
+import { parseEndpoint } from '../../src/net/endpoint.js';
 
 describe('durations', () => {
   it('reads 250ms, 1s, 1.5s, 2m, 1m30s and 1h', () => {

@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import mysql from 'mysql2';
+import { dnsServerResolver, type Resolver, systemResolver } from '../../net/resolver.js';
 import { classifyError } from '../errors.js';
-import { dnsServerResolver, type Resolver, systemResolver } from '../resolver.js';
 import { type LoadWorkerConfig, loadRows, pointRead, pointWrite, type WorkerMessage } from './statements.js';
 import { LoadWindows } from './windows.js';
 

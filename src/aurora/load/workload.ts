@@ -2,9 +2,9 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../core/clock.js';
 import type { History, LoadStart, LoadStop, LoadWindow } from '../../core/history.js';
+import type { Endpoint } from '../../net/endpoint.js';
+import type { Resolver } from '../../net/resolver.js';
 import { type Credentials, type Timeouts, withEndpoint } from '../connection.js';
-import type { Endpoint } from '../endpoint.js';
-import type { Resolver } from '../resolver.js';
 import { quoteIdent } from '../sql.js';
 import { type LoadWorkerConfig, loadRows, loadTable, type WorkerMessage } from './statements.js';
 

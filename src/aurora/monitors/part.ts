@@ -1,7 +1,7 @@
 import { type DrillError, usageError } from '../../core/errors.js';
 import type { ScheduledMonitor } from '../../core/monitor.js';
 import type { DrillPart } from '../../core/session/part.js';
-import type { Endpoint } from '../endpoint.js';
+import type { Endpoint } from '../../net/endpoint.js';
 import { classifyError, lookupCodes, MysqlErrno, unreachableCodes } from '../errors.js';
 import { startFailure } from '../preflight.js';
 import type { AuroraRun } from '../run.js';

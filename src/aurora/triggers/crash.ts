@@ -2,11 +2,11 @@ import { isLoopbackHost } from '../../aws/endpoint.js';
 import { usageError } from '../../core/errors.js';
 import type { History } from '../../core/history.js';
 import { type Trigger, triggerStep } from '../../core/trigger.js';
+import type { Endpoint } from '../../net/endpoint.js';
+import type { Resolver } from '../../net/resolver.js';
 import type { Credentials, Timeouts } from '../connection.js';
-import type { Endpoint } from '../endpoint.js';
 import { classifyError } from '../errors.js';
 import { classifyHost } from '../hostnames.js';
-import type { Resolver } from '../resolver.js';
 import type { TriggerKind } from './index.js';
 
 type CrashWhat = 'INSTANCE' | 'DISPATCHER' | 'NODE';

@@ -1,0 +1,155 @@
+import { accessSync, closeSync, constants, openSync, type Stats, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type { StopRules } from '../drill.js';
+import { parseDuration } from '../duration.js';
+import { usageError } from '../errors.js';
+import { parseWhole } from '../numbers.js';
+import type { OptionSpec, OptionsOf } from '../options.js';
+
+/** The options every drill has, whatever the service: when it stops, repeats, asks, and where it reports. */
+export const sessionOptionSpecs = [
+  {
+    key: 'duration',
+    flags: '--duration <duration>',
+    help: 'stop after this long (default: until Ctrl+C or a rule below)',
+  },
+  {
+    key: 'untilRecovered',
+    flags: '--until-recovered',
+    help: 'stop once the first outage has ended and --settle has passed',
+  },
+  {
+    key: 'settle',
+    flags: '--settle <duration>',
+    help: 'keep watching this long after recovery',
+    default: '5s',
+  },
+  {
+    key: 'timeout',
+    flags: '--timeout <duration>',
+    help: 'give up (exit 1) when an outage lasts longer than this',
+    default: '5m',
+  },
+  {
+    key: 'maxDowntime',
+    flags: '--max-downtime <duration>',
+    help: 'exit 1 when the downtime is longer than this',
+  },
+  { key: 'at', flags: '--at <duration>', help: 'fire the trigger this long after the start', default: '3s' },
+  {
+    key: 'baseline',
+    flags: '--baseline <duration>',
+    help: 'good probes needed, from every monitor, before the trigger fires',
+    default: '2s',
+  },
+  {
+    key: 'repeat',
+    flags: '--repeat <n>',
+    help: 'drill this many times in a row (each failover moves the writer)',
+    default: '1',
+  },
+  { key: 'cooldown', flags: '--cooldown <duration>', help: 'wait between repeated drills', default: '30s' },
+  { key: 'yes', flags: '--yes', help: 'do not ask before a destructive trigger against a non-lab target' },
+  { key: 'dryRun', flags: '--dry-run', help: 'print the plan and the equivalent commands; touch nothing' },
+  { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
+  { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
+  {
+    key: 'history',
+    flags: '--history <file>',
+    help: 'stream every observation and event to an NDJSON file as it happens',
+  },
+  { key: 'color', flags: '--no-color', help: 'plain text even on a terminal (NO_COLOR does the same)' },
+] as const satisfies readonly OptionSpec[];
+
+export type SessionOptionValues = OptionsOf<typeof sessionOptionSpecs>;
+
+/** The session's part of a plan, validated. */
+export interface SessionPlan {
+  rules: StopRules;
+  maxDowntimeMs: number | undefined;
+  atMs: number;
+  baselineMs: number;
+  repeat: number;
+  cooldownMs: number;
+  yes: boolean;
+  /** DRILL_CONFIRM=always: ask before a destructive trigger even against a lab (a runbook rehearsal). */
+  confirmAlways: boolean;
+  dryRun: boolean;
+  json: boolean;
+  reportFile: string | undefined;
+  historyFile: string | undefined;
+  color: boolean;
+}
+
+/** A duration option that must be longer than 0. */
+export function positiveDuration(text: string, flag: string): number {
+  const ms = parseDuration(text, flag);
+  if (ms <= 0) throw usageError(`${flag} must be longer than 0, got '${text}'`);
+  return ms;
+}
+
+export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = process.env): SessionPlan {
+  if (o.report !== undefined && o.history !== undefined && resolve(o.report) === resolve(o.history)) {
+    throw usageError(`--report and --history name the same file ${o.report}: give them one each`);
+  }
+  return {
+    rules: {
+      durationMs: o.duration === undefined ? undefined : positiveDuration(o.duration, '--duration'),
+      untilRecovered: o.untilRecovered === true,
+      settleMs: parseDuration(o.settle, '--settle'),
+      timeoutMs: positiveDuration(o.timeout, '--timeout'),
+    },
+    maxDowntimeMs: o.maxDowntime === undefined ? undefined : parseDuration(o.maxDowntime, '--max-downtime'),
+    atMs: parseDuration(o.at, '--at'),
+    baselineMs: parseDuration(o.baseline, '--baseline'),
+    repeat: parseWhole(o.repeat, '--repeat', 1, 100),
+    cooldownMs: parseDuration(o.cooldown, '--cooldown'),
+    yes: o.yes === true,
+    confirmAlways: confirmAlways(env.DRILL_CONFIRM),
+    dryRun: o.dryRun === true,
+    json: o.json === true,
+    reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
+    historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
+    color: o.color,
+  };
+}
+
+function confirmAlways(value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (value !== 'always') throw usageError(`DRILL_CONFIRM must be 'always' or unset, got '${value}'`);
+  return true;
+}
+
+/**
+ * A report or history file, checked before anything starts (a failover is not redone because a path was wrong):
+ * not a folder, and one this process can create or write. A new file is made and removed again to find out.
+ */
+function writableFile(path: string, flag: string): string {
+  const full = resolve(path);
+  try {
+    accessSync(dirname(full), constants.W_OK);
+  } catch {
+    throw usageError(`${flag} ${path}: folder ${dirname(full)} does not exist or is not writable`);
+  }
+  const existing = statOrUndefined(full);
+  if (existing?.isDirectory()) throw usageError(`${flag} ${path} is a folder: name a file in it`);
+  try {
+    if (existing) closeSync(openSync(full, 'r+'));
+    else {
+      closeSync(openSync(full, 'wx'));
+      unlinkSync(full);
+    }
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw usageError(`${flag} ${path}: cannot write there (${why})`);
+  }
+  return full;
+}
+
+function statOrUndefined(path: string): Stats | undefined {
+  try {
+    return statSync(path);
+  } catch {
+    return undefined;
+  }
+}
