@@ -1,4 +1,5 @@
 import { apiIsLocal } from '../aws/endpoint.js';
+import type { EventFollower } from '../aws/event-follower.js';
 import { usageError } from '../core/errors.js';
 import type { DrillPart } from '../core/session/part.js';
 import type { DrillNotifications } from '../notify/drill.js';
@@ -88,8 +89,11 @@ export async function groundTruthPart(run: AuroraRun, file: string): Promise<Dri
 
 /** RDS DescribeEvents for the cluster and its instances, followed through the drill when the cluster is known. */
 export async function eventsPart(run: AuroraRun): Promise<DrillPart> {
-  const { RdsEventFollower } = await import('./events.js');
-  let follower: InstanceType<typeof RdsEventFollower> | undefined;
+  const [{ EventFollower }, { rdsEvents }] = await Promise.all([
+    import('../aws/event-follower.js'),
+    import('./events.js'),
+  ]);
+  let follower: EventFollower | undefined;
   return {
     name: 'events',
     async prepare() {
@@ -98,7 +102,10 @@ export async function eventsPart(run: AuroraRun): Promise<DrillPart> {
       const members = [aws.cluster.writer, ...aws.cluster.readers].filter(
         (x): x is string => x !== undefined,
       );
-      follower = new RdsEventFollower(aws.rds, run.history, aws.cluster.id, () => members);
+      follower = new EventFollower(
+        rdsEvents(aws.rds, aws.cluster.id, () => members),
+        run.history,
+      );
       follower.start();
     },
     finish: async () => follower?.stop(),

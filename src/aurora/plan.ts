@@ -1,9 +1,8 @@
-import { isIP } from 'node:net';
 import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
 import { planSession, positiveDuration, type SessionPlan } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
-import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
+import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
@@ -96,7 +95,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
-    dnsServer: o.dnsServer && !fromLab ? dnsServer(o.dnsServer) : undefined,
+    dnsServer: o.dnsServer && !fromLab ? parseDnsServer(o.dnsServer) : undefined,
     modes: modes as ModeName[],
     instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
     proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
@@ -164,15 +163,6 @@ function refuseOrphans(o: AuroraOptions): void {
     ],
   ];
   for (const [orphan, message] of orphans) if (orphan) throw usageError(message);
-}
-
-/** `--dns-server`: an address, since a name would need a DNS server to find the DNS server. */
-function dnsServer(text: string): Endpoint {
-  const server = parseEndpoint(text, 53);
-  if (isIP(server.host) === 0) {
-    throw usageError(`--dns-server '${text}': give the DNS server's IP address, e.g. 127.0.0.1:10053`);
-  }
-  return server;
 }
 
 /** `--instance-pattern`: one '?' for the instance id, in a host name (`?.abc123xyz789.us-east-1.rds.amazonaws.com`). */

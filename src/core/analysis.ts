@@ -66,7 +66,7 @@ export interface TriggerFigures {
 
 /** What really happened, from a lab's ground truth, on the drill's axis. */
 export interface GroundTruthFigures {
-  /** The writer (the first node seen) stopped taking writes or went down. */
+  /** A writer the monitors first saw (the first node each saw answer) stopped taking writes or went down. */
   writerDownMs: number | null;
   /** After that, an instance came up as the writer (the promoted reader, or the same one after a crash). */
   writerUpMs: number | null;
@@ -159,7 +159,11 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
     ),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
-    groundTruth: groundTruthFigures(records, triggerAtMs ?? 0, monitors[0]?.nodes[0]),
+    groundTruth: groundTruthFigures(
+      records,
+      triggerAtMs ?? 0,
+      monitors.flatMap((m) => m.nodes.slice(0, 1)),
+    ),
     provider: providerFigures(records),
     writes: writeFigures(observations, records),
     ddl: ddlFigures(records),
@@ -213,11 +217,14 @@ function writeFigures(
 function groundTruthFigures(
   records: readonly HistoryRecord[],
   fromMs: number,
-  writer: string | undefined,
+  writers: readonly string[],
 ): GroundTruthFigures | null {
   const truth = records.filter((r): r is GroundTruthEvent => r.kind === 'ground-truth');
   if (truth.length === 0) return null;
-  const down = truth.find((r) => r.t >= fromMs && r.fact === 'node-down' && r.node === writer);
+  // The first writer the monitors saw (any shard's primary) going down at or after the trigger.
+  const down = truth.find(
+    (r) => r.t >= fromMs && r.fact === 'node-down' && r.node !== undefined && writers.includes(r.node),
+  );
   const up = down && truth.find((r) => r.t >= down.t && r.fact === 'writer-up');
   const dns = down && truth.find((r) => r.t >= down.t && r.fact === 'writer-endpoint-moved');
   return {

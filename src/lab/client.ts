@@ -333,7 +333,9 @@ export class GroundTruthFollower {
 /** The lab's records that mean something to a drill's figures, in the drill's words (see GroundTruthFact). */
 function factOf(kind: GroundTruthRecord['kind'], d: Record<string, unknown>): GroundTruthFact | undefined {
   if (kind === 'writes-stopped' || kind === 'instance-down') return 'node-down';
-  if (kind === 'instance-up' && d.role === 'writer') return 'writer-up';
+  // A node taking writes again: the promoted replica (or the restarted writer); MemoryDB's nodes say primary.
+  if (kind === 'writes-accepted') return 'writer-up';
+  if (kind === 'instance-up' && (d.role === 'writer' || d.role === 'primary')) return 'writer-up';
   if (kind === 'dns' && d.name === 'cluster') return 'writer-endpoint-moved';
   return undefined;
 }

@@ -38,3 +38,12 @@ export function parseEndpoint(input: string, defaultPort = 3306): Endpoint {
   const shown = isIP(host) === 6 ? `[${host}]` : host;
   return { host, port, text: `${shown}:${port}` };
 }
+
+/** `--dns-server`: an address, since a name would need a DNS server to find the DNS server. */
+export function parseDnsServer(text: string): Endpoint {
+  const server = parseEndpoint(text, 53);
+  if (isIP(server.host) === 0) {
+    throw usageError(`--dns-server '${text}': give the DNS server's IP address, e.g. 127.0.0.1:10053`);
+  }
+  return server;
+}

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
 import { DescribeEventsCommand, RDSClient } from '@aws-sdk/client-rds';
 import { mockClient } from 'aws-sdk-client-mock';
-import { failoverPhase, RdsEventFollower } from '../../src/aurora/events.js';
+import { failoverPhase, rdsEvents } from '../../src/aurora/events.js';
 import { RdsControl } from '../../src/aurora/rds.js';
+import { EventFollower } from '../../src/aws/event-follower.js';
 import { manualClock } from '../../src/core/clock.js';
 import { History, type Note, type ServiceEvent } from '../../src/core/history.js';
 
@@ -21,7 +22,13 @@ async function follower() {
     region: 'us-east-1',
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
   });
-  return { history, f: new RdsEventFollower(rds, history, 'prod-db', () => ['prod-db-1', 'prod-db-2']) };
+  return {
+    history,
+    f: new EventFollower(
+      rdsEvents(rds, 'prod-db', () => ['prod-db-1', 'prod-db-2']),
+      history,
+    ),
+  };
 }
 
 const notes = (h: History) => h.records.filter((r): r is Note => r.kind === 'note').map((n) => n.text);
