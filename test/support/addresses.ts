@@ -20,6 +20,7 @@
  * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
+ * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
  */
 
 /** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
@@ -47,6 +48,13 @@ export const addresses = {
   auroraLoad: { lab: lab(131) },
   auroraSafety: { lab: lab(136) },
   drillNotifications: { lab: lab(146) },
+  labSafety: {
+    ephemeral: lab(151),
+    foreground: lab(156),
+    detach: lab(161),
+    taken: lab(166),
+    exports: lab(171),
+  },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;
