@@ -1,9 +1,12 @@
-import { resolve } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
 import { styleFor } from '../core/report/style.js';
 import {
+  detachedOwnerEnv,
+  killLabProcesses,
   type LabOptions,
   type LabStatus,
   readLabPassword,
@@ -12,6 +15,7 @@ import {
   stopLab,
 } from '../lab/client.js';
 import { exportLines, Lab } from '../lab/lab.js';
+import { describeServers } from '../lab/processes.js';
 
 export interface LabUpOptions {
   stateDir: string;
@@ -28,11 +32,15 @@ export interface LabUpOptions {
   color: boolean;
 }
 
+/** An AWS region's shape: us-east-1, eu-central-2, us-gov-west-1, cn-north-1. */
+const regionShape = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
 export function planLab(o: LabUpOptions): LabOptions {
   if (o.timing !== 'fast' && o.timing !== 'aurora')
     throw usageError(`--timing must be fast or aurora, got '${o.timing}'`);
+  if (!regionShape.test(o.region)) throw usageError(`--region must look like us-east-1, got '${o.region}'`);
   return {
-    stateDir: resolve(o.stateDir),
+    stateDir: stateDirFor(o.stateDir),
     readers: parseWhole(o.readers, '--readers', 0, 8),
     dnsPort: parseWhole(o.dnsPort, '--dns-port', 1, 65535),
     apiPort: parseWhole(o.apiPort, '--api-port', 1, 65535),
@@ -46,26 +54,58 @@ export function planLab(o: LabUpOptions): LabOptions {
   };
 }
 
-/** `drill lab up`: in the foreground until Ctrl+C, or with --detach in the background once ready. */
+/** A state dir that exists, or can be made: a regular file in its place (or above it) is a usage error. */
+function stateDirFor(dir: string): string {
+  const path = resolve(dir);
+  for (let p = path; ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (statSync(p).isDirectory()) return path;
+      throw usageError(
+        `--state-dir ${path}: ${p === path ? 'it is' : `${p} is`} a file, not a folder; name a folder (made if missing)`,
+      );
+    }
+    if (dirname(p) === p) return path;
+  }
+}
+
+const interrupts: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+/**
+ * `drill lab up`: in the foreground until Ctrl+C, or with --detach in the background once ready. Ctrl+C,
+ * SIGTERM or SIGHUP while it starts takes down what it started (the background lab too) and exits 130; a second
+ * one kills whatever the state dir knows of and exits at once.
+ */
 export async function labUp(o: LabUpOptions): Promise<number> {
   const plan = planLab(o);
-  if (o.detach) {
-    const status = await startDetached(plan);
-    process.stdout.write(describe(status, readLabPassword(plan.stateDir), o.color, true));
+  const interrupted = new AbortController();
+  const onSignal = (): void => {
+    if (interrupted.signal.aborted) {
+      killLabProcesses(plan.stateDir);
+      process.exit(130);
+    }
+    interrupted.abort();
+  };
+  for (const s of interrupts) process.on(s, onSignal);
+  try {
+    const { signal } = interrupted;
+    if (o.detach) {
+      const status = await startDetached(plan, { signal });
+      process.stdout.write(describe(status, readLabPassword(plan.stateDir), o.color, true));
+      return 0;
+    }
+    const t0 = performance.now();
+    const lab = await Lab.start(plan, { signal });
+    const readyMs = performance.now() - t0;
+    // A background lab's output goes to lab.log: the password stays in the password file (mode 600).
+    const password = process.env[detachedOwnerEnv] ? undefined : lab.password;
+    process.stdout.write(describe(lab.status(), password, o.color, false, readyMs));
+    if (!signal.aborted) await new Promise((stop) => signal.addEventListener('abort', stop, { once: true }));
+    process.stdout.write('stopping the lab...\n');
+    await lab.stop();
     return 0;
+  } finally {
+    for (const s of interrupts) process.off(s, onSignal);
   }
-  const t0 = performance.now();
-  const lab = await Lab.start(plan);
-  const readyMs = performance.now() - t0;
-  process.stdout.write(describe(lab.status(), lab.password, o.color, false, readyMs));
-  await new Promise<void>((resolveStop) => {
-    const stop = (): void => resolveStop();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  process.stdout.write('stopping the lab...\n');
-  await lab.stop();
-  return 0;
 }
 
 /** `drill lab status`: exit 0 and the lab's endpoints when one runs, exit 3 when none does. */
@@ -76,11 +116,20 @@ export function labStatus(o: { stateDir: string; json?: boolean; color: boolean 
   return 0;
 }
 
-/** `drill lab down`: stops the lab's owner process, and any server it left behind; safe when none runs. */
+/**
+ * `drill lab down`: stops every process the state dir knows of (the lab's owner, and servers a half-started or
+ * killed lab left behind) and says which; safe when none runs.
+ */
 export async function labDown(o: { stateDir: string }): Promise<number> {
   const dir = resolve(o.stateDir);
   const stopped = await stopLab(dir);
-  process.stdout.write(stopped ? `lab stopped (state dir ${dir})\n` : `no lab is running from ${dir}\n`);
+  if (!stopped) {
+    process.stdout.write(`no lab is running from ${dir}\n`);
+    return 0;
+  }
+  const parts = stopped.owner ? [`the lab (pid ${stopped.owner})`] : [];
+  if (stopped.servers.length > 0) parts.push(describeServers(stopped.servers));
+  process.stdout.write(`stopped ${parts.join(' and ')}\n`);
   return 0;
 }
 

@@ -65,6 +65,12 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(
       new Option('--first-address <n>', 'instances listen on 127.0.0.N, N+1, ... (port 3306)').default('11'),
     )
+    .addOption(
+      new Option(
+        '--dns-delay <duration>',
+        'after a promotion, the cluster DNS record moves this late (default: the timing profile)',
+      ),
+    )
     .addOption(new Option('--detach', 'start in the background and return once ready'))
     .addOption(new Option('--no-color', 'plain text'))
     .addHelpText(

@@ -26,6 +26,11 @@ export function findBinary(name: string, path = process.env.PATH ?? ''): string 
     }
   }
   const pkg = packageOf[name];
+  if (only) {
+    throw cannotStart(
+      `'${name}' not found in DRILL_SERVER_BIN_DIR (${only}): put it there, or unset DRILL_SERVER_BIN_DIR to look on PATH`,
+    );
+  }
   throw cannotStart(
     `'${name}' not found on PATH${pkg ? `: install it with 'apt-get install -y ${pkg}'` : ''}`,
   );

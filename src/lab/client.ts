@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import {
+  chmodSync,
   closeSync,
   existsSync,
   mkdirSync,
@@ -18,10 +19,14 @@ import {
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cannotStart } from '../core/errors.js';
+import { cannotStart, DrillError, ExitCode } from '../core/errors.js';
 import type { GroundTruthEvent, GroundTruthFact, History, Unstamped } from '../core/history.js';
+import { parseWhole } from '../core/numbers.js';
 import { defaultLabStateDir } from './defaults.js';
 import { freePort } from './ports.js';
+import { alive, gone, type LabProcess, labPidsFile, labProcesses, signalProcesses } from './processes.js';
+
+export { alive } from './processes.js';
 
 /** The lab's timing profiles by name: `fast` keeps tests quick, `aurora` is close to the seed lab. */
 export type LabTiming = 'fast' | 'aurora';
@@ -110,26 +115,24 @@ export function readLabPassword(stateDir: string): string | undefined {
   }
 }
 
-export function alive(pid: number | null | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/** A lab start cut short by Ctrl+C (SIGINT), SIGTERM or SIGHUP, after taking down what it had started. */
+export function interruptedStart(): DrillError {
+  return new DrillError('interrupted while the lab started: it was taken down', ExitCode.interrupted);
 }
 
-/** Refuses a second lab on a state dir whose lab still runs; returns a dead lab's status (for its leftovers). */
-export function refuseIfRunning(stateDir: string): LabStatus | undefined {
+/** Set in the environment of the background `lab up` that `--detach` starts: its output goes to lab.log. */
+export const detachedOwnerEnv = 'DRILL_LAB_DETACHED_OWNER';
+
+/** Refuses a second lab on a state dir whose lab still runs (or still starts). */
+export function refuseIfRunning(stateDir: string): void {
   const dir = resolve(stateDir);
   const running = readLabStatus(dir);
-  if (running && alive(running.pid)) {
+  const owner = running && alive(running.pid) ? running.pid : ownersOf(labProcesses(dir))[0]?.pid;
+  if (owner) {
     throw cannotStart(
-      `a lab is already running from ${dir} (pid ${running.pid}): use it, or stop it with 'drill lab down --state-dir ${dir}'`,
+      `a lab is already running from ${dir} (pid ${owner}): use it, or stop it with 'drill lab down --state-dir ${dir}'`,
     );
   }
-  return running;
 }
 
 /** The status of the lab running from `stateDir` (and in `state`, if given), or exit 3 saying none runs. */
@@ -163,27 +166,39 @@ export function labServing(host: string, stateDir = defaultLabStateDir()): LabSt
   return names.includes(host) ? status : undefined;
 }
 
-/** A lab whose owner died (kill -9): its servers may still run; stop them by their recorded pids. */
-export function killLeftovers(status: LabStatus): void {
-  for (const i of status.aurora.instances) {
-    if (i.pid && alive(i.pid) && isMariadb(i.pid)) process.kill(i.pid, 'SIGKILL');
-  }
+const ownersOf = (processes: LabProcess[]) => processes.filter((p) => p.kind === 'lab');
+const serversOf = (processes: LabProcess[]) => processes.filter((p) => p.kind !== 'lab');
+
+/**
+ * At once, without waiting: SIGKILL for every process the state dir knows of (owner first, so it restarts no
+ * server), servers left by a dead owner included. Returns what it signalled.
+ */
+export function killLabProcesses(stateDir: string): LabProcess[] {
+  const processes = labProcesses(resolve(stateDir));
+  signalProcesses(processes, 'SIGKILL');
+  return processes;
 }
 
-function isMariadb(pid: number): boolean {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mariadbd');
-  } catch {
-    return false;
-  }
+export interface DetachedStart {
+  /** Aborting it (Ctrl+C) stops the background lab and everything it started; the start rejects with exit 130. */
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  /** The state dir is removed when the start fails: say what the log said instead of where it is. */
+  logIsTemporary?: boolean;
 }
 
 /** Starts `drill lab up` as a background process and waits until its lab.json says ready. */
-export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Promise<LabStatus> {
+export async function startDetached(
+  plan: LabOptions,
+  { signal, timeoutMs = 120_000, logIsTemporary = false }: DetachedStart = {},
+): Promise<LabStatus> {
+  if (signal?.aborted) throw interruptedStart();
   refuseIfRunning(plan.stateDir);
-  mkdirSync(plan.stateDir, { recursive: true });
+  mkdirSync(plan.stateDir, { recursive: true, mode: 0o700 });
   const logFile = join(plan.stateDir, 'lab.log');
-  const log = openSync(logFile, 'w');
+  // The log may say more than a user's terminal would show others: the owner's alone.
+  const log = openSync(logFile, 'w', 0o600);
+  chmodSync(logFile, 0o600);
   const bin = fileURLToPath(new URL('../../../bin/drill.js', import.meta.url));
   const args = ['lab', 'up', '--state-dir', plan.stateDir, '--readers', String(plan.readers)];
   args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
@@ -193,84 +208,141 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, ...(plan.password ? { DRILL_LAB_PASSWORD: plan.password } : {}) },
+    env: {
+      ...process.env,
+      [detachedOwnerEnv]: '1',
+      ...(plan.password ? { DRILL_LAB_PASSWORD: plan.password } : {}),
+    },
   });
   closeSync(log);
   let exited = false;
-  child.once('exit', () => {
-    exited = true;
-  });
+  const exit = new Promise<void>((resolveExit) =>
+    child.once('exit', () => {
+      exited = true;
+      resolveExit();
+    }),
+  );
   child.unref();
+  /** The background lab ends what it started on SIGTERM; what it could not, `stopLab` does. */
+  const takeDown = async (): Promise<void> => {
+    if (!exited) child.kill('SIGTERM');
+    const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exit;
+    clearTimeout(killer);
+    await stopLab(plan.stateDir);
+  };
   const until = Date.now() + timeoutMs;
   for (;;) {
+    if (signal?.aborted) {
+      await takeDown();
+      throw interruptedStart();
+    }
     const status = readLabStatus(plan.stateDir);
     if (status && status.pid === child.pid && status.state === 'ready') return status;
     if (exited || Date.now() > until) {
-      if (!exited) child.kill('SIGTERM');
-      const last = readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).pop() ?? 'no output';
-      throw cannotStart(`the lab did not start: ${last.replace(/^drill: /, '')} (log: ${logFile})`);
+      const timedOut = !exited;
+      await takeDown();
+      throw cannotStart(`the lab did not start: ${whyNotStarted(logFile, timedOut, logIsTemporary)}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
+/** The reason a background lab gave (its log's last line), and where to read more while the log exists. */
+function whyNotStarted(logFile: string, timedOut: boolean, logIsTemporary: boolean): string {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean);
+  } catch {
+    // no log
+  }
+  const last = lines.pop()?.replace(/^drill: /, '') ?? 'no output';
+  const reason = timedOut ? `not ready in time (its log ended: ${last})` : last;
+  if (!logIsTemporary) return `${reason} (log: ${logFile})`;
+  const before = lines.pop();
+  return before ? `${reason} (before that, its log said: ${before})` : reason;
+}
+
+/** What `stopLab` stopped: the lab's owner process (if it still ran) and the servers that still ran. */
+export interface StoppedLab {
+  owner: number | undefined;
+  servers: LabProcess[];
+}
+
 /**
- * Stops the lab's owner process, and any server it left behind; false when no lab ran from `stateDir`.
- * A lab that ignores SIGTERM for 30 s gets SIGKILL.
+ * Stops every process the state dir knows of, a half-started lab's too: the owner by SIGTERM (it stops its
+ * servers; SIGKILL after 30 s), then, by SIGKILL, any server left. Undefined when nothing ran from `stateDir`.
  */
-export async function stopLab(stateDir: string): Promise<boolean> {
+export async function stopLab(stateDir: string): Promise<StoppedLab | undefined> {
   const dir = resolve(stateDir);
   const status = readLabStatus(dir);
-  if (!status) return false;
-  if (alive(status.pid)) {
-    process.kill(status.pid, 'SIGTERM');
-    const until = Date.now() + 30_000;
-    while (alive(status.pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    if (alive(status.pid)) process.kill(status.pid, 'SIGKILL');
-  }
-  killLeftovers(status);
-  rmSync(labStatusFile(dir), { force: true });
-  rmSync(labPasswordFile(dir), { force: true });
-  return true;
+  const before = labProcesses(dir);
+  const owners = ownersOf(before);
+  if (status && alive(status.pid) && !owners.some((o) => o.pid === status.pid))
+    owners.unshift({ pid: status.pid, kind: 'lab' });
+  signalProcesses(owners, 'SIGTERM');
+  if (!(await gone(owners, 30_000))) signalProcesses(owners, 'SIGKILL');
+  const left = serversOf(labProcesses(dir));
+  signalProcesses(left, 'SIGKILL');
+  await gone(left, 10_000);
+  for (const file of [labStatusFile(dir), labPasswordFile(dir), labPidsFile(dir)])
+    rmSync(file, { force: true });
+  const servers = serversOf(before);
+  for (const s of left) if (!servers.some((t) => t.pid === s.pid)) servers.push(s);
+  if (owners.length === 0 && servers.length === 0) return undefined;
+  return { owner: owners[0]?.pid, servers };
 }
 
 export interface EphemeralLab {
   status: LabStatus;
   password: string;
+  /** Takes everything down, waiting for a clean stop, and removes the state dir. */
   stop(): Promise<void>;
+  /**
+   * For a process that must exit at once (a second Ctrl+C, SIGHUP): SIGKILL for the lab's owner process and
+   * every server its state dir knows of, and the state dir removed, all synchronously. Best effort.
+   */
   stopNow(): void;
 }
 
 /**
  * `drill aurora --lab`: a lab in its own process (so its work never shares the drill's event loop) under a
- * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up).
- * `stop()` takes everything down and removes the state dir; Ctrl+C and errors get there through `finally`.
+ * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up;
+ * DRILL_LAB_FIRST_ADDRESS moves them). `signal` aborted during the start takes down what was started, removes
+ * the state dir and rejects with exit 130. `stop()` takes everything down and removes the state dir; Ctrl+C and
+ * errors get there through `finally`.
  */
 export async function startEphemeralLab(
   timing: LabTiming,
-  _options: { signal?: AbortSignal; memorydb?: boolean } = {},
+  { signal }: { signal?: AbortSignal; memorydb?: boolean } = {},
 ): Promise<EphemeralLab> {
+  const first = parseWhole(process.env.DRILL_LAB_FIRST_ADDRESS ?? '21', 'DRILL_LAB_FIRST_ADDRESS', 3, 253);
+  const [dnsPort, apiPort] = [await freePort(), await freePort()];
+  if (signal?.aborted) throw interruptedStart();
   const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
   const plan: LabOptions = {
     stateDir,
     readers: 1,
-    dnsPort: await freePort(),
-    apiPort: await freePort(),
+    dnsPort,
+    apiPort,
     timing,
     user: 'admin',
     lossy: false,
     region: 'us-east-1',
-    firstAddress: Number(process.env.DRILL_LAB_FIRST_ADDRESS ?? 21),
+    firstAddress: first,
   };
   const stop = async (): Promise<void> => {
     await stopLab(stateDir);
     rmSync(stateDir, { recursive: true, force: true });
   };
+  const stopNow = (): void => {
+    const status = readLabStatus(stateDir);
+    if (status) signalProcesses([{ pid: status.pid, kind: 'lab' }], 'SIGKILL');
+    killLabProcesses(stateDir);
+    rmSync(stateDir, { recursive: true, force: true });
+  };
   try {
-    const status = await startDetached(plan);
-    const stopNow = (): void => {
-      if (alive(status.pid)) process.kill(status.pid, 'SIGTERM');
-    };
+    const status = await startDetached(plan, { signal, logIsTemporary: true });
     return { status, password: readLabPassword(stateDir) ?? '', stop, stopNow };
   } catch (err) {
     await stop();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { usageError } from '../core/errors.js';
+import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
@@ -12,7 +12,8 @@ import { type LabNames, labNames } from './aurora/names.js';
 import { NotifyingAuroraCluster } from './aurora/notify-events.js';
 import { LabProxy } from './aurora/proxy.js';
 import {
-  killLeftovers,
+  interruptedStart,
+  killLabProcesses,
   type LabOptions,
   type LabStatus,
   labPasswordFile,
@@ -22,6 +23,8 @@ import {
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
 import { SnsDelivery } from './notify-delivery.js';
+import { listenable } from './ports.js';
+import { gone, labPidsFile, recordProcess } from './processes.js';
 
 /**
  * A running lab: the Aurora cluster, its DNS server and its control plane, all on loopback, all under one state
@@ -59,6 +62,7 @@ export class Lab {
       lossy: options.lossy,
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
+      onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
     });
     this.cluster = cluster;
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
@@ -99,18 +103,25 @@ export class Lab {
     );
   }
 
-  /** Starts a lab in this process; a failure part-way stops what was started and says why. */
-  static async start(options: LabOptions): Promise<Lab> {
+  /**
+   * Starts a lab in this process; a failure part-way stops what was started and says why. `signal` aborted
+   * before it is ready (Ctrl+C) does the same and rejects with exit 130. Every process it starts is written to
+   * the state dir's `pids` file at once, for `drill lab down`.
+   */
+  static async start(options: LabOptions, { signal }: { signal?: AbortSignal } = {}): Promise<Lab> {
     if (options.readers < 0 || options.readers > 8) throw usageError('--readers must be 0-8');
     if (options.firstAddress < 3 || options.firstAddress + options.readers > 254) {
       throw usageError(
         '--first-address must leave room for the proxy and every instance within 127.0.0.2-254',
       );
     }
+    if (signal?.aborted) throw interruptedStart();
     const stateDir = resolve(options.stateDir);
-    const running = refuseIfRunning(stateDir);
-    if (running) killLeftovers(running);
-    mkdirSync(stateDir, { recursive: true });
+    refuseIfRunning(stateDir);
+    // Servers a dead lab left behind (its owner killed with -9) hold its addresses: they go first.
+    await gone(killLabProcesses(stateDir), 10_000);
+    await refuseTakenAddresses(options);
+    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     // lab.log is being written by this very process when it was started with --detach.
     for (const entry of readdirSync(stateDir)) {
       if (entry !== 'aurora' && entry !== 'lab.log')
@@ -123,18 +134,25 @@ export class Lab {
         if (entry !== 'template') rmSync(join(auroraDir, entry), { recursive: true, force: true });
       }
     }
+    recordProcess(stateDir, process.pid, 'lab');
     const lab = new Lab({ ...options, stateDir });
     writeFileSync(labPasswordFile(stateDir), `${lab.password}\n`, { mode: 0o600 });
     lab.groundTruth.record('lab', { state: 'starting' });
     lab.writeStatus();
-    try {
+    const parts = async (): Promise<void> => {
       await lab.dns.listen();
       await lab.api.listen();
       await lab.cluster.start();
       await lab.proxy.listen();
+    };
+    try {
+      await unlessAborted(parts(), signal);
     } catch (err) {
       await lab.stop();
-      throw err;
+      // A part still starting when the signal came may have started a server since: none survives.
+      await gone(killLabProcesses(stateDir), 10_000);
+      rmSync(labPidsFile(stateDir), { force: true });
+      throw signal?.aborted ? interruptedStart() : err;
     }
     lab.state = 'ready';
     lab.writeStatus();
@@ -148,8 +166,8 @@ export class Lab {
     this.delivery.close();
     await Promise.allSettled([this.proxy.close(), this.cluster.stop(), this.dns.close(), this.api.close()]);
     this.groundTruth.record('lab', { state: 'stopped' });
-    rmSync(labStatusFile(this.options.stateDir), { force: true });
-    rmSync(labPasswordFile(this.options.stateDir), { force: true });
+    for (const file of [labStatusFile, labPasswordFile, labPidsFile])
+      rmSync(file(this.options.stateDir), { force: true });
   }
 
   status(): LabStatus {
@@ -214,16 +232,53 @@ export class Lab {
   }
 }
 
-/** The lines a user pastes into a second terminal to point drill, the AWS SDK and the AWS CLI at the lab. */
+/** Rejects when `signal` aborts first; `work` then goes on, and the caller takes down what it started. */
+function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolveWork, reject) => {
+    const onAbort = (): void => reject(interruptedStart());
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolveWork, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Before anything starts: every address and port the lab will listen on must be free. Another lab (or any
+ * server) on them would otherwise answer in this lab's place.
+ */
+async function refuseTakenAddresses(o: LabOptions): Promise<void> {
+  const instances = Array.from({ length: o.readers + 1 }, (_, n) => `127.0.0.${o.firstAddress + n}`);
+  const wanted: [string, number, string][] = [[`127.0.0.${o.firstAddress - 1}`, 3306, '--first-address']];
+  for (const address of instances)
+    wanted.push([address, 3306, '--first-address'], [address, 3307, '--first-address']);
+  wanted.push(['127.0.0.1', o.dnsPort, '--dns-port'], ['127.0.0.1', o.apiPort, '--api-port']);
+  for (const [address, port, option] of wanted) {
+    if (await listenable(address, port)) continue;
+    throw cannotStart(
+      `${address}:${port} is taken (another lab may run there: 'drill lab status'): start this lab elsewhere with ${option}`,
+    );
+  }
+}
+
+/** A value a POSIX shell takes literally: single quotes, each ' written as '\''. */
+export const shellQuoted = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * The lines a user pastes into a second terminal to point drill, the AWS SDK and the AWS CLI at the lab; every
+ * value quoted, so a password with quotes, spaces or `$(...)` arrives as it is and runs nothing.
+ */
 export function exportLines(status: LabStatus, password: string | undefined): string[] {
-  return [
-    `export AWS_ENDPOINT_URL_RDS=${status.apiEndpoint}`,
-    `export AWS_ENDPOINT_URL_SNS=${status.snsEndpoint ?? status.apiEndpoint}`,
-    `export AWS_REGION=${status.region}`,
-    'export AWS_ACCESS_KEY_ID=lab AWS_SECRET_ACCESS_KEY=lab',
-    `export DRILL_DNS_SERVER=${status.dnsServer}`,
-    `export DRILL_ENDPOINT=${status.aurora.clusterEndpoint}`,
-    `export DRILL_USER=${status.aurora.user}`,
-    ...(password ? [`export DRILL_PASSWORD=${password}`] : []),
+  const vars: [string, string][] = [
+    ['AWS_ENDPOINT_URL_RDS', status.apiEndpoint],
+    ['AWS_ENDPOINT_URL_SNS', status.snsEndpoint ?? status.apiEndpoint],
+    ['AWS_REGION', status.region],
+    ['AWS_ACCESS_KEY_ID', 'lab'],
+    ['AWS_SECRET_ACCESS_KEY', 'lab'],
+    ['DRILL_DNS_SERVER', status.dnsServer],
+    ['DRILL_ENDPOINT', status.aurora.clusterEndpoint],
+    ['DRILL_USER', status.aurora.user],
   ];
+  if (password) vars.push(['DRILL_PASSWORD', password]);
+  return vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
 }

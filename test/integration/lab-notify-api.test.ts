@@ -162,7 +162,7 @@ after(async () => {
 
 describe('lab SNS and RDS event subscriptions', () => {
   it('lab up exports AWS_ENDPOINT_URL_SNS; status names the SNS endpoint and the outbox', () => {
-    assert.match(upOutput, /export AWS_ENDPOINT_URL_SNS=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(upOutput, /export AWS_ENDPOINT_URL_SNS='http:\/\/127\.0\.0\.1:\d+'/);
     assert.equal(status.snsEndpoint, status.apiEndpoint);
     assert.equal(status.outbox, join(status.stateDir, 'outbox'));
   });

@@ -76,8 +76,8 @@ before(async () => {
     ]),
   );
   assert.equal(up.code, 0, up.stderr + up.stdout);
-  assert.match(up.stdout, /export AWS_ENDPOINT_URL_RDS=http:\/\/127\.0\.0\.1:\d+/);
-  assert.match(up.stdout, new RegExp(`export DRILL_PASSWORD=${password}`));
+  assert.match(up.stdout, /export AWS_ENDPOINT_URL_RDS='http:\/\/127\.0\.0\.1:\d+'/);
+  assert.match(up.stdout, new RegExp(`export DRILL_PASSWORD='${password}'`));
   const st = await drill(['lab', 'status', '--json', '--state-dir', dir]);
   assert.equal(st.code, 0, st.stderr);
   status = JSON.parse(st.stdout);
@@ -461,7 +461,10 @@ describe('drill lab', () => {
     const st = JSON.parse((await drill(['lab', 'status', '--json', '--state-dir', dir])).stdout) as LabStatus;
     const down = await drill(['lab', 'down', '--state-dir', dir]);
     assert.equal(down.code, 0, down.stderr);
-    assert.match(down.stdout, /lab stopped/);
+    const said = /^stopped the lab \(pid (\d+)\) and 2 mariadbd \(pids (\d+), (\d+)\)\n$/.exec(down.stdout);
+    assert.ok(said, down.stdout);
+    assert.equal(Number(said[1]), st.pid);
+    assert.deepEqual(said.slice(2).map(Number).sort(), st.aurora.instances.map((i) => i.pid).sort());
     assert.equal(alive(st.pid), false);
     for (const i of st.aurora.instances) assert.equal(alive(i.pid), false, `${i.id} still running`);
     assert.equal(await listening(`127.0.0.${first - 1}`, 3306), false, 'the proxy stopped');

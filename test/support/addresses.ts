@@ -22,6 +22,7 @@
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
  * | bad-input.test.ts              | refused             | .180 (nothing listens)                           |
  * | aws-timeouts.test.ts           | silent API, database| .231 (accepts, never answers), .232 (MariaDB)    |
+ * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
  */
 
 /** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
@@ -51,6 +52,13 @@ export const addresses = {
   drillNotifications: { lab: lab(146) },
   badInput: { refused: server(180) },
   awsTimeouts: { silentApi: server(231), database: server(232) },
+  labSafety: {
+    ephemeral: lab(151),
+    foreground: lab(156),
+    detach: lab(161),
+    taken: lab(166),
+    exports: lab(171),
+  },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;

@@ -100,6 +100,8 @@ export interface ClusterOptions {
   frontPort?: number;
   backendPort?: number;
   firstAddress?: number;
+  /** Told of every process the cluster starts, the moment it starts it (the lab records them). */
+  onSpawn?: (pid: number | undefined, kind: 'mariadbd' | 'mariadb-install-db') => void;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -147,6 +149,7 @@ export class AuroraLabCluster {
           '--slave-net-timeout=2',
           `--report-host=${id}`,
         ],
+        onSpawn: (pid) => options.onSpawn?.(pid, 'mariadbd'),
       });
       const instance: LabInstance = {
         id,
@@ -196,7 +199,9 @@ export class AuroraLabCluster {
   /** Starts every instance, creates the users, wires replication, and opens the fronts. */
   async start(): Promise<void> {
     const gt = this.options.groundTruth;
-    const template = await prepareTemplate(join(this.options.dir, 'template'));
+    const template = await prepareTemplate(join(this.options.dir, 'template'), (pid) =>
+      this.options.onSpawn?.(pid, 'mariadb-install-db'),
+    );
     for (const i of this.instances) i.db.initFrom(template);
     await Promise.all(this.instances.map((i) => this.startReadOnly(i)));
     const w = this.writer;
@@ -500,6 +505,8 @@ export class AuroraLabCluster {
 
   /** Every start is read-only: a restarted writer must not take writes before the lab has decided its role. */
   private async startReadOnly(i: LabInstance): Promise<void> {
+    // A start still under way when the lab was told to stop starts no server.
+    if (this.stopping) throw new Error(`the lab is stopping: ${i.id} is not started`);
     i.readOnly = true;
     await i.db.start(30_000, ['--read-only=ON']);
   }

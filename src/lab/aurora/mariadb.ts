@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,32 +18,44 @@ export interface MariadbOptions {
   serverId: number;
   /** More mariadbd options (replication settings, for example). */
   extraArgs?: string[];
+  /** Told of each mariadbd the moment it is spawned, before it is ready (the lab records its pid). */
+  onSpawn?: (pid: number | undefined) => void;
 }
 
 /**
  * Creates a system-tables-only datadir once, for copying: `mariadb-install-db` takes most of an instance's
- * start-up time, a copy of its result almost none.
+ * start-up time, a copy of its result almost none. It is installed aside and moved in place once complete, so
+ * an install cut short never passes for a template. `onSpawn` is told of the installer as it starts.
  */
-export async function prepareTemplate(dir: string): Promise<string> {
+export async function prepareTemplate(
+  dir: string,
+  onSpawn?: (pid: number | undefined) => void,
+): Promise<string> {
   const datadir = join(dir, 'template');
   if (existsSync(join(datadir, 'mysql'))) return datadir;
+  const partial = join(dir, 'template.partial');
+  rmSync(partial, { recursive: true, force: true });
   // A server starting up deletes every '#sql*' file in its tmpdir: servers sharing /tmp delete each other's
   // temporary tables (concurrent installs fail with errno 2). Each gets a tmpdir of its own.
   const tmpdir = join(dir, 'install-tmp');
   mkdirSync(tmpdir, { recursive: true });
   const installer = findBinary('mariadb-install-db');
   try {
-    await run(installer, [
+    const install = run(installer, [
       '--no-defaults',
-      `--datadir=${datadir}`,
+      `--datadir=${partial}`,
       `--tmpdir=${tmpdir}`,
       '--auth-root-authentication-method=normal',
       '--skip-test-db',
       ...(isRoot ? ['--user=root'] : []),
     ]);
+    onSpawn?.(install.child.pid);
+    await install;
   } catch (err) {
-    throw cannotStart(`mariadb-install-db failed in ${datadir}: ${(err as Error).message.split('\n')[0]}`);
+    throw cannotStart(`mariadb-install-db failed in ${partial}: ${(err as Error).message.split('\n')[0]}`);
   }
+  rmSync(datadir, { recursive: true, force: true });
+  renameSync(partial, datadir);
   return datadir;
 }
 
@@ -115,6 +127,7 @@ export class MariadbInstance {
       { stdio: 'ignore' },
     );
     this.child = child;
+    this.options.onSpawn?.(child.pid);
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, signal) => this.onExit?.(code, signal));
     const failed = this.exited.then(() => {
