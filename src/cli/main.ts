@@ -3,6 +3,7 @@ import { auroraExamples, auroraOptionSpecs } from '../aurora/options.js';
 import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
 import { defaultLabStateDir } from '../lab/defaults.js';
+import { memorydbExamples, memorydbOptionSpecs } from '../memorydb/options.js';
 import { addOptions } from './options.js';
 import { tool } from './tool.js';
 
@@ -34,6 +35,18 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .action(async (options) => {
       const { runAurora } = await import('./aurora.js');
       process.exitCode = await runAurora(options);
+    });
+
+  const memorydb = program
+    .command('memorydb')
+    .description(
+      'watch an Amazon MemoryDB (or any Redis Cluster) through a shard failover, every shard at once',
+    );
+  addOptions(memorydb, memorydbOptionSpecs)
+    .addHelpText('after', memorydbExamples)
+    .action(async (options) => {
+      const { runMemoryDb } = await import('./memorydb.js');
+      process.exitCode = await runMemoryDb(options);
     });
 
   const lab = program

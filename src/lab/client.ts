@@ -73,6 +73,26 @@ export interface LabStatus {
   outbox: string;
   region: string;
   groundTruthFile: string;
+  /** `lab up --memorydb`: the MemoryDB cluster, its shards and nodes (127.0.1.x, port 6379). */
+  memorydb?: {
+    clusterName: string;
+    clusterEndpoint: string;
+    port: number;
+    user: string;
+    tls: boolean;
+    caFile: string | null;
+    shards: {
+      name: string;
+      slots: string;
+      nodes: {
+        name: string;
+        host: string;
+        address: string;
+        role: 'primary' | 'replica';
+        pid: number | null;
+      }[];
+    }[];
+  };
 }
 
 /** One line of the lab's ground truth: what really happened, when, by the wall clock. */

@@ -172,7 +172,7 @@ describe('drill lab: bad input and faults', () => {
       assert.equal(r.code, 3, r.stdout + r.stderr);
       assert.match(
         r.stderr,
-        new RegExp(`API port 127\\.0\\.0\\.1:${port} is in use: choose another with --api-port`),
+        new RegExp(`127\\.0\\.0\\.1:${port} is taken .*start this lab elsewhere with --api-port`),
       );
       assert.deepEqual(mariadbdOf(state), []);
       assert.equal(existsSync(join(state, 'lab.json')), false);

@@ -1,0 +1,84 @@
+import { isIP } from 'node:net';
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
+import type { Endpoint } from '../net/endpoint.js';
+import type { Resolver } from '../net/resolver.js';
+
+/** How a drill reaches the cluster's nodes: as whom, with or without TLS, how patiently, through which DNS. */
+export interface RedisTarget {
+  user: string | undefined;
+  password: string | undefined;
+  tls: boolean;
+  /** Extra CA certificates (the lab's); undefined for the system's. */
+  ca: string | undefined;
+  connectTimeoutMs: number;
+  commandTimeoutMs: number;
+  resolver: Resolver;
+  /** Hand host names to the socket as they are (AWS's advice with the system resolver); else resolve them here. */
+  passthrough: boolean;
+}
+
+function common(t: RedisTarget, host: string): RedisOptions {
+  return {
+    ...(t.user ? { username: t.user } : {}),
+    ...(t.password !== undefined ? { password: t.password } : {}),
+    // SNI and the certificate check use the node's name; an address has none to offer.
+    ...(t.tls ? { tls: { ...(t.ca ? { ca: t.ca } : {}), ...(isIP(host) ? {} : { servername: host }) } } : {}),
+    connectTimeout: t.connectTimeoutMs,
+    commandTimeout: t.commandTimeoutMs,
+  };
+}
+
+/**
+ * One connection to one node, the drill's own: no retries, no offline queue, no reconnects, so a dead node is a
+ * failed probe, not a command that waits. The name is resolved through the drill's resolver every time.
+ */
+export async function nodeConnection(t: RedisTarget, host: string, port: number): Promise<Redis> {
+  const { Redis } = await import('ioredis');
+  const address = await t.resolver.lookup(host);
+  const conn = new Redis({
+    ...common(t, host),
+    host: address,
+    port,
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  conn.on('error', () => {}); // each command reports its own failure
+  try {
+    await conn.connect();
+  } catch (err) {
+    conn.disconnect();
+    throw err;
+  }
+  return conn;
+}
+
+/**
+ * The application's client, configured as AWS tells MemoryDB users to: TLS, host names passed through (or
+ * resolved with the drill's resolver), a command timeout, and bounded retries while the cluster moves.
+ */
+export async function clusterClient(t: RedisTarget, seed: Endpoint): Promise<Cluster> {
+  const { Cluster } = await import('ioredis');
+  const options: ClusterOptions = {
+    dnsLookup: t.passthrough
+      ? (address, callback) => callback(null, address)
+      : (address, callback) =>
+          void t.resolver.lookup(address).then(
+            (resolved) => callback(null, resolved),
+            (err: NodeJS.ErrnoException) => callback(err, ''),
+          ),
+    redisOptions: { ...common(t, seed.host), maxRetriesPerRequest: 1 },
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: t.connectTimeoutMs + t.commandTimeoutMs,
+    clusterRetryStrategy: (times) => Math.min(100 * times, 1000),
+    enableReadyCheck: true,
+  };
+  const cluster = new Cluster([{ host: seed.host, port: seed.port }], options);
+  cluster.on('error', () => {}); // each command reports its own failure
+  return cluster;
+}

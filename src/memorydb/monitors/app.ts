@@ -1,0 +1,125 @@
+import type { Cluster } from 'ioredis';
+import type { Clock } from '../../core/clock.js';
+import { cannotStart } from '../../core/errors.js';
+import type { History, Observation, WriteReadback } from '../../core/history.js';
+import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
+import { raceAbort } from '../../core/scheduler.js';
+import type { DrillPart } from '../../core/session/part.js';
+import { classifyRedisError } from '../errors.js';
+import type { MemoryDbRun } from '../run.js';
+import type { Shard } from '../topology.js';
+
+/** Keys the drill writes expire by themselves a day later, should a read-back never come. */
+const keyTtlSeconds = 86_400;
+
+/**
+ * The application's view of one shard: every probe SETs a new, uniquely numbered key that lives on this shard,
+ * through the run's shared ioredis Cluster client (MOVED, ASK, TRYAGAIN and CLUSTERDOWN are the client's to
+ * follow, as they are an application's). What it could not write, and for how long, is the shard's downtime.
+ */
+export class AppShardMonitor extends ScheduledMonitor {
+  readonly name: string;
+  readonly mode = 'app';
+
+  constructor(
+    history: History,
+    clock: Clock,
+    private readonly run: MemoryDbRun,
+    private readonly shard: Shard,
+    private readonly ledger: boolean,
+  ) {
+    super(history, clock, run.endpoint.text, run.plan.intervalMs);
+    this.name = `app:${shard.name}`;
+    this.label = `shard ${shard.name}`;
+  }
+
+  get deadlineMs(): number {
+    return this.run.plan.connectTimeoutMs + 2 * this.run.plan.commandTimeoutMs;
+  }
+
+  key(seq: number): string {
+    return `drill:${this.shard.tag}:${this.run.runId}:${seq}`;
+  }
+
+  async probe(signal: AbortSignal): Promise<ProbeOutcome> {
+    const seq = this.run.nextSeq();
+    const write = (outcome: 'acknowledged' | 'failed' | 'indeterminate') =>
+      this.ledger ? { write: { seq, outcome } } : {};
+    try {
+      const cluster = await this.run.app();
+      await raceAbort(cluster.set(this.key(seq), String(seq), 'EX', keyTtlSeconds), signal);
+      return { ok: true, role: 'writer', ...servedBy(cluster, this.key(seq)), ...write('acknowledged') };
+    } catch (err) {
+      const error = signal.aborted
+        ? { code: 'DEADLINE', message: 'no answer before the probe deadline' }
+        : classifyRedisError(err);
+      // A write that timed out or lost its connection may have landed: neither acknowledged nor refused.
+      const unsure = ['TIMEOUT', 'CLOSED', 'DEADLINE', 'ECONNRESET'].includes(error.code);
+      return { ok: false, error, ...write(unsure ? 'indeterminate' : 'failed') };
+    }
+  }
+}
+
+/** The node that serves a key's slot, as the client's slot map says now. */
+function servedBy(cluster: Cluster, key: string): Pick<Observation, 'nodeId'> {
+  const slots = (cluster as unknown as { slots?: string[][] }).slots;
+  const { calculateSlot } = cluster as unknown as { calculateSlot?: (k: string) => number };
+  const slot = calculateSlot ? calculateSlot(key) : undefined;
+  const node = slot === undefined ? undefined : slots?.[slot]?.[0];
+  return node ? { nodeId: node.split(':')[0]?.split('.')[0] as string } : {};
+}
+
+/** `--mode app`: a monitor per shard on one shared client; with --write-check, the ledger read back after. */
+export async function appParts(run: MemoryDbRun): Promise<DrillPart[]> {
+  const monitors = run.shards.map(
+    (s) => new AppShardMonitor(run.history, run.clock, run, s, run.plan.writeCheck),
+  );
+  const parts: DrillPart[] = monitors.map((monitor) => ({
+    name: monitor.name,
+    monitor,
+    async check() {
+      const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs * 2));
+      if (!outcome.ok) {
+        throw cannotStart(
+          `the application's client could not write to ${monitor.name}: ${outcome.error?.code} ${outcome.error?.message}`,
+        );
+      }
+    },
+  }));
+  parts.push({
+    name: 'app client',
+    async finish(ran, signal) {
+      if (ran && run.plan.writeCheck) await readBack(run, monitors, signal);
+      const cluster = await run.app();
+      cluster.disconnect();
+    },
+  });
+  return parts;
+}
+
+/** Reads every acknowledged key back (then deletes what the drill wrote): what is absent was lost. */
+async function readBack(run: MemoryDbRun, monitors: AppShardMonitor[], signal: AbortSignal): Promise<void> {
+  const cluster = await run.app();
+  const present: number[] = [];
+  try {
+    for (const monitor of monitors) {
+      const written = run.history
+        .observations(monitor.name)
+        .filter((o) => o.write?.outcome === 'acknowledged' || o.write?.outcome === 'indeterminate')
+        .map((o) => o.write?.seq as number);
+      for (let i = 0; i < written.length && !signal.aborted; i += 100) {
+        const batch = written.slice(i, i + 100);
+        const found = await Promise.all(batch.map((seq) => cluster.exists(monitor.key(seq))));
+        batch.forEach((seq, j) => {
+          if (found[j] === 1) present.push(seq);
+        });
+        await Promise.all(batch.map((seq) => cluster.del(monitor.key(seq))));
+      }
+    }
+  } catch (err) {
+    run.history.note(`could not read the writes back: ${classifyRedisError(err).message}`, 'warn', 'writes');
+    return;
+  }
+  if (signal.aborted) return;
+  run.history.append<WriteReadback>({ kind: 'write-readback', t: run.clock.now(), present });
+}

@@ -1,0 +1,150 @@
+import { randomBytes } from 'node:crypto';
+import type { Cluster } from 'ioredis';
+import { formatDuration } from '../core/duration.js';
+import { addSecret } from '../core/secrets.js';
+import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
+import type { Endpoint } from '../net/endpoint.js';
+import type { MemoryDbCluster, MemoryDbControl } from './api.js';
+import { clusterClient, type RedisTarget } from './connection.js';
+import { monitorModes } from './monitors/index.js';
+import type { MemoryDbPlan } from './plan.js';
+import { startFailure } from './preflight.js';
+import type { MemoryDbRun } from './run.js';
+import { discoverShards } from './topology.js';
+import { triggerKinds } from './triggers/index.js';
+
+/**
+ * `drill memorydb` as the session sees it: one run = the cluster's shards as its nodes describe them, a monitor
+ * per shard for each --mode, the provider's events and a lab's ground truth, and the trigger.
+ */
+export function memorydbService(plan: MemoryDbPlan, groundTruthFile: string | undefined): DrillService {
+  const endpoint = plan.endpoint as Endpoint;
+  addSecret(plan.password);
+  return {
+    passwordPrompt: () =>
+      plan.password === undefined && plan.user !== undefined
+        ? `Password for ${plan.user}@${endpoint.text}: `
+        : undefined,
+    usePassword: (password) => {
+      plan.password = password;
+    },
+    setup: (ctx) => setupRun(plan, endpoint, groundTruthFile, ctx),
+  };
+}
+
+async function setupRun(
+  plan: MemoryDbPlan,
+  endpoint: Endpoint,
+  groundTruthFile: string | undefined,
+  { history, clock }: RunContext,
+): Promise<DrillSetup> {
+  const { systemResolver, dnsServerResolver } = await import('../net/resolver.js');
+  const target: RedisTarget = {
+    user: plan.user,
+    password: plan.password,
+    tls: plan.tls,
+    ca: plan.ca,
+    connectTimeoutMs: plan.connectTimeoutMs,
+    commandTimeoutMs: plan.commandTimeoutMs,
+    resolver: plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver,
+    passthrough: plan.dnsServer === undefined,
+  };
+  const shards = await discoverShards(target, endpoint).catch((err) => {
+    throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err);
+  });
+  let seq = 0;
+  let app: Promise<Cluster> | undefined;
+  let control: Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined> | undefined;
+  const run: MemoryDbRun = {
+    plan,
+    endpoint,
+    history,
+    clock,
+    target,
+    shards,
+    runId: randomBytes(4).toString('hex'),
+    nextSeq: () => ++seq,
+    app: () => {
+      app ??= clusterClient(target, endpoint);
+      return app;
+    },
+    control: () => {
+      control ??= connectControl(plan, endpoint);
+      return control;
+    },
+  };
+  const parts: DrillPart[] = [];
+  for (const mode of plan.modes) parts.push(...(await monitorModes[mode].parts(run)));
+  if (groundTruthFile) {
+    const { GroundTruthFollower } = await import('../lab/client.js');
+    const follower = new GroundTruthFollower(groundTruthFile, history);
+    parts.push({
+      name: 'ground truth',
+      prepare: async () => follower.start(),
+      finish: async () => follower.stop(),
+    });
+  }
+  if (plan.events) parts.push(await eventsPart(run));
+  const trigger = plan.trigger === 'none' ? undefined : triggerKinds[plan.trigger];
+  const details = [`${shards.length} shards`, `write every ${formatDuration(plan.intervalMs)}`];
+  if (trigger) details.push(`${plan.trigger} of shard ${plan.shard} at +${formatDuration(plan.atMs)}`);
+  return {
+    header: {
+      title: `drill memorydb · ${plan.modes.join(', ')} · ${endpoint.text}${plan.user ? ` as ${plan.user}` : ''}`,
+      details: details.join(' · '),
+    },
+    target: {
+      endpoint: endpoint.text,
+      host: endpoint.host,
+      port: endpoint.port,
+      ...(plan.user ? { user: plan.user } : {}),
+    },
+    parts,
+    async preflight() {
+      // The cluster is looked up whenever it is known, trigger or not: a wrong --cluster fails before the drill.
+      await run.control();
+      return trigger?.prepare(run);
+    },
+  };
+}
+
+/** MemoryDB DescribeEvents followed through the drill, when the cluster is known. */
+async function eventsPart(run: MemoryDbRun): Promise<DrillPart> {
+  const [{ EventFollower }, { memorydbEvents }] = await Promise.all([
+    import('../aws/event-follower.js'),
+    import('./events.js'),
+  ]);
+  let follower: InstanceType<typeof EventFollower> | undefined;
+  return {
+    name: 'events',
+    async prepare() {
+      const control = await run.control();
+      if (!control) return;
+      follower = new EventFollower(memorydbEvents(control.api, control.cluster.name), run.history);
+      follower.start();
+    },
+    finish: async () => follower?.stop(),
+  };
+}
+
+/** The cluster's name from its endpoint: `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com`. */
+export function clusterFromEndpoint(host: string): string | undefined {
+  return /^clustercfg\.([a-z][a-z0-9-]*)\.[a-z0-9]+\.memorydb\.[a-z0-9-]+\.amazonaws\.com\.?$/i.exec(
+    host,
+  )?.[1];
+}
+
+/**
+ * The MemoryDB API side of a drill, when it has one: the cluster named by --cluster, or by the endpoint for a
+ * trigger. Without either, a drill needs no AWS credentials at all.
+ */
+async function connectControl(
+  plan: MemoryDbPlan,
+  endpoint: Endpoint,
+): Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined> {
+  const name = plan.cluster ?? (plan.trigger !== 'none' ? clusterFromEndpoint(endpoint.host) : undefined);
+  if (!name) return undefined;
+  const { MemoryDbControl } = await import('./api.js');
+  const api = await MemoryDbControl.connect(plan.aws);
+  return { api, cluster: await api.describeCluster(name) };
+}
