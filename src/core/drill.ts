@@ -139,6 +139,11 @@ export async function runDrill(
   if (rules.untilRecovered) {
     boundTimer = setTimeout(
       () => {
+        if (!sawAnyOutage() && !scheduled) {
+          history.note('no outage observed within --timeout');
+          finish('no-outage');
+          return;
+        }
         history.note('gave up: the drill did not end within --timeout of the trigger being due', 'warn');
         finish('timeout');
       },

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import calculateSlot from 'cluster-key-slot';
 import { cannotStart } from '../core/errors.js';
 import type { Endpoint } from '../net/endpoint.js';
@@ -39,6 +40,11 @@ export async function discoverShards(t: RedisTarget, endpoint: Endpoint): Promis
   }
 }
 
+/** MemoryDB's node name is its host name's first label; a node known only by address is named by it. */
+export function nodeName(host: string, port: number): string {
+  return isIP(host) ? `${host}:${port}` : (host.split('.')[0] as string);
+}
+
 /** A flat [key, value, ...] reply as an object. */
 function fields(flat: unknown[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -57,7 +63,7 @@ function parseShard(raw: unknown[], tls: boolean): Omit<Shard, 'tag'> {
     const host = String(node.hostname || node.endpoint || node.ip);
     const port = Number(tls ? (node['tls-port'] ?? node.port) : (node.port ?? node['tls-port']));
     const role: ClusterNode['role'] = node.role === 'master' ? 'primary' : 'replica';
-    return { name: host.split('.')[0] as string, host, port, role };
+    return { name: nodeName(host, port), host, port, role };
   });
   nodes.sort((a, b) => a.name.localeCompare(b.name));
   // MemoryDB's node names carry their shard: <cluster>-0001-001.

@@ -11,8 +11,8 @@ import type { RenderContext, Renderer } from './renderer.js';
 const stopWords: Record<StopReason, string> = {
   duration: '--duration reached',
   recovered: 'recovered (and --settle passed)',
-  'no-outage': 'no outage observed (the trigger ended and --settle passed)',
-  timeout: '--timeout reached while down',
+  'no-outage': 'no outage observed',
+  timeout: '--timeout reached',
   interrupted: 'interrupted (Ctrl+C)',
 };
 

@@ -1,3 +1,4 @@
+import calculateSlot from 'cluster-key-slot';
 import type { Cluster } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import { cannotStart } from '../../core/errors.js';
@@ -7,7 +8,7 @@ import { raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { classifyRedisError } from '../errors.js';
 import type { MemoryDbRun } from '../run.js';
-import type { Shard } from '../topology.js';
+import { nodeName, type Shard } from '../topology.js';
 
 /** Keys the drill writes expire by themselves a day later, should a read-back never come. */
 const keyTtlSeconds = 86_400;
@@ -60,13 +61,12 @@ export class AppShardMonitor extends ScheduledMonitor {
   }
 }
 
-/** The node that serves a key's slot, as the client's slot map says now. */
+/** The node that serves a key's slot, as the client's slot map says now (`host:port` keys). */
 function servedBy(cluster: Cluster, key: string): Pick<Observation, 'nodeId'> {
-  const slots = (cluster as unknown as { slots?: string[][] }).slots;
-  const { calculateSlot } = cluster as unknown as { calculateSlot?: (k: string) => number };
-  const slot = calculateSlot ? calculateSlot(key) : undefined;
-  const node = slot === undefined ? undefined : slots?.[slot]?.[0];
-  return node ? { nodeId: node.split(':')[0]?.split('.')[0] as string } : {};
+  const node = cluster.slots[calculateSlot(key)]?.[0];
+  if (!node) return {};
+  const at = node.lastIndexOf(':');
+  return { nodeId: nodeName(node.slice(0, at), Number(node.slice(at + 1))) };
 }
 
 /** `--mode app`: a monitor per shard on one shared client; with --write-check, the ledger read back after. */
