@@ -4,6 +4,7 @@ import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
 import { defaultLabStateDir } from '../lab/defaults.js';
 import { memorydbExamples, memorydbOptionSpecs } from '../memorydb/options.js';
+import { catchEarlySignals, releaseEarlySignals } from './early-signals.js';
 import { addOptions } from './options.js';
 import { tool } from './tool.js';
 
@@ -199,9 +200,14 @@ Examples:
 }
 
 /** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
-export async function main(argv: readonly string[]): Promise<number> {
+export async function main(argv: readonly string[], signalsWhileLoading = 0): Promise<number> {
   guardOutput();
+  catchEarlySignals(signalsWhileLoading);
   const program = buildProgram();
+  // Drills keep the signals caught so far; every other command gets Node's handling back before it runs.
+  program.hook('preAction', (_program, action) => {
+    if (action.name() !== 'aurora' && action.name() !== 'memorydb') releaseEarlySignals();
+  });
   if (argv.length <= 2) {
     program.outputHelp({ error: true });
     return ExitCode.usage;
@@ -210,6 +216,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync(argv as string[]);
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.passed;
   } catch (err) {
+    releaseEarlySignals();
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return ExitCode.passed;
       if (err.code === 'commander.help') return ExitCode.passed;

@@ -8,6 +8,7 @@ import type { SessionPlan } from '../core/session/plan.js';
 import { runSession } from '../core/session/session.js';
 import { type CaughtSignals, catchProcessSignals } from '../core/session/signals.js';
 import type { LabStatus, LabTiming } from '../lab/client.js';
+import { takeEarlySignals } from './early-signals.js';
 import { promptHidden, promptLine } from './prompt.js';
 import { tool } from './tool.js';
 
@@ -27,7 +28,7 @@ export interface DrillCommand {
 /** `drill <service>`: (lab) -> dry run or the drill session -> exit code. */
 export async function runDrillCommand(command: DrillCommand): Promise<number> {
   // Caught before anything is created: an early Ctrl+C, SIGTERM or SIGHUP must not leave a lab behind.
-  const signals = catchProcessSignals();
+  const signals = takeEarlySignals() ?? catchProcessSignals();
   try {
     return await withLab(command, signals);
   } finally {

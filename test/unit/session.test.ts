@@ -553,4 +553,20 @@ describe('drill session: every drill ends, and only a drill that happened passes
     assert.ok(notes, 'the run was analysed and reported');
     assert.ok(h.log.includes('read-back started'));
   });
+
+  it('an interrupt that came before the session (while the program loaded) ends it at once with a report, exit 130', async () => {
+    const { catchProcessSignals } = await import('../../src/core/session/signals.js');
+    const h = harness(undefined);
+    const early = catchProcessSignals(['SIGUSR2'], 1);
+    try {
+      h.io.signals = early;
+      const svc = service(h, () => []);
+      const code = await runSession(svc, options({ yes: true }), h.io);
+      assert.equal(code, ExitCode.interrupted);
+      assert.equal(svc.runs, 0, 'no run was set up: nothing was created');
+      assert.equal(h.sessions[0]?.runs.length, 0, 'the report is still written');
+    } finally {
+      early.release();
+    }
+  });
 });

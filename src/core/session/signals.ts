@@ -5,6 +5,8 @@ export interface Signals {
 }
 
 export interface CaughtSignals extends Signals {
+  /** Signals that came while nobody listened, not yet handed to a subscriber. */
+  readonly pending: number;
   /** Gives the signals back to Node (the process may then die of them). */
   release(): void;
 }
@@ -16,15 +18,19 @@ export interface CaughtSignals extends Signals {
  */
 export function catchProcessSignals(
   names: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'],
+  alreadyCaught = 0,
 ): CaughtSignals {
   const handlers = new Set<() => void>();
-  let pending = 0;
+  let pending = alreadyCaught;
   const onSignal = (): void => {
     if (handlers.size === 0) pending++;
     for (const h of [...handlers]) h();
   };
   for (const name of names) process.on(name, onSignal);
   return {
+    get pending() {
+      return pending;
+    },
     subscribe(handler) {
       handlers.add(handler);
       for (; pending > 0; pending--) handler();
