@@ -41,6 +41,39 @@ export interface LabOptions {
   firstAddress: number;
   /** Overrides the timing profile's DNS propagation delay. */
   dnsDelayMs?: number;
+  /** A MemoryDB cluster besides the Aurora one (`--memorydb`). */
+  memorydb?: MemoryDbPlan;
+}
+
+/** `drill lab up --memorydb`: shards of a primary and replicas on 127.0.1.`firstAddress` and up, port 6379. */
+export interface MemoryDbPlan {
+  shards: number;
+  replicas: number;
+  tls: boolean;
+  firstAddress: number;
+}
+
+/** The lab's MemoryDB cluster as `drill lab status --json` shows it; roles as the nodes last said. */
+export interface MemoryDbStatus {
+  clusterName: string;
+  clusterEndpoint: string;
+  port: number;
+  /** The ACL user; its password is the lab's password file. The default user is off. */
+  user: string;
+  tls: boolean;
+  /** The lab's CA certificate (PEM) to trust, when TLS is on. */
+  caFile: string | null;
+  shards: {
+    name: string;
+    slots: string;
+    nodes: {
+      name: string;
+      host: string;
+      address: string;
+      role: 'primary' | 'replica';
+      pid: number | null;
+    }[];
+  }[];
 }
 
 /** What `drill lab status --json` prints (never the password). */
@@ -68,6 +101,8 @@ export interface LabStatus {
   outbox: string;
   region: string;
   groundTruthFile: string;
+  /** Only with `drill lab up --memorydb`. */
+  memorydb?: MemoryDbStatus;
 }
 
 /** One line of the lab's ground truth: what really happened, when, by the wall clock. */
@@ -160,19 +195,25 @@ export function labServing(host: string, stateDir = defaultLabStateDir()): LabSt
   const a = status.aurora;
   const names = [a.clusterEndpoint, a.readerEndpoint, a.proxyEndpoint, a.proxyAddress];
   for (const i of a.instances) names.push(i.host, i.address);
+  const m = status.memorydb;
+  if (m)
+    names.push(m.clusterEndpoint, ...m.shards.flatMap((s) => s.nodes.flatMap((n) => [n.host, n.address])));
   return names.includes(host) ? status : undefined;
 }
 
 /** A lab whose owner died (kill -9): its servers may still run; stop them by their recorded pids. */
 export function killLeftovers(status: LabStatus): void {
   for (const i of status.aurora.instances) {
-    if (i.pid && alive(i.pid) && isMariadb(i.pid)) process.kill(i.pid, 'SIGKILL');
+    if (i.pid && alive(i.pid) && runs(i.pid, 'mariadbd')) process.kill(i.pid, 'SIGKILL');
+  }
+  for (const n of status.memorydb?.shards.flatMap((s) => s.nodes) ?? []) {
+    if (n.pid && alive(n.pid) && runs(n.pid, 'redis-server')) process.kill(n.pid, 'SIGKILL');
   }
 }
 
-function isMariadb(pid: number): boolean {
+function runs(pid: number, binary: string): boolean {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('mariadbd');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(binary);
   } catch {
     return false;
   }
@@ -190,6 +231,7 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
   args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
   if (plan.lossy) args.push('--lossy');
   if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
+  if (plan.memorydb) args.push(...memoryDbArgs(plan.memorydb));
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -212,6 +254,13 @@ export async function startDetached(plan: LabOptions, timeoutMs = 120_000): Prom
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The `drill lab up` options that ask for `plan`. */
+export function memoryDbArgs(plan: MemoryDbPlan): string[] {
+  const args = ['--memorydb', '--shards', String(plan.shards), '--replicas', String(plan.replicas)];
+  args.push('--memorydb-first-address', String(plan.firstAddress));
+  return plan.tls ? args : [...args, '--no-tls'];
 }
 
 /**
@@ -248,7 +297,7 @@ export interface EphemeralLab {
  */
 export async function startEphemeralLab(
   timing: LabTiming,
-  _options: { signal?: AbortSignal } = {},
+  _options: { signal?: AbortSignal; memorydb?: boolean } = {},
 ): Promise<EphemeralLab> {
   const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
   const plan: LabOptions = {
@@ -261,6 +310,16 @@ export async function startEphemeralLab(
     lossy: false,
     region: 'us-east-1',
     firstAddress: Number(process.env.DRILL_LAB_FIRST_ADDRESS ?? 21),
+    ...(_options.memorydb
+      ? {
+          memorydb: {
+            shards: 3,
+            replicas: 1,
+            tls: true,
+            firstAddress: Number(process.env.DRILL_LAB_MEMORYDB_FIRST_ADDRESS ?? 21),
+          },
+        }
+      : {}),
   };
   const stop = async (): Promise<void> => {
     await stopLab(stateDir);
