@@ -105,7 +105,7 @@ export class MemoryDbLabCluster {
   private watcher: NodeJS.Timeout | undefined;
   private hotUntil = 0;
   private readonly primaryOf = new Map<number, string>();
-  private readonly recovering = new Set<string>();
+  private readonly recovering = new Map<string, Promise<void>>();
 
   constructor(readonly options: MemoryDbLabOptions) {
     const { names, shards, replicas, firstAddress } = options;
@@ -355,13 +355,19 @@ export class MemoryDbLabCluster {
       );
     }
     const primary = this.shardNodes(shard).find((n) => n.role === 'primary' && n.up);
+    if (!primary) {
+      throw new LabFault(
+        'InvalidClusterStateFault',
+        `Cluster ${this.options.names.clusterName} is not in a valid state: shard ${name} has no available primary.`,
+      );
+    }
     const replica = this.shardNodes(shard).find(
       (n) => n.role === 'replica' && n.up && !this.recovering.has(n.name),
     );
-    if (!primary || !replica) {
+    if (!replica) {
       throw new LabFault(
         'TestFailoverNotAvailableFault',
-        `Shard ${name} of cluster ${this.options.names.clusterName} has no ${primary ? 'available replica' : 'available primary'} to fail over to.`,
+        `Shard ${name} of cluster ${this.options.names.clusterName} has no available replica to fail over to.`,
       );
     }
     this.failingOver = name;
@@ -380,6 +386,7 @@ export class MemoryDbLabCluster {
     const t = this.options.timing;
     this.hot(60_000);
     await sleep(t.failoverDelayMs);
+    let swapped = false;
     try {
       if (this.options.lossy) {
         // The replica drops its link and cannot log in again: what the primary acknowledges now stays there.
@@ -394,7 +401,7 @@ export class MemoryDbLabCluster {
         this.settle(primary);
         await this.command(replica, 'CLUSTER', 'FAILOVER');
       }
-      await this.waitFor(() => replica.role === 'primary' && primary.role === 'replica', 15_000);
+      swapped = await this.waitFor(() => replica.role === 'primary' && primary.role === 'replica', 15_000);
     } catch (err) {
       process.stderr.write(
         `${new Date().toISOString()} FailoverShard ${primary.name} -> ${replica.name}: ${(err as Error).message}\n`,
@@ -403,19 +410,25 @@ export class MemoryDbLabCluster {
       primary.handingOver = false;
       this.settle(primary);
     }
-    await this.recover(primary);
+    if (swapped) await this.recover(primary);
   }
 
-  /** "Recovering nodes A" ... "Finished recovery for nodes A" once A replicates from the new primary again. */
-  private async recover(n: MemoryDbNode): Promise<void> {
-    if (this.recovering.has(n.name)) return;
-    this.recovering.add(n.name);
-    this.event(`Recovering nodes ${n.name}`);
-    await sleep(this.options.timing.recoveryMs);
-    await this.waitFor(() => n.up && n.role === 'replica', 120_000);
-    while (!this.stopping && !(await this.linkUp(n).catch(() => false))) await sleep(100);
-    this.recovering.delete(n.name);
-    if (!this.stopping) this.event(`Finished recovery for nodes ${n.name}`);
+  /**
+   * "Recovering nodes A" as soon as A lost its primary role, "Finished recovery for nodes A" once A is up and
+   * replicates from the new primary. One recovery per node at a time: a second call joins the first.
+   */
+  private recover(n: MemoryDbNode): Promise<void> {
+    const running = this.recovering.get(n.name);
+    if (running) return running;
+    const recovery = (async () => {
+      this.event(`Recovering nodes ${n.name}`);
+      await sleep(this.options.timing.recoveryMs);
+      await this.waitFor(() => n.up && n.role === 'replica', 120_000);
+      while (!this.stopping && !(await this.linkUp(n).catch(() => false))) await sleep(100);
+      if (!this.stopping) this.event(`Finished recovery for nodes ${n.name}`);
+    })().finally(() => this.recovering.delete(n.name));
+    this.recovering.set(n.name, recovery);
+    return recovery;
   }
 
   private async waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
@@ -472,8 +485,13 @@ export class MemoryDbLabCluster {
     const why = n.downWhy ?? 'crashed';
     n.downWhy = undefined;
     this.down(n, why);
-    const wasPrimary = n.role === 'primary';
-    if (wasPrimary) void this.takeOverIfStuck(n.shard);
+    void this.restartLater(n, n.role === 'primary');
+  }
+
+  /** A dead primary's replica takes over first (as in MemoryDB, which replaces the failed node afterwards). */
+  private async restartLater(n: MemoryDbNode, wasPrimary: boolean): Promise<void> {
+    if (wasPrimary) await this.takeOverIfStuck(n.shard);
+    if (this.stopping) return;
     n.restartTimer = setTimeout(() => void this.restart(n), this.options.timing.restartMs);
   }
 
@@ -487,7 +505,6 @@ export class MemoryDbLabCluster {
     if (this.stopping) return;
     try {
       await n.redis.start();
-      void this.recover(n);
     } catch (err) {
       process.stderr.write(`${new Date().toISOString()} restarting ${n.name}: ${(err as Error).message}\n`);
       n.restartTimer = setTimeout(() => void this.restart(n), this.options.timing.restartMs);
@@ -503,7 +520,9 @@ export class MemoryDbLabCluster {
     const promoted = () => this.shardNodes(shard).some((x) => x.up && x.role === 'primary');
     if (await this.waitFor(promoted, this.options.timing.nodeTimeoutMs * 2 + 1000)) return;
     const replica = this.shardNodes(shard).find((x) => x.up && x.role === 'replica');
-    if (replica) await this.command(replica, 'CLUSTER', 'FAILOVER', 'TAKEOVER').catch(() => {});
+    if (!replica) return;
+    await this.command(replica, 'CLUSTER', 'FAILOVER', 'TAKEOVER').catch(() => {});
+    await this.waitFor(promoted, 5000);
   }
 
   // ---- the watcher -----------------------------------------------------------------------------------------
@@ -562,6 +581,8 @@ export class MemoryDbLabCluster {
         from: old,
       });
       this.event(`Failover from primary node ${old} to replica node ${n.name} completed`);
+      const former = old === undefined ? undefined : this.node(old);
+      if (former) void this.recover(former);
     }
   }
 
