@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -18,6 +18,7 @@ import {
   MemoryDBClient,
   ShardNotFoundFault,
   TestFailoverNotAvailableFault,
+  UpdateClusterCommand,
 } from '@aws-sdk/client-memorydb';
 import { Cluster, Redis } from 'ioredis';
 import type { GroundTruthRecord, LabStatus } from '../../src/lab/client.js';
@@ -64,6 +65,15 @@ const listening = (host: string, port: number) =>
 async function redisServersOf(stateDir: string): Promise<string[]> {
   const { stdout } = await run('ps', ['-eo', 'pid,args']);
   return stdout.split('\n').filter((l) => l.includes('redis-server') && l.includes(stateDir));
+}
+
+function awsCli(): boolean {
+  try {
+    execFileSync('aws', ['--version'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An unmodified ioredis Cluster as AWS tells users to set it up, with the lab's DNS and CA. */
@@ -324,6 +334,57 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
     assert.equal(((await raw.json()) as { __type: string }).__type, 'UnknownOperationException');
   });
 
+  it('the aws CLI (--endpoint-url) reads the cluster and gets faults by name', {
+    skip: !awsCli(),
+  }, async () => {
+    const env = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'lab',
+      AWS_SECRET_ACCESS_KEY: 'lab',
+      AWS_DEFAULT_REGION: s.region,
+    };
+    const aws = (args: string[]) =>
+      run('aws', ['memorydb', ...args, '--endpoint-url', s.apiEndpoint, '--output', 'json'], {
+        env,
+        timeout: 30_000,
+      });
+    const out = JSON.parse((await aws(['describe-clusters', '--show-shard-details'])).stdout);
+    assert.equal(out.Clusters[0].Shards[2].Nodes[1].Name, 'my-cluster-0003-002');
+    const bad = await aws(['failover-shard', '--cluster-name', 'my-cluster', '--shard-name', '0042']).catch(
+      (e) => e,
+    );
+    assert.match(String(bad.stderr), /ShardNotFoundFault/);
+  });
+
+  it('UpdateCluster: drill notify setup --memorydb sets the topic; SnsTopicStatus follows', async () => {
+    const r = await drill([
+      'notify',
+      'setup',
+      '--memorydb',
+      'my-cluster',
+      '--topic',
+      'memorydb-events',
+      '--sqs',
+      `arn:aws:sqs:${s.region}:000000000000:memorydb-events`,
+      '--lab-state-dir',
+      s.stateDir,
+      '--no-color',
+    ]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const c = async () =>
+      (await client.send(new DescribeClustersCommand({ ClusterName: 'my-cluster' }))).Clusters?.[0];
+    assert.equal((await c())?.SnsTopicArn, `arn:aws:sns:${s.region}:000000000000:memorydb-events`);
+    assert.equal((await c())?.SnsTopicStatus, 'active');
+    await client.send(new UpdateClusterCommand({ ClusterName: 'my-cluster', SnsTopicStatus: 'inactive' }));
+    assert.equal((await c())?.SnsTopicStatus, 'inactive');
+    await client.send(new UpdateClusterCommand({ ClusterName: 'my-cluster', SnsTopicStatus: 'active' }));
+    await rejectsWith(
+      client.send(new UpdateClusterCommand({ ClusterName: 'nope', SnsTopicStatus: 'active' })),
+      ClusterNotFoundFault,
+      'ClusterNotFoundFault',
+    );
+  });
+
   it('FailoverShard: a graceful CLUSTER FAILOVER that loses no acknowledged write; events in order', async (t) => {
     const tag = await tagIn(s, lab.password, '0001');
     const cluster = clusterClient(s, lab.password);
@@ -390,6 +451,25 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
     const status = (await drill(['lab', 'status', '--json', '--state-dir', s.stateDir])).stdout;
     const roles = (JSON.parse(status) as LabStatus).memorydb?.shards[0]?.nodes.map((n) => n.role);
     assert.deepEqual(roles, ['replica', 'primary']);
+  });
+
+  it("that failover's events reached the cluster's SNS topic (the lab's SQS outbox)", async () => {
+    const published = () =>
+      truth(s)
+        .filter((r) => r.kind === 'notification' && r.source === 'memorydb-event')
+        .map((r) => String(r.eventMessage));
+    await until(() => published().length >= 4, 5000, 'four notifications');
+    assert.deepEqual(published().slice(0, 4), [
+      'FailoverShard API called for shard 0001',
+      'Failover from primary node my-cluster-0001-001 to replica node my-cluster-0001-002 completed',
+      'Recovering nodes my-cluster-0001-001',
+      'Finished recovery for nodes my-cluster-0001-001',
+    ]);
+    assert.ok(
+      truth(s)
+        .filter((r) => r.source === 'memorydb-event')
+        .every((r) => r.delivered === true),
+    );
   });
 
   it('DescribeEvents: SourceType, time window, MaxResults', async () => {

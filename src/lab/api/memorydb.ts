@@ -118,7 +118,7 @@ export class MemoryDbApi {
             })),
           }
         : {}),
-      AvailabilityMode: o.replicas > 0 ? 'MultiAZ' : 'SingleAZ',
+      AvailabilityMode: o.replicas > 0 ? 'multiaz' : 'singleaz',
       ClusterEndpoint: { Address: o.names.clusterEndpoint, Port: c.port },
       NodeType: 'db.r7g.large',
       Engine: 'redis',
@@ -249,10 +249,9 @@ export class MemoryDbApi {
     if (!sns || !this.snsTopicArn || this.snsTopicStatus !== 'active') return;
     const kind = notificationKind(e.message);
     if (!kind) return;
-    const arn = this.cluster?.options.names.arn ?? '';
     sns.publish(this.snsTopicArn, {
-      subject: `MemoryDB Notification Message`,
-      message: JSON.stringify({ [`MemoryDB:${kind}`]: arn }),
+      subject: 'MemoryDB Notification Message',
+      message: JSON.stringify({ [`MemoryDB:${kind}`]: e.sourceName }),
       origin: {
         source: 'memorydb-event',
         sourceType: e.sourceType,
@@ -294,8 +293,8 @@ export class MemoryDbApi {
 }
 
 /**
- * The MemoryDB notification for an event text (MemoryDB's SNS messages are `{"MemoryDB:<Kind>": "<cluster ARN>"}`
- * shaped, like ElastiCache's), or undefined for events it does not notify.
+ * The notification for an event text, or undefined for events that send none. Messages are shaped like
+ * ElastiCache's (`{"MemoryDB:<Kind>": "<cluster>"}`); the failover kinds are the lab's names, not documented ones.
  */
 function notificationKind(message: string): string | undefined {
   if (message.startsWith('FailoverShard API called')) return 'FailoverShardCalled';
