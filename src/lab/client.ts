@@ -292,7 +292,8 @@ export interface EphemeralLab {
 
 /**
  * `drill aurora --lab`: a lab in its own process (so its work never shares the drill's event loop) under a
- * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up).
+ * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up); with
+ * `memorydb`, a MemoryDB cluster (3 shards x 2, TLS) on 127.0.1.21 and up (DRILL_LAB_MEMORYDB_FIRST_ADDRESS).
  * `stop()` takes everything down and removes the state dir; Ctrl+C and errors get there through `finally`.
  */
 export async function startEphemeralLab(

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { cannotStart } from '../../core/errors.js';
 import { waitForListener } from '../aurora/mariadb.js';
 import { findBinary } from '../binaries.js';
+import { stopServer } from '../process.js';
 import type { NodeCertificate } from './tls.js';
 
 export interface RedisNodeOptions {
@@ -127,12 +128,8 @@ export class RedisNode {
 
   /** A clean shutdown (resumed first if paused), forced after `graceMs`. */
   async stop(graceMs = 5_000): Promise<void> {
-    if (!this.running) return;
-    this.child?.kill('SIGCONT');
-    this.child?.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
+    if (!this.running || !this.child) return;
+    await stopServer(this.child, this.exited, graceMs);
   }
 
   private lastLogLine(): string {
