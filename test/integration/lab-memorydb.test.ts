@@ -142,8 +142,9 @@ function writer(cluster: Cluster | Redis, tag: string) {
   let stop = false;
   let lastAck = Date.now();
   let longestGapMs = 0;
+  const until = Date.now() + 60_000;
   const done = (async () => {
-    for (let i = 0; !stop; i++) {
+    for (let i = 0; !stop && Date.now() < until; i++) {
       const key = `${tag}:${i}`;
       try {
         await cluster.set(key, String(i));
@@ -173,9 +174,9 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
   let s: LabStatus;
   let m: MemoryDb;
   let client: MemoryDBClient;
+  const dir = mkdtempSync(join(tmpdir(), 'drill-lab-memorydb-'));
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'drill-lab-memorydb-'));
     lab = await startTestLab(dir, block.lab.first, [
       '--memorydb',
       '--memorydb-first-address',
@@ -188,9 +189,8 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
 
   after(async () => {
     client?.destroy();
-    if (!lab) return;
-    await stopTestLab(lab.stateDir);
-    rmSync(lab.stateDir, { recursive: true, force: true });
+    await stopTestLab(dir);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('status --json: the cluster, its shards and nodes, as documented', async () => {
@@ -389,8 +389,8 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
     const tag = await tagIn(s, lab.password, '0001');
     const cluster = clusterClient(s, lab.password);
     const from = truth(s).length;
+    const w = writer(cluster, tag);
     try {
-      const w = writer(cluster, tag);
       await sleep(300);
       const called = Date.now();
       await client.send(new FailoverShardCommand({ ClusterName: 'my-cluster', ShardName: '0001' }));
@@ -421,6 +421,7 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
       t.diagnostic(`${w.acked.length} writes acknowledged; longest gap ${w.longestGapMs} ms`);
       assert.ok(w.longestGapMs < 5000, `writes resumed (longest gap ${w.longestGapMs} ms)`);
     } finally {
+      await w.stop();
       cluster.disconnect();
     }
     const records = truth(s)
@@ -548,6 +549,10 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
     const st = JSON.parse(
       (await drill(['lab', 'status', '--json', '--state-dir', s.stateDir])).stdout,
     ) as LabStatus;
+    assert.deepEqual(
+      st.memorydb?.shards[1]?.nodes.map((n) => n.role),
+      ['replica', 'primary'],
+    );
     const pid = st.memorydb?.shards[1]?.nodes[0]?.pid;
     assert.ok(pid && pid !== m.shards[1]?.nodes[0]?.pid, 'a new process');
     const bad = await drill(['lab', 'kill', 'my-cluster-0009-001', '--state-dir', s.stateDir]);
@@ -621,6 +626,7 @@ describe('drill lab --memorydb --lossy --no-tls: one shard', { timeout: 180_000 
     );
     const client = sdk(s);
     const primary = nodeClient(s, lab.password, m.shards[0]?.nodes[0]?.address as string);
+    let w: ReturnType<typeof writer> | undefined;
     try {
       await rejectsWith(
         client.send(new FailoverShardCommand({ ClusterName: 'my-cluster', ShardName: '0001' })),
@@ -628,7 +634,7 @@ describe('drill lab --memorydb --lossy --no-tls: one shard', { timeout: 180_000 
         'APICallRateForCustomerExceededFault',
       );
       rmSync(file);
-      const w = writer(primary, '{lossy}');
+      w = writer(primary, '{lossy}');
       await sleep(200);
       const from = truth(s).length;
       await client.send(new FailoverShardCommand({ ClusterName: 'my-cluster', ShardName: '0001' }));
@@ -658,6 +664,7 @@ describe('drill lab --memorydb --lossy --no-tls: one shard', { timeout: 180_000 
       assert.ok(kinds.includes('failover-completed my-cluster-0001-002'), kinds.join('\n'));
       assert.ok(kinds.includes('writes-stopped my-cluster-0001-001'), kinds.join('\n'));
     } finally {
+      await w?.stop();
       primary.disconnect();
       client.destroy();
     }

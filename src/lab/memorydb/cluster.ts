@@ -455,7 +455,8 @@ export class MemoryDbLabCluster {
   pause(name: string, ms: number): MemoryDbNode {
     const n = this.requireNode(name);
     if (!n.redis.running)
-      throw new LabFault('InvalidNodeState', `${name} is not running (killed or restarting).`);
+      throw new LabFault('InvalidNodeState', `${name} is not running (killed or restarting)`);
+    if (n.redis.paused) throw new LabFault('InvalidNodeState', `${name} is already paused`);
     this.hot(ms + 60_000);
     n.redis.signal('SIGSTOP');
     this.down(n, 'paused');
@@ -563,6 +564,12 @@ export class MemoryDbLabCluster {
     if (!n.up && !clusterOk) return;
     const changed = role !== n.role;
     const cameUp = !n.up;
+    // A new primary is one that became primary; the old one may still call itself master for a moment.
+    const old = this.primaryOf.get(n.shard);
+    const promoted = role === 'primary' && (changed || cameUp) && old !== n.name;
+    const former = promoted && old !== undefined ? this.node(old) : undefined;
+    // A dead former primary comes back as a replica: say so at once (lab.json) rather than show two primaries.
+    if (former && !former.up) former.role = 'replica';
     n.role = role;
     if (cameUp) {
       n.up = true;
@@ -570,20 +577,16 @@ export class MemoryDbLabCluster {
     } else if (changed) this.record('role', n, { role });
     if (changed && role === 'primary') this.hot(30_000);
     this.settle(n);
-    // A new primary is one that became primary; the old one may still call itself master for a moment.
-    if (role === 'primary' && (changed || cameUp) && this.primaryOf.get(n.shard) !== n.name) {
-      const old = this.primaryOf.get(n.shard);
-      this.primaryOf.set(n.shard, n.name);
-      this.options.groundTruth.record('failover-completed', {
-        shard: shardName(n.shard),
-        instance: n.name,
-        writer: n.name,
-        from: old,
-      });
-      this.event(`Failover from primary node ${old} to replica node ${n.name} completed`);
-      const former = old === undefined ? undefined : this.node(old);
-      if (former) void this.recover(former);
-    }
+    if (!promoted) return;
+    this.primaryOf.set(n.shard, n.name);
+    this.options.groundTruth.record('failover-completed', {
+      shard: shardName(n.shard),
+      instance: n.name,
+      writer: n.name,
+      from: old,
+    });
+    this.event(`Failover from primary node ${old} to replica node ${n.name} completed`);
+    if (former) void this.recover(former);
   }
 
   /**
