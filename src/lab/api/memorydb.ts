@@ -88,7 +88,9 @@ export class MemoryDbApi {
   private describeClusters(input: Json): Json {
     const name = optionalString(input, 'ClusterName');
     const cluster = this.cluster;
-    if (name !== undefined && (!cluster || name !== cluster.options.names.clusterName)) throw notFound(name);
+    if (name !== undefined && (!cluster || name !== cluster.options.names.clusterName)) {
+      throw notFound(name, !cluster);
+    }
     if (!cluster) return { Clusters: [] };
     return { Clusters: [this.clusterView(cluster, input.ShowShardDetails === true)] };
   }
@@ -145,7 +147,7 @@ export class MemoryDbApi {
   private requireCluster(input: Json): MemoryDbLabCluster {
     const name = requiredString(input, 'ClusterName');
     const c = this.cluster;
-    if (!c || c.options.names.clusterName !== name) throw notFound(name);
+    if (!c || c.options.names.clusterName !== name) throw notFound(name, !c);
     return c;
   }
 
@@ -304,7 +306,11 @@ function notificationKind(message: string): string | undefined {
   return undefined;
 }
 
-const notFound = (name: string) => new LabFault('ClusterNotFoundFault', `Cluster ${name} not found.`);
+const notFound = (name: string, labHasNone = false) =>
+  new LabFault(
+    'ClusterNotFoundFault',
+    `Cluster ${name} not found.${labHasNone ? " This lab has no MemoryDB cluster: start it with 'drill lab up --memorydb'." : ''}`,
+  );
 const invalidValue = (message: string) => new LabFault('InvalidParameterValueException', message);
 
 function requiredString(input: Json, key: string): string {
