@@ -39,7 +39,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
   const lab = program
     .command('lab')
     .description(
-      'a local Aurora MySQL lab: real MariaDB servers that fail over like Aurora, with DNS and an RDS API',
+      'a local Aurora MySQL lab (and MemoryDB with --memorydb): real servers that fail over like the services, with DNS and their APIs',
     );
   const stateDir = () =>
     new Option('--state-dir <dir>', 'where the lab keeps its servers, status and ground truth')
