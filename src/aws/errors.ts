@@ -156,8 +156,7 @@ export function explainAwsError(err: unknown, action: string, policyHint?: strin
       const what = isAwsError(err, 'UnknownOperation', 'InvalidAction')
         ? `the API endpoint does not serve ${action}`
         : `the API endpoint for ${action} does not speak the ${name} API`;
-      const lab = name === 'MemoryDB' ? '; a drill lab serves no MemoryDB API yet' : '';
-      return cannotStart(`${what} (${answer}): ${checkEndpoint(action)}${lab}`);
+      return cannotStart(`${what} (${answer}): ${checkEndpoint(action)}`);
     }
     case 'bad-parameter':
       return new DrillError(`${code}: ${said} (${action})`, ExitCode.usage);

@@ -28,6 +28,11 @@ export interface LabUpOptions {
   region: string;
   firstAddress: string;
   dnsDelay?: string;
+  memorydb?: boolean;
+  shards: string;
+  replicas: string;
+  tls: boolean;
+  memorydbFirstAddress: string;
   detach?: boolean;
   color: boolean;
 }
@@ -51,6 +56,16 @@ export function planLab(o: LabUpOptions): LabOptions {
     region: o.region,
     firstAddress: parseWhole(o.firstAddress, '--first-address', 3, 254),
     ...(o.dnsDelay !== undefined ? { dnsDelayMs: parseDuration(o.dnsDelay, '--dns-delay') } : {}),
+    ...(o.memorydb
+      ? {
+          memorydb: {
+            shards: parseWhole(o.shards, '--shards', 1, 5),
+            replicas: parseWhole(o.replicas, '--replicas', 0, 2),
+            tls: o.tls !== false,
+            firstAddress: parseWhole(o.memorydbFirstAddress, '--memorydb-first-address', 2, 254),
+          },
+        }
+      : {}),
   };
 }
 
@@ -157,14 +172,37 @@ function describe(
     `  RDS and SNS API   ${s.apiEndpoint}`,
     `  SNS outbox        ${s.outbox} (mail and SQS deliveries, a file each)`,
     `  ground truth      ${s.groundTruthFile}`,
+    ...memoryDbLines(s),
     '',
     style.dim(detached ? 'Point drill, the AWS SDK and the AWS CLI at it:' : 'In another terminal:'),
     ...exportLines(s, password).map((l) => `  ${l}`),
     '  drill aurora --mode simple',
     `  drill notify setup --email you@example.com --lab-state-dir ${s.stateDir}`,
     `  aws rds failover-db-cluster --db-cluster-identifier ${s.aurora.clusterId} --endpoint-url ${s.apiEndpoint}`,
+    ...(s.memorydb
+      ? [
+          `  aws memorydb failover-shard --cluster-name ${s.memorydb.clusterName} --shard-name 0001 --endpoint-url ${s.apiEndpoint}`,
+        ]
+      : []),
     '',
     style.dim(detached ? `Stop it with: drill lab down --state-dir ${s.stateDir}` : 'Ctrl+C stops the lab.'),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The MemoryDB cluster's endpoints and nodes, for `drill lab up` and `drill lab status`. */
+function memoryDbLines(s: LabStatus): string[] {
+  const m = s.memorydb;
+  if (!m) return [];
+  const tls = m.tls ? `TLS, CA ${m.caFile}` : 'no TLS';
+  return [
+    `  MemoryDB cluster  ${m.clusterName}: ${m.clusterEndpoint}:${m.port} (${tls}; user ${m.user}, the lab's password)`,
+    ...m.shards.flatMap((sh) =>
+      sh.nodes.map(
+        (n) =>
+          `  node              ${n.name} (shard ${sh.name}, ${n.role}) ${n.host} -> ${n.address}:${m.port}`,
+      ),
+    ),
+    `  MemoryDB API      ${s.apiEndpoint} (FailoverShard: 5 calls in 24 h, counted in ${s.stateDir}/memorydb-failover-calls.json)`,
+  ];
 }

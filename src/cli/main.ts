@@ -53,7 +53,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
   const lab = program
     .command('lab')
     .description(
-      'a local Aurora MySQL lab: real MariaDB servers that fail over like Aurora, with DNS and an RDS API',
+      'a local Aurora MySQL lab (and MemoryDB with --memorydb): real servers that fail over like the services, with DNS and their APIs',
     );
   const stateDir = () =>
     new Option('--state-dir <dir>', 'where the lab keeps its servers, status and ground truth')
@@ -85,6 +85,17 @@ Docs: README.md (figures, JSON report, environment variables).`,
         'after a promotion, the cluster DNS record moves this late (default: the timing profile)',
       ),
     )
+    .addOption(
+      new Option('--memorydb', 'add a MemoryDB cluster (redis-server nodes on 127.0.1.x, port 6379)'),
+    )
+    .addOption(new Option('--shards <n>', 'MemoryDB shards (1-5)').default('3'))
+    .addOption(new Option('--replicas <n>', 'MemoryDB replicas per shard (0-2)').default('1'))
+    .addOption(new Option('--no-tls', 'MemoryDB nodes without TLS (on by default, as in MemoryDB)'))
+    .addOption(
+      new Option('--memorydb-first-address <n>', 'MemoryDB nodes listen on 127.0.1.N, N+1, ...').default(
+        '11',
+      ),
+    )
     .addOption(new Option('--detach', 'start in the background and return once ready'))
     .addOption(new Option('--no-color', 'plain text'))
     .addHelpText(
@@ -93,6 +104,7 @@ Docs: README.md (figures, JSON report, environment variables).`,
 Examples:
   drill lab up                              # foreground; prints the export lines for a second terminal
   drill lab up --detach --readers 2 --timing aurora
+  drill lab up --detach --memorydb          # and a MemoryDB cluster: 3 shards x (primary + replica), TLS
   drill lab status --json
   drill lab down`,
     )
@@ -117,6 +129,26 @@ Examples:
     .action(async (options) => {
       const { labDown } = await import('./lab.js');
       process.exitCode = await labDown(options);
+    });
+
+  lab
+    .command('kill')
+    .description('SIGKILL a MemoryDB node (its replica takes over; the lab restarts it as a replica)')
+    .argument('<node>', 'node name, e.g. my-cluster-0001-001')
+    .addOption(stateDir())
+    .action(async (node: string, options) => {
+      const { labKill } = await import('./lab-faults.js');
+      process.exitCode = await labKill(node, options);
+    });
+  lab
+    .command('pause')
+    .description('SIGSTOP a MemoryDB node, and SIGCONT it after DURATION (a hang)')
+    .argument('<node>', 'node name, e.g. my-cluster-0001-001')
+    .argument('<duration>', 'how long, e.g. 500ms, 5s')
+    .addOption(stateDir())
+    .action(async (node: string, duration: string, options) => {
+      const { labPause } = await import('./lab-faults.js');
+      process.exitCode = await labPause(node, duration, options);
     });
 
   addNotifyCommands(program);

@@ -46,6 +46,39 @@ export interface LabOptions {
   firstAddress: number;
   /** Overrides the timing profile's DNS propagation delay. */
   dnsDelayMs?: number;
+  /** A MemoryDB cluster besides the Aurora one (`--memorydb`). */
+  memorydb?: MemoryDbPlan;
+}
+
+/** `drill lab up --memorydb`: shards of a primary and replicas on 127.0.1.`firstAddress` and up, port 6379. */
+export interface MemoryDbPlan {
+  shards: number;
+  replicas: number;
+  tls: boolean;
+  firstAddress: number;
+}
+
+/** The lab's MemoryDB cluster as `drill lab status --json` shows it; roles as the nodes last said. */
+export interface MemoryDbStatus {
+  clusterName: string;
+  clusterEndpoint: string;
+  port: number;
+  /** The ACL user; its password is the lab's password file. The default user is off. */
+  user: string;
+  tls: boolean;
+  /** The lab's CA certificate (PEM) to trust, when TLS is on. */
+  caFile: string | null;
+  shards: {
+    name: string;
+    slots: string;
+    nodes: {
+      name: string;
+      host: string;
+      address: string;
+      role: 'primary' | 'replica';
+      pid: number | null;
+    }[];
+  }[];
 }
 
 /** What `drill lab status --json` prints (never the password). */
@@ -73,26 +106,8 @@ export interface LabStatus {
   outbox: string;
   region: string;
   groundTruthFile: string;
-  /** `lab up --memorydb`: the MemoryDB cluster, its shards and nodes (127.0.1.x, port 6379). */
-  memorydb?: {
-    clusterName: string;
-    clusterEndpoint: string;
-    port: number;
-    user: string;
-    tls: boolean;
-    caFile: string | null;
-    shards: {
-      name: string;
-      slots: string;
-      nodes: {
-        name: string;
-        host: string;
-        address: string;
-        role: 'primary' | 'replica';
-        pid: number | null;
-      }[];
-    }[];
-  };
+  /** Only with `drill lab up --memorydb`. */
+  memorydb?: MemoryDbStatus;
 }
 
 /** One line of the lab's ground truth: what really happened, when, by the wall clock. */
@@ -183,6 +198,9 @@ export function labServing(host: string, stateDir = defaultLabStateDir()): LabSt
   const a = status.aurora;
   const names = [a.clusterEndpoint, a.readerEndpoint, a.proxyEndpoint, a.proxyAddress];
   for (const i of a.instances) names.push(i.host, i.address);
+  const m = status.memorydb;
+  if (m)
+    names.push(m.clusterEndpoint, ...m.shards.flatMap((s) => s.nodes.flatMap((n) => [n.host, n.address])));
   return names.includes(host) ? status : undefined;
 }
 
@@ -225,6 +243,7 @@ export async function startDetached(
   args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
   if (plan.lossy) args.push('--lossy');
   if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
+  if (plan.memorydb) args.push(...memoryDbArgs(plan.memorydb));
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -325,16 +344,24 @@ export interface EphemeralLab {
   stopNow(): void;
 }
 
+/** The `drill lab up` options that ask for `plan`. */
+export function memoryDbArgs(plan: MemoryDbPlan): string[] {
+  const args = ['--memorydb', '--shards', String(plan.shards), '--replicas', String(plan.replicas)];
+  args.push('--memorydb-first-address', String(plan.firstAddress));
+  return plan.tls ? args : [...args, '--no-tls'];
+}
+
 /**
  * `drill aurora --lab`: a lab in its own process (so its work never shares the drill's event loop) under a
  * temporary state dir, on instance addresses 127.0.0.21 and up (a lab started by hand keeps .11 and up;
- * DRILL_LAB_FIRST_ADDRESS moves them). `signal` aborted during the start takes down what was started, removes
+ * DRILL_LAB_FIRST_ADDRESS moves them); with `memorydb`, a MemoryDB cluster (3 shards x 2, TLS) on 127.0.1.21 and up
+ * (DRILL_LAB_MEMORYDB_FIRST_ADDRESS). `signal` aborted during the start takes down what was started, removes
  * the state dir and rejects with exit 130. `stop()` takes everything down and removes the state dir; Ctrl+C and
  * errors get there through `finally`.
  */
 export async function startEphemeralLab(
   timing: LabTiming,
-  { signal }: { signal?: AbortSignal; memorydb?: boolean } = {},
+  { signal, memorydb }: { signal?: AbortSignal; memorydb?: boolean } = {},
 ): Promise<EphemeralLab> {
   const first = parseWhole(process.env.DRILL_LAB_FIRST_ADDRESS ?? '21', 'DRILL_LAB_FIRST_ADDRESS', 3, 253);
   const [dnsPort, apiPort] = [await freePort(), await freePort()];
@@ -350,6 +377,21 @@ export async function startEphemeralLab(
     lossy: false,
     region: 'us-east-1',
     firstAddress: first,
+    ...(memorydb
+      ? {
+          memorydb: {
+            shards: 3,
+            replicas: 1,
+            tls: true,
+            firstAddress: parseWhole(
+              process.env.DRILL_LAB_MEMORYDB_FIRST_ADDRESS ?? '21',
+              'DRILL_LAB_MEMORYDB_FIRST_ADDRESS',
+              1,
+              240,
+            ),
+          },
+        }
+      : {}),
   };
   const stop = async (): Promise<void> => {
     await stopLab(stateDir);

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
+import { MemoryDbApi } from './api/memorydb.js';
 import { RdsApi } from './api/rds.js';
 import { ControlPlane } from './api/server.js';
 import { SnsApi } from './api/sns.js';
@@ -22,6 +23,8 @@ import {
 } from './client.js';
 import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
+import { MemoryDbLabCluster, memoryDbTimings } from './memorydb/cluster.js';
+import { memoryDbNames } from './memorydb/names.js';
 import { SnsDelivery } from './notify-delivery.js';
 import { listenable } from './ports.js';
 import { gone, labPidsFile, recordProcess } from './processes.js';
@@ -40,6 +43,8 @@ export class Lab {
   readonly proxy: LabProxy;
   readonly sns: SnsApi;
   readonly eventSubscriptions: RdsEventSubscriptions;
+  /** Only with `--memorydb`. */
+  readonly memorydb: MemoryDbLabCluster | undefined;
   private readonly delivery: SnsDelivery;
   readonly password: string;
   private readonly startedAt = new Date().toISOString();
@@ -95,11 +100,30 @@ export class Lab {
       sourceIds: (type) => this.sourceIds(type),
     });
     cluster.onEvent = (e) => this.eventSubscriptions.deliver(e);
+    this.memorydb = options.memorydb
+      ? new MemoryDbLabCluster({
+          ...options.memorydb,
+          dir: join(options.stateDir, 'memorydb'),
+          names: memoryDbNames(undefined, options.region),
+          user: options.user,
+          password: this.password,
+          timing: memoryDbTimings[options.timing],
+          lossy: options.lossy,
+          groundTruth: this.groundTruth,
+          onSpawn: (pid) => recordProcess(options.stateDir, pid, 'redis-server'),
+        })
+      : undefined;
+    const memorydbApi = new MemoryDbApi(this.memorydb, {
+      region: options.region,
+      quotaFile: memoryDbQuotaFile(options.stateDir),
+      sns: this.sns,
+    });
     this.api = new ControlPlane(
       '127.0.0.1',
       options.apiPort,
       new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
       { api: this.sns, signer },
+      memorydbApi,
     );
   }
 
@@ -110,6 +134,13 @@ export class Lab {
    */
   static async start(options: LabOptions, { signal }: { signal?: AbortSignal } = {}): Promise<Lab> {
     if (options.readers < 0 || options.readers > 8) throw usageError('--readers must be 0-8');
+    const m = options.memorydb;
+    if (m && (m.shards < 1 || m.shards > 5 || m.replicas < 0 || m.replicas > 2)) {
+      throw usageError('--shards must be 1-5 and --replicas 0-2');
+    }
+    if (m && (m.firstAddress < 2 || m.firstAddress + m.shards * (m.replicas + 1) - 1 > 254)) {
+      throw usageError('--memorydb-first-address must leave room for every node within 127.0.1.2-254');
+    }
     if (options.firstAddress < 3 || options.firstAddress + options.readers > 254) {
       throw usageError(
         '--first-address must leave room for the proxy and every instance within 127.0.0.2-254',
@@ -123,9 +154,9 @@ export class Lab {
     await refuseTakenAddresses(options);
     mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     // lab.log is being written by this very process when it was started with --detach.
+    const keep = ['aurora', 'lab.log', memoryDbQuotaFileName];
     for (const entry of readdirSync(stateDir)) {
-      if (entry !== 'aurora' && entry !== 'lab.log')
-        rmSync(join(stateDir, entry), { recursive: true, force: true });
+      if (!keep.includes(entry)) rmSync(join(stateDir, entry), { recursive: true, force: true });
     }
     // Keep only the datadir template between labs: it is what makes start-up fast.
     const auroraDir = join(stateDir, 'aurora');
@@ -142,7 +173,7 @@ export class Lab {
     const parts = async (): Promise<void> => {
       await lab.dns.listen();
       await lab.api.listen();
-      await lab.cluster.start();
+      await Promise.all([lab.cluster.start(), lab.memorydb?.start()]);
       await lab.proxy.listen();
     };
     try {
@@ -164,7 +195,13 @@ export class Lab {
     this.state = 'stopping';
     this.writeStatus();
     this.delivery.close();
-    await Promise.allSettled([this.proxy.close(), this.cluster.stop(), this.dns.close(), this.api.close()]);
+    await Promise.allSettled([
+      this.proxy.close(),
+      this.cluster.stop(),
+      this.memorydb?.stop(),
+      this.dns.close(),
+      this.api.close(),
+    ]);
     this.groundTruth.record('lab', { state: 'stopped' });
     for (const file of [labStatusFile, labPasswordFile, labPidsFile])
       rmSync(file(this.options.stateDir), { force: true });
@@ -199,6 +236,7 @@ export class Lab {
       outbox: join(this.options.stateDir, 'outbox'),
       region: this.options.region,
       groundTruthFile: join(this.options.stateDir, 'ground-truth.ndjson'),
+      ...(this.memorydb ? { memorydb: this.memorydb.status() } : {}),
     };
   }
 
@@ -221,6 +259,8 @@ export class Lab {
   }
 
   private resolveName(name: string): string[] | undefined {
+    const memorydb = this.memorydb?.resolveName(name);
+    if (memorydb) return memorydb;
     const c = this.cluster;
     if (name === this.names.proxyEndpoint) return [this.proxyAddress];
     if (name === this.names.clusterEndpoint) return c.clusterDnsAddress ? [c.clusterDnsAddress] : [];
@@ -280,5 +320,10 @@ export function exportLines(status: LabStatus, password: string | undefined): st
     ['DRILL_USER', status.aurora.user],
   ];
   if (password) vars.push(['DRILL_PASSWORD', password]);
+  if (status.memorydb) vars.push(['AWS_ENDPOINT_URL_MEMORYDB', status.apiEndpoint]);
   return vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
 }
+
+/** FailoverShard calls of the last 24 hours: kept across labs on the same state dir; delete it to reset. */
+const memoryDbQuotaFileName = 'memorydb-failover-calls.json';
+export const memoryDbQuotaFile = (stateDir: string): string => join(stateDir, memoryDbQuotaFileName);

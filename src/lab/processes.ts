@@ -7,7 +7,7 @@ import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** `lab`: the process that owns the lab (`drill lab up`); the others are servers it started. */
-export type LabProcessKind = 'lab' | 'mariadbd' | 'mariadb-install-db';
+export type LabProcessKind = 'lab' | 'mariadbd' | 'mariadb-install-db' | 'redis-server';
 
 export interface LabProcess {
   pid: number;
@@ -118,7 +118,9 @@ function mariadbProcessesUnder(stateDir: string): LabProcess[] {
       ? 'mariadb-install-db'
       : args.some((a) => /(^|\/)(mariadbd|mysqld)$/.test(a))
         ? 'mariadbd'
-        : undefined;
+        : args.some((a) => /(^|\/)redis-server( |$)/.test(a))
+          ? 'redis-server'
+          : undefined;
     if (kind) found.push({ pid: Number(entry), kind });
   }
   return found;

@@ -238,12 +238,12 @@ describe('drill notify against a lab', { timeout: 180_000 }, () => {
     assert.deepEqual(await notifyStatus('drill-typo'), empty);
   });
 
-  it('--memorydb: the lab serves no MemoryDB API, and says so in one line (exit 3)', async () => {
+  it('--memorydb on a lab without MemoryDB: ClusterNotFoundFault, in one line (exit 3)', async () => {
     const r = await notify(['status', '--memorydb', 'my-cluster']);
     assert.equal(r.code, 3, r.stderr);
     assert.match(
       r.stderr,
-      /^drill: the API endpoint for memorydb:DescribeClusters does not speak the MemoryDB API \(it answered HTTP 400, not in MemoryDB's JSON\): .*a drill lab serves no MemoryDB API yet$/m,
+      /^drill: ClusterNotFoundFault: Cluster my-cluster not found\. This lab has no MemoryDB cluster: start it with 'drill lab up --memorydb'\. .*check --memorydb/m,
     );
     assert.equal(r.stderr.trim().split('\n').length, 1, 'one line');
     assert.doesNotMatch(r.stderr, /SyntaxError|Unexpected token|\n\s+at /);

@@ -23,6 +23,18 @@
  * | bad-input.test.ts              | refused             | .180 (nothing listens)                           |
  * | aws-timeouts.test.ts           | silent API, database| .231 (accepts, never answers), .232 (MariaDB)    |
  * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
+ * | lab-memorydb.test.ts           | lab, lossy lab      | proxy .190, .191-.192; proxy .195, .196          |
+ *
+ * MemoryDB nodes (`drill lab up --memorydb --memorydb-first-address N`) listen on 127.0.1.N, N+1, ... (port 6379,
+ * cluster bus 16379): the third octet 1 keeps them apart from the Aurora addresses above. Their own table:
+ *
+ * | file                           | block               | addresses                                        |
+ * | ------------------------------ | ------------------- | ------------------------------------------------ |
+ * | (by hand) `drill lab up`       | default lab         | 127.0.1.11-.16 (3 shards x 2; up to .20)         |
+ * | (by hand) `drill aurora --lab` | throwaway lab       | 127.0.1.21-.26                                   |
+ * | lab-memorydb.test.ts           | lab, lossy lab      | 127.0.1.61-.66 (3 x 2); 127.0.1.71-.72 (1 x 2)   |
+ *
+ * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
  */
 
 /** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
@@ -33,14 +45,22 @@ export interface AddressBlock {
   count: number;
   /** A lab: its proxy sits on first - 1. */
   proxy: boolean;
+  /** The third octet: 0 for Aurora instances and lone servers, 1 for MemoryDB nodes (127.0.1.x). */
+  net?: 0 | 1;
 }
 
 const lab = (first: number, instances = 2): AddressBlock => ({ first, count: instances, proxy: true });
 const server = (first: number): AddressBlock => ({ first, count: 1, proxy: false });
+const memorydb = (first: number, nodes = 6): AddressBlock => ({ first, count: nodes, proxy: false, net: 1 });
 
 export const addresses = {
   /** Not test files: the defaults a person gets (`--first-address` 11, `DRILL_LAB_FIRST_ADDRESS` 21). */
-  byHand: { lab: lab(11, 9), throwaway: lab(21) },
+  byHand: {
+    lab: lab(11, 9),
+    throwaway: lab(21),
+    memorydb: memorydb(11, 10),
+    memorydbThrowaway: memorydb(21),
+  },
   simpleMonitor: { database: server(42), refused: server(43) },
   lab: { lab: lab(61) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },
@@ -58,6 +78,12 @@ export const addresses = {
     detach: lab(161),
     taken: lab(166),
     exports: lab(171),
+  },
+  labMemorydb: {
+    lab: lab(191),
+    lossyLab: lab(196, 1),
+    memorydb: memorydb(61),
+    lossyMemorydb: memorydb(71, 2),
   },
 } as const;
 

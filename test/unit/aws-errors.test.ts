@@ -247,7 +247,7 @@ const cases: {
     action: 'memorydb:DescribeClusters',
     kind: 'not-the-api',
     exit: ExitCode.cannotStart,
-    line: "the API endpoint for memorydb:DescribeClusters does not speak the MemoryDB API (it answered HTTP 400, not in MemoryDB's JSON): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB; a drill lab serves no MemoryDB API yet",
+    line: "the API endpoint for memorydb:DescribeClusters does not speak the MemoryDB API (it answered HTTP 400, not in MemoryDB's JSON): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB",
   },
   {
     what: 'an operation the endpoint does not know (awsJson1_1)',
@@ -255,7 +255,7 @@ const cases: {
     action: 'memorydb:UpdateCluster',
     kind: 'not-the-api',
     exit: ExitCode.cannotStart,
-    line: 'the API endpoint does not serve memorydb:UpdateCluster (UnknownOperation: Unknown operation): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB; a drill lab serves no MemoryDB API yet',
+    line: 'the API endpoint does not serve memorydb:UpdateCluster (UnknownOperation: Unknown operation): check --endpoint-url or AWS_ENDPOINT_URL_MEMORYDB',
   },
 ];
 

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { cannotStart } from '../../core/errors.js';
 import { findBinary } from '../binaries.js';
+import { stopServer } from '../process.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;
@@ -146,12 +147,8 @@ export class MariadbInstance {
 
   /** A clean shutdown, forced after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
-    if (!this.running) return;
-    this.child?.kill('SIGCONT');
-    this.child?.kill('SIGTERM');
-    const timer = setTimeout(() => this.child?.kill('SIGKILL'), graceMs);
-    await this.exited;
-    clearTimeout(timer);
+    if (!this.running || !this.child) return;
+    await stopServer(this.child, this.exited, graceMs);
   }
 
   /** Runs administrative SQL as root over the unix socket. */

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { cannotStart } from '../../core/errors.js';
+
+const run = promisify(execFile);
+
+export interface NodeCertificate {
+  certFile: string;
+  keyFile: string;
+}
+
+/** What a node's certificate is valid for: its host name, the cluster endpoint and its address. */
+export interface CertificateSubject {
+  name: string;
+  host: string;
+  clusterEndpoint: string;
+  address: string;
+}
+
+async function openssl(args: string[]): Promise<void> {
+  try {
+    await run('openssl', args);
+  } catch (err) {
+    const e = err as { code?: string; stderr?: string; message: string };
+    if (e.code === 'ENOENT')
+      throw cannotStart("'openssl' not found on PATH: install it with 'apt-get install -y openssl'");
+    throw cannotStart(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim().split('\n').pop()}`);
+  }
+}
+
+/**
+ * A certificate authority of the lab's own and one certificate per node, made with openssl at start-up (EC P-256:
+ * quick to make). Clients trust the CA file (`caFile` in `drill lab status`), as they would Amazon's.
+ */
+export async function makeCertificates(
+  dir: string,
+  nodes: CertificateSubject[],
+): Promise<{ caFile: string; nodes: Map<string, NodeCertificate> }> {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const caFile = join(dir, 'ca.crt');
+  const caKey = join(dir, 'ca.key');
+  const days = '3650';
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  await openssl([
+    'req',
+    '-x509',
+    ...ec,
+    '-keyout',
+    caKey,
+    '-out',
+    caFile,
+    '-days',
+    days,
+    '-subj',
+    '/CN=drill lab MemoryDB CA',
+  ]);
+  const certs = new Map<string, NodeCertificate>();
+  await Promise.all(
+    nodes.map(async (n) => {
+      const keyFile = join(dir, `${n.name}.key`);
+      const certFile = join(dir, `${n.name}.crt`);
+      const csr = join(dir, `${n.name}.csr`);
+      const ext = join(dir, `${n.name}.ext`);
+      writeFileSync(ext, `subjectAltName=DNS:${n.host},DNS:${n.clusterEndpoint},IP:${n.address}\n`);
+      await openssl(['req', '-new', ...ec, '-keyout', keyFile, '-out', csr, '-subj', `/CN=${n.name}`]);
+      await openssl([
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        caFile,
+        '-CAkey',
+        caKey,
+        '-set_serial',
+        `0x${randomBytes(8).toString('hex')}`,
+        '-out',
+        certFile,
+        '-days',
+        days,
+        '-extfile',
+        ext,
+      ]);
+      certs.set(n.name, { certFile, keyFile });
+    }),
+  );
+  return { caFile, nodes: certs };
+}
