@@ -58,9 +58,23 @@ export async function nodeConnection(t: RedisTarget, host: string, port: number)
 /**
  * The application's client, configured as AWS tells MemoryDB users to: TLS, host names passed through (or
  * resolved with the drill's resolver), a command timeout, and bounded retries while the cluster moves.
+ * `hosts` are the node names the cluster announces: with a resolver of the drill's own (`--dns-server`, a lab)
+ * ioredis would ask the system for them, so each is mapped to the address the resolver last gave.
  */
-export async function clusterClient(t: RedisTarget, seed: Endpoint): Promise<Cluster> {
+export async function clusterClient(
+  t: RedisTarget,
+  seed: Endpoint,
+  hosts: readonly string[],
+): Promise<{ cluster: Cluster; hostOf: (address: string) => string }> {
   const { Cluster } = await import('ioredis');
+  const known = new Map<string, string>();
+  if (!t.passthrough) {
+    await Promise.all(
+      [seed.host, ...hosts].map(async (host) => {
+        known.set(host, await t.resolver.lookup(host).catch(() => host));
+      }),
+    );
+  }
   const options: ClusterOptions = {
     dnsLookup: t.passthrough
       ? (address, callback) => callback(null, address)
@@ -69,6 +83,21 @@ export async function clusterClient(t: RedisTarget, seed: Endpoint): Promise<Clu
             (resolved) => callback(null, resolved),
             (err: NodeJS.ErrnoException) => callback(err, ''),
           ),
+    ...(t.passthrough
+      ? {}
+      : {
+          natMap: (key: string) => {
+            const at = key.lastIndexOf(':');
+            const host = key.slice(0, at);
+            const address = known.get(host);
+            // Looked up again for the next connection: a name the resolver moves is followed, as a client would.
+            void t.resolver.lookup(host).then(
+              (fresh) => known.set(host, fresh),
+              () => {},
+            );
+            return address && address !== host ? { host: address, port: Number(key.slice(at + 1)) } : null;
+          },
+        }),
     redisOptions: { ...common(t, seed.host), maxRetriesPerRequest: 1 },
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
@@ -80,5 +109,7 @@ export async function clusterClient(t: RedisTarget, seed: Endpoint): Promise<Clu
   };
   const cluster = new Cluster([{ host: seed.host, port: seed.port }], options);
   cluster.on('error', () => {}); // each command reports its own failure
-  return cluster;
+  // The client's slot map names the addresses it connected to; people know the nodes by name.
+  const hostOf = (address: string): string => hosts.find((host) => known.get(host) === address) ?? address;
+  return { cluster, hostOf };
 }

@@ -21,7 +21,7 @@ export interface MemoryDbRun {
   /** Sequence numbers for the writes of every shard: one ledger. */
   nextSeq(): number;
   /** The application's cluster client, made once per run and shared by its monitors. */
-  app(): Promise<Cluster>;
+  app(): Promise<{ cluster: Cluster; hostOf: (address: string) => string }>;
   /** The cluster through the MemoryDB API, when the drill needs it. */
   control(): Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined>;
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Cluster } from 'ioredis';
 import { formatDuration } from '../core/duration.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
@@ -53,7 +52,7 @@ async function setupRun(
     throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err);
   });
   let seq = 0;
-  let app: Promise<Cluster> | undefined;
+  let app: ReturnType<MemoryDbRun['app']> | undefined;
   let control: Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined> | undefined;
   const run: MemoryDbRun = {
     plan,
@@ -65,7 +64,11 @@ async function setupRun(
     runId: randomBytes(4).toString('hex'),
     nextSeq: () => ++seq,
     app: () => {
-      app ??= clusterClient(target, endpoint);
+      app ??= clusterClient(
+        target,
+        endpoint,
+        shards.flatMap((s) => s.nodes.map((n) => n.host)),
+      );
       return app;
     },
     control: () => {

@@ -47,9 +47,10 @@ export class AppShardMonitor extends ScheduledMonitor {
     const write = (outcome: 'acknowledged' | 'failed' | 'indeterminate') =>
       this.ledger ? { write: { seq, outcome } } : {};
     try {
-      const cluster = await this.run.app();
+      const { cluster, hostOf } = await this.run.app();
       await raceAbort(cluster.set(this.key(seq), String(seq), 'EX', keyTtlSeconds), signal);
-      return { ok: true, role: 'writer', ...servedBy(cluster, this.key(seq)), ...write('acknowledged') };
+      const served = servedBy(cluster, this.key(seq), hostOf);
+      return { ok: true, role: 'writer', ...served, ...write('acknowledged') };
     } catch (err) {
       const error = signal.aborted
         ? { code: 'DEADLINE', message: 'no answer before the probe deadline' }
@@ -62,11 +63,15 @@ export class AppShardMonitor extends ScheduledMonitor {
 }
 
 /** The node that serves a key's slot, as the client's slot map says now (`host:port` keys). */
-function servedBy(cluster: Cluster, key: string): Pick<Observation, 'nodeId'> {
+function servedBy(
+  cluster: Cluster,
+  key: string,
+  hostOf: (address: string) => string,
+): Pick<Observation, 'nodeId'> {
   const node = cluster.slots[calculateSlot(key)]?.[0];
   if (!node) return {};
   const at = node.lastIndexOf(':');
-  return { nodeId: nodeName(node.slice(0, at), Number(node.slice(at + 1))) };
+  return { nodeId: nodeName(hostOf(node.slice(0, at)), Number(node.slice(at + 1))) };
 }
 
 /** `--mode app`: a monitor per shard on one shared client; with --write-check, the ledger read back after. */
@@ -90,7 +95,7 @@ export async function appParts(run: MemoryDbRun): Promise<DrillPart[]> {
     name: 'app client',
     async finish(ran, signal) {
       if (ran && run.plan.writeCheck) await readBack(run, monitors, signal);
-      const cluster = await run.app();
+      const { cluster } = await run.app();
       cluster.disconnect();
     },
   });
@@ -99,7 +104,7 @@ export async function appParts(run: MemoryDbRun): Promise<DrillPart[]> {
 
 /** Reads every acknowledged key back (then deletes what the drill wrote): what is absent was lost. */
 async function readBack(run: MemoryDbRun, monitors: AppShardMonitor[], signal: AbortSignal): Promise<void> {
-  const cluster = await run.app();
+  const { cluster } = await run.app();
   const present: number[] = [];
   try {
     for (const monitor of monitors) {
