@@ -45,12 +45,17 @@ export async function nodeConnection(t: RedisTarget, host: string, port: number)
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  conn.on('error', () => {}); // each command reports its own failure
+  // Each command reports its own failure; a failed connect is explained by the error behind it (a refused
+  // password, a certificate), which ioredis emits before it says only that the connection closed.
+  let cause: unknown;
+  conn.on('error', (err) => {
+    cause ??= err;
+  });
   try {
     await conn.connect();
   } catch (err) {
     conn.disconnect();
-    throw err;
+    throw cause ?? err;
   }
   return conn;
 }

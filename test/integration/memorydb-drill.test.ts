@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { LabStatus } from '../../src/lab/client.js';
+import { addresses } from '../support/addresses.js';
+import { drill, startDrill, until } from '../support/cli.js';
+import { labStatus, startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
+
+// The lab of this file (test/support/addresses.ts): Aurora on 127.0.0.211+, MemoryDB nodes on 127.0.1.101-.106.
+const block = addresses.memorydbDrill;
+const dir = mkdtempSync(join(tmpdir(), 'drill-memorydb-'));
+let lab: TestLab;
+
+before(async () => {
+  lab = await startTestLab(join(dir, 'lab'), block.lab.first, [
+    '--memorydb',
+    '--memorydb-first-address',
+    String(block.memorydb.first),
+  ]);
+});
+after(async () => {
+  await stopTestLab(join(dir, 'lab'));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const base = () => ['memorydb', '--lab-state-dir', lab.stateDir];
+const primaries = (s: LabStatus) =>
+  (s.memorydb?.shards ?? []).map((shard) => shard.nodes.find((n) => n.role === 'primary')?.name);
+const report = (stdout: string) => JSON.parse(stdout).runs[0];
+const monitor = (run: { monitors: { name: string }[] }, name: string) =>
+  run.monitors.find((m) => m.name === name) as unknown as {
+    downtimeMs: number | null;
+    probes: number;
+    failed: number;
+    nodes: string[];
+    errors: Record<string, number>;
+  };
+
+describe('drill memorydb against a lab of real redis-server nodes', () => {
+  it('FailoverShard of shard 0002: only that shard changes primary, events in order, no acknowledged write lost', async () => {
+    const before = primaries(await labStatus(lab.stateDir));
+    const r = await drill(
+      [...base(), '--trigger', 'failover-shard', '--shard', '0002', '--at', '1s', '--until-recovered'].concat(
+        ['--settle', '1s', '--write-check', '--json'],
+      ),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    const afterwards = primaries(await labStatus(lab.stateDir));
+    assert.equal(afterwards[0], before[0], 'shard 0001 kept its primary');
+    assert.notEqual(afterwards[1], before[1], 'shard 0002 has a new primary');
+    assert.equal(afterwards[2], before[2], 'shard 0003 kept its primary');
+    assert.equal(run.trigger.name, 'failover-shard');
+    assert.notEqual(run.trigger.completedAtMs, null);
+    // The provider's account, in order, on the same timeline.
+    const messages: string[] = run.events.map((e: { message: string }) => e.message);
+    const called = messages.findIndex((m) => /^FailoverShard API called for shard 0002/.test(m));
+    const done = messages.findIndex((m) =>
+      /^Failover from primary node .* to replica node .* completed/.test(m),
+    );
+    assert.ok(called >= 0 && done > called, messages.join(' | '));
+    assert.ok(run.provider.failoverMs >= 0);
+    // Every shard was written all along (the blast radius is in the other columns), and nothing was lost.
+    for (const name of ['app:0001', 'app:0002', 'app:0003', 'nodes:0001', 'nodes:0002', 'nodes:0003']) {
+      assert.ok(monitor(run, name).probes > 0, name);
+    }
+    assert.deepEqual(monitor(run, 'app:0002').nodes, [before[1], afterwards[1]]);
+    assert.equal(run.writes.lost, 0, JSON.stringify(run.writes));
+    assert.ok(run.writes.acknowledged > 10);
+    // The client's downtime agrees with what really happened, to one probe interval and 100 ms.
+    const truthMs = run.groundTruth.writerRecoveryMs;
+    assert.notEqual(truthMs, null, JSON.stringify(run.groundTruth));
+    const measured = monitor(run, 'nodes:0002').downtimeMs ?? 0;
+    assert.ok(
+      Math.abs(measured - truthMs) <= 100 + 100,
+      `nodes:0002 measured ${measured} ms, the truth ${truthMs} ms`,
+    );
+  });
+
+  it('a hard kill of a primary (drill lab kill): the replica is promoted, the drill measures it, nothing is lost', async () => {
+    const status = await labStatus(lab.stateDir);
+    const victim = status.memorydb?.shards[0]?.nodes.find((n) => n.role === 'primary')?.name as string;
+    const running = startDrill(
+      [...base(), '--duration', '14s', '--write-check', '--json', '--mode', 'app,nodes'],
+      {},
+      120_000,
+    );
+    await until(() => running.stderr.includes('app:0001'), 20_000, 'the drill to start');
+    await new Promise((r) => setTimeout(r, 2000));
+    const killed = await drill(['lab', 'kill', victim, '--state-dir', lab.stateDir]);
+    assert.equal(killed.code, 0, killed.stderr);
+    const r = await running.finished;
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    const app = monitor(run, 'app:0001');
+    const nodes = monitor(run, 'nodes:0001');
+    assert.ok((nodes.downtimeMs ?? 0) > 0, JSON.stringify(nodes));
+    assert.ok(Object.keys(nodes.errors).length > 0, JSON.stringify(nodes.errors));
+    assert.equal(run.writes.lost, 0, JSON.stringify(run.writes));
+    // The application could not write before the service could: its downtime is at least the nodes' one.
+    assert.ok((app.downtimeMs ?? 0) + 100 >= (nodes.downtimeMs ?? 0), JSON.stringify({ app, nodes }));
+    // The lab brings the node back (as a replica), as MemoryDB replaces a node: the next tests need it.
+    for (let i = 0; i < 600; i++) {
+      const nodes = (await labStatus(lab.stateDir)).memorydb?.shards[0]?.nodes ?? [];
+      if (nodes.length > 0 && nodes.every((n) => n.pid !== null)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+
+  const m = () => lab.status.memorydb as NonNullable<LabStatus['memorydb']>;
+  const by = () => [
+    'memorydb',
+    '-e',
+    `${m().clusterEndpoint}:${m().port}`,
+    '--dns-server',
+    lab.status.dnsServer,
+    '--duration',
+    '2s',
+  ];
+
+  it('by hand, as a user would: the CA and the password given, a short drill passes', async () => {
+    const r = await drill([...by(), '-u', m().user, '--ca', m().caFile as string], {
+      DRILL_PASSWORD: lab.password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /PASS/);
+  });
+
+  const refusals: [string, string[], Record<string, string>, number, RegExp][] = [
+    [
+      'a wrong password',
+      ['-u', 'admin', '--ca', 'CA'],
+      { DRILL_PASSWORD: 'not-the-pw-4711' },
+      3,
+      /refused user 'admin' \(WRONGPASS\): check --user and the password/,
+    ],
+    ['no --ca for the lab CA', ['-u', 'admin'], { DRILL_PASSWORD: 'PW' }, 3, /TLS with .* failed .*--ca/],
+    [
+      '--no-tls against TLS nodes',
+      ['-u', 'admin', '--no-tls'],
+      { DRILL_PASSWORD: 'PW' },
+      3,
+      /^drill: cannot reach .*TLS \(--no-tls, --ca\)|^drill: .* refused the first call/,
+    ],
+  ];
+  for (const [what, args, env, code, message] of refusals) {
+    it(`${what}: exit ${code}, one line, no password printed`, async () => {
+      const fill = (a: string) => (a === 'CA' ? (m().caFile as string) : a === 'PW' ? lab.password : a);
+      const r = await drill(
+        [...by(), ...args.map(fill)],
+        Object.fromEntries(Object.entries(env).map(([k, v]) => [k, fill(v)])),
+        60_000,
+      );
+      assert.equal(r.code, code, r.stderr);
+      const line = r.stderr.trim().split('\n').pop() as string;
+      assert.match(line, message);
+      assert.doesNotMatch(r.stderr + r.stdout, /\n\s+at |internal error/);
+      assert.ok(!(r.stderr + r.stdout).includes(lab.password), 'the lab password never appears');
+      assert.ok(!(r.stderr + r.stdout).includes('not-the-pw-4711'), 'a wrong password never appears either');
+    });
+  }
+
+  it('a shard that does not exist: exit 2, naming the shards there are', async () => {
+    const r = await drill([...base(), '--trigger', 'failover-shard', '--shard', '0009', '--duration', '5s']);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /cluster my-cluster has no shard 0009 \(its shards: 0001, 0002, 0003\)/);
+  });
+
+  it('--dry-run prints the aws memorydb commands and touches nothing', async () => {
+    const before = readFileSync(lab.status.groundTruthFile, 'utf8');
+    const r = await drill([...base(), '--trigger', 'failover-shard', '--shard', '0003', '--dry-run']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /aws memorydb failover-shard --cluster-name my-cluster --shard-name 0003/);
+    assert.match(r.stdout, /aws memorydb describe-events --source-name my-cluster/);
+    assert.equal(readFileSync(lab.status.groundTruthFile, 'utf8'), before);
+  });
+
+  it('Ctrl+C mid-drill: exit 130, the summary and the report all the same', async () => {
+    const reportFile = join(dir, 'interrupted.json');
+    const running = startDrill([...base(), '--report', reportFile], {}, 60_000);
+    await until(
+      () => running.stderr.includes('nodes:0003') || running.stdout.includes('nodes:0003'),
+      20_000,
+      'probes',
+    );
+    running.child.kill('SIGINT');
+    const r = await running.finished;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stdout, /interrupted \(Ctrl\+C\)/);
+    assert.equal(JSON.parse(readFileSync(reportFile, 'utf8')).runs[0].stoppedBy, 'interrupted');
+  });
+});
