@@ -32,6 +32,8 @@ export async function ddlPart(run: AuroraRun, rows: number): Promise<DrillPart> 
       });
     },
     wrapTrigger: (trigger) => ddl.around(trigger),
+    // The check waits for the ALTER itself (up to 10 min) before it reads the table.
+    finishWithinMs: 660_000,
     async finish(ran) {
       if (ran) await ddl.check();
     },

@@ -46,15 +46,17 @@ export class EventFollower {
 
   /** Polls once more (events of the last moments) and stops. */
   async stop(): Promise<void> {
+    const wasStopped = this.stopped;
+    this.stopped = true; // a poll in flight must not schedule another
     clearTimeout(this.timer);
     await this.running;
-    if (!this.stopped) await this.poll();
-    this.stopped = true;
+    if (!wasStopped) await this.poll();
   }
 
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
+      if (this.stopped) return;
       this.running = this.poll().then(() => this.schedule(this.waitMs));
     }, ms);
   }

@@ -118,8 +118,9 @@ export async function runDrill(
     [...trackers.values()].some((t) =>
       t.outages.some((o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt),
     );
+  let over = false;
   const whenTriggerEnded = (): void => {
-    if (!rules.untilRecovered || sawAnyOutage()) return;
+    if (over || !rules.untilRecovered || sawAnyOutage()) return;
     quietTimer = setTimeout(
       () => {
         if (sawAnyOutage()) return;
@@ -183,6 +184,7 @@ export async function runDrill(
   };
   if (scheduled) triggerTimer = setTimeout(fireWhenSteady, scheduled.atMs);
   const reason = await ended;
+  over = true;
   clearTimeout(triggerTimer);
   triggerStop.abort();
   history.note(`drill stopped: ${reason}`);

@@ -12,6 +12,11 @@ export interface MemoryDbCluster {
   shards: { name: string; status: string; nodes: string[] }[];
 }
 
+/** One of the cluster's own nodes (`my-cluster-0001-001`), not of a cluster whose name merely starts the same. */
+function isNodeOf(cluster: string, source: string): boolean {
+  return source.startsWith(`${cluster}-`) && /^\d{4}-\d{3}$/.test(source.slice(cluster.length + 1));
+}
+
 /** The MemoryDB calls a drill makes, over the AWS SDK (loaded only when a drill needs it). */
 export class MemoryDbControl {
   private constructor(
@@ -65,7 +70,7 @@ export class MemoryDbControl {
         );
         for (const e of out.Events ?? []) {
           const source = e.SourceName ?? '?';
-          if (source === cluster || source.startsWith(`${cluster}-`)) {
+          if (source === cluster || isNodeOf(cluster, source)) {
             events.push({ date: e.Date ?? new Date(), source, message: e.Message ?? '' });
           }
         }

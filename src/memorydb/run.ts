@@ -22,6 +22,8 @@ export interface MemoryDbRun {
   nextSeq(): number;
   /** The application's cluster client, made once per run and shared by its monitors. */
   app(): Promise<{ cluster: Cluster; hostOf: (address: string) => string }>;
+  /** Disconnects the application's client, if it was made. */
+  closeApp(): Promise<void>;
   /** The cluster through the MemoryDB API, when the drill needs it. */
   control(): Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined>;
 }

@@ -71,6 +71,9 @@ async function setupRun(
       );
       return app;
     },
+    closeApp: async () => {
+      if (app) (await app).cluster.disconnect();
+    },
     control: () => {
       control ??= connectControl(plan, endpoint);
       return control;

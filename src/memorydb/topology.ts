@@ -26,8 +26,17 @@ export interface Shard {
 export async function discoverShards(t: RedisTarget, endpoint: Endpoint): Promise<Shard[]> {
   const conn = await nodeConnection(t, endpoint.host, endpoint.port);
   try {
-    const reply = (await conn.call('CLUSTER', 'SHARDS')) as unknown[];
-    const shards = reply.map((raw) => parseShard(raw as unknown[], t.tls)).filter((s) => s.slots.length > 0);
+    const shards = await conn.call('CLUSTER', 'SHARDS').then(
+      (reply) =>
+        (reply as unknown[])
+          .map((raw) => parseShard(raw as unknown[], t.tls))
+          .filter((s) => s.slots.length > 0),
+      // CLUSTER SHARDS came with Redis 7; MemoryDB's Redis 6.2 engine has only CLUSTER SLOTS.
+      async (err: Error) => {
+        if (!/unknown subcommand/i.test(err.message)) throw err;
+        return fromSlots((await conn.call('CLUSTER', 'SLOTS')) as unknown[][]);
+      },
+    );
     if (shards.length === 0) throw cannotStart(`${endpoint.text} serves no slots: is it a Redis cluster?`);
     shards.sort((a, b) => (a.slots[0]?.[0] ?? 0) - (b.slots[0]?.[0] ?? 0));
     return shards.map((s, i) => ({
@@ -69,6 +78,28 @@ function parseShard(raw: unknown[], tls: boolean): Omit<Shard, 'tag'> {
   // MemoryDB's node names carry their shard: <cluster>-0001-001.
   const shard = /-(\d{4})-\d{3}$/.exec(nodes[0]?.name ?? '')?.[1] ?? '';
   return { name: shard, slots, nodes };
+}
+
+/** CLUSTER SLOTS ([from, to, primary, ...replicas], each node [endpoint, port, id]) grouped by primary. */
+export function fromSlots(reply: unknown[][]): Omit<Shard, 'tag'>[] {
+  const byPrimary = new Map<string, Omit<Shard, 'tag'>>();
+  for (const [from, to, ...nodes] of reply) {
+    const [primary] = nodes as unknown[][];
+    const id = String(primary?.[2]);
+    let shard = byPrimary.get(id);
+    if (!shard) {
+      const members = (nodes as unknown[][]).map((n, i): ClusterNode => {
+        const host = String(n[0]);
+        const port = Number(n[1]);
+        return { name: nodeName(host, port), host, port, role: i === 0 ? 'primary' : 'replica' };
+      });
+      const name = /-(\d{4})-\d{3}$/.exec(members[0]?.name ?? '')?.[1] ?? '';
+      shard = { name, slots: [], nodes: members.sort((a, b) => a.name.localeCompare(b.name)) };
+      byPrimary.set(id, shard);
+    }
+    shard.slots.push([Number(from), Number(to)]);
+  }
+  return [...byPrimary.values()];
 }
 
 /** The first `{drill-N}` hash tag whose slot falls in the ranges: keys with it live on that shard. */

@@ -142,3 +142,33 @@ describe('MemoryDB: the plan', () => {
     });
   }
 });
+
+describe('MemoryDB: the shards of a Redis 6.2 engine, from CLUSTER SLOTS', () => {
+  it('groups slot ranges by primary, primary first, names from the node names', async () => {
+    const { fromSlots } = await import('../../src/memorydb/topology.js');
+    const node = (n: string, id: string) => [
+      `my-cluster-${n}.my-cluster.abc.memorydb.us-east-1.amazonaws.com`,
+      6379,
+      id,
+    ];
+    const shards = fromSlots([
+      [0, 100, node('0001-001', 'a'), node('0001-002', 'b')],
+      [101, 5460, node('0001-001', 'a'), node('0001-002', 'b')],
+      [5461, 16383, node('0002-002', 'c'), node('0002-001', 'd')],
+    ]);
+    assert.deepEqual(
+      shards.map((s) => [s.name, s.slots, s.nodes.map((n) => `${n.name}:${n.role}`)]),
+      [
+        [
+          '0001',
+          [
+            [0, 100],
+            [101, 5460],
+          ],
+          ['my-cluster-0001-001:primary', 'my-cluster-0001-002:replica'],
+        ],
+        ['0002', [[5461, 16383]], ['my-cluster-0002-001:replica', 'my-cluster-0002-002:primary']],
+      ],
+    );
+  });
+});

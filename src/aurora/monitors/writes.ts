@@ -148,6 +148,8 @@ export function writesPart(
   });
   return {
     ...part,
+    // The read-back looks for the writer for up to 30 s, on connections that may take 30 s more.
+    finishWithinMs: 90_000,
     async finish(ran) {
       if (!ran) return;
       try {

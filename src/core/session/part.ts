@@ -32,6 +32,8 @@ export interface DrillPart {
    * `signal` aborts on Ctrl+C or when the session's bound for this step passes: stop waiting, say so.
    */
   finish?(ran: boolean, signal: AbortSignal): Promise<void>;
+  /** How long `finish` may take before the session goes on (default: the session's 30 s). */
+  readonly finishWithinMs?: number;
 }
 
 /** The trigger a drill will fire, and what to ask before firing it. */

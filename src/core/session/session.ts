@@ -171,7 +171,8 @@ async function finish(
   for (const part of [...parts].reverse()) {
     if (!part.finish) continue;
     const bound = new AbortController();
-    const timer = setTimeout(() => bound.abort(), finishBoundMs);
+    const within = part.finishWithinMs ?? finishBoundMs;
+    const timer = setTimeout(() => bound.abort(), within);
     // The Ctrl+C that ended the drill must not also skip its read-back: only a later one cuts it short.
     const wasInterrupted = interrupt.aborted;
     const onInterrupt = (): void => bound.abort();
@@ -180,8 +181,7 @@ async function finish(
     try {
       const how = await Promise.race([part.finish(ran, bound.signal).then(() => 'done' as const), cut]);
       if (how === 'cut') {
-        const why =
-          interrupt.aborted && !wasInterrupted ? 'Ctrl+C' : `not done within ${finishBoundMs / 1000} s`;
+        const why = interrupt.aborted && !wasInterrupted ? 'Ctrl+C' : `not done within ${within / 1000} s`;
         history.note(`${part.name}: left unfinished (${why})`, 'warn');
       }
     } catch (err) {
@@ -202,7 +202,10 @@ async function confirm(trigger: PreparedTrigger, options: SessionOptions, io: Se
       `refusing to ${what} without --yes: ${lab ? 'DRILL_CONFIRM=always asks first' : 'this is not a lab'}, and there is no terminal to ask on`,
     );
   }
-  const typed = await io.ask(`This will ${what}. Type '${answer}' to go on: `);
+  const typed = await io.ask(`This will ${what}. Type '${answer}' to go on: `).catch(() => {
+    // Ctrl+C at the prompt (readline rejects rather than signalling): an answer of no, and an interrupt.
+    throw new DrillError('not confirmed (interrupted): nothing was done', ExitCode.interrupted);
+  });
   if (typed.trim() !== answer) throw usageError('not confirmed: nothing was done');
 }
 

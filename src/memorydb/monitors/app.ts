@@ -4,7 +4,7 @@ import type { Clock } from '../../core/clock.js';
 import { cannotStart } from '../../core/errors.js';
 import type { History, Observation, WriteReadback } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
-import { raceAbort } from '../../core/scheduler.js';
+import { abortReason, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { classifyRedisError } from '../errors.js';
 import type { MemoryDbRun } from '../run.js';
@@ -52,9 +52,8 @@ export class AppShardMonitor extends ScheduledMonitor {
       const served = servedBy(cluster, this.key(seq), hostOf);
       return { ok: true, role: 'writer', ...served, ...write('acknowledged') };
     } catch (err) {
-      const error = signal.aborted
-        ? { code: 'DEADLINE', message: 'no answer before the probe deadline' }
-        : classifyRedisError(err);
+      const aborted = signal.aborted ? abortReason(signal) : undefined;
+      const error = aborted ? { code: aborted.code, message: aborted.message } : classifyRedisError(err);
       // A write that timed out or lost its connection may have landed: neither acknowledged nor refused.
       const unsure = ['TIMEOUT', 'CLOSED', 'DEADLINE', 'ECONNRESET'].includes(error.code);
       return { ok: false, error, ...write(unsure ? 'indeterminate' : 'failed') };
@@ -74,31 +73,39 @@ function servedBy(
   return { nodeId: nodeName(hostOf(node.slice(0, at)), Number(node.slice(at + 1))) };
 }
 
-/** `--mode app`: a monitor per shard on one shared client; with --write-check, the ledger read back after. */
+/**
+ * `--mode app`: a monitor per shard on one shared client. Its first write is checked after the confirmation
+ * (it writes); with --write-check the ledger is read back after the drill. The client is closed whatever happens.
+ */
 export async function appParts(run: MemoryDbRun): Promise<DrillPart[]> {
   const monitors = run.shards.map(
     (s) => new AppShardMonitor(run.history, run.clock, run, s, run.plan.writeCheck),
   );
-  const parts: DrillPart[] = monitors.map((monitor) => ({
-    name: monitor.name,
-    monitor,
-    async check() {
-      const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs * 2));
-      if (!outcome.ok) {
-        throw cannotStart(
-          `the application's client could not write to ${monitor.name}: ${outcome.error?.code} ${outcome.error?.message}`,
-        );
-      }
+  const parts: DrillPart[] = [
+    {
+      name: 'app client',
+      async prepare() {},
+      async finish(ran, signal) {
+        if (ran && run.plan.writeCheck) await readBack(run, monitors, signal);
+        await run.closeApp();
+      },
     },
-  }));
-  parts.push({
-    name: 'app client',
-    async finish(ran, signal) {
-      if (ran && run.plan.writeCheck) await readBack(run, monitors, signal);
-      const { cluster } = await run.app();
-      cluster.disconnect();
-    },
-  });
+  ];
+  for (const monitor of monitors) {
+    parts.push({
+      name: monitor.name,
+      monitor,
+      writes: true,
+      async check() {
+        const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs * 2));
+        if (!outcome.ok) {
+          throw cannotStart(
+            `the application's client could not write to ${monitor.name}: ${outcome.error?.code} ${outcome.error?.message}`,
+          );
+        }
+      },
+    });
+  }
   return parts;
 }
 

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
-import { raceAbort } from '../../core/scheduler.js';
+import { abortReason, ProbeAborted, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { nodeConnection } from '../connection.js';
 import { classifyRedisError } from '../errors.js';
@@ -36,6 +36,11 @@ export class NodesShardMonitor extends ScheduledMonitor {
 
   async probe(signal: AbortSignal): Promise<ProbeOutcome> {
     const roles = await Promise.all(this.shard.nodes.map((n) => this.role(n, signal)));
+    // Cut short by its deadline or by the drill's end: the nodes said nothing, which is not "no primary".
+    if (signal.aborted) {
+      const aborted = abortReason(signal);
+      return { ok: false, error: { code: aborted.code, message: aborted.message } };
+    }
     const primary = roles.find((r) => r.role === 'master');
     if (!primary) {
       const seen = roles.map((r) => `${r.node.name}: ${r.role ?? r.error}`).join(', ');
@@ -43,14 +48,14 @@ export class NodesShardMonitor extends ScheduledMonitor {
     }
     try {
       const conn = this.conns.get(primary.node.name) as Redis;
-      await raceAbort(
-        conn.set(`drill:${this.shard.tag}:${this.run.runId}:nodes`, String(Date.now())),
-        signal,
-      );
+      const key = `drill:${this.shard.tag}:${this.run.runId}:nodes`;
+      await raceAbort(conn.set(key, String(Date.now()), 'EX', 3600), signal);
       return { ok: true, role: 'writer', nodeId: primary.node.name, address: primary.address };
     } catch (err) {
       this.drop(primary.node.name);
-      return { ok: false, nodeId: primary.node.name, error: classifyRedisError(err) };
+      const error =
+        err instanceof ProbeAborted ? { code: err.code, message: err.message } : classifyRedisError(err);
+      return { ok: false, nodeId: primary.node.name, error };
     }
   }
 
@@ -62,7 +67,10 @@ export class NodesShardMonitor extends ScheduledMonitor {
     try {
       let conn = this.conns.get(node.name);
       if (!conn) {
-        conn = await raceAbort(nodeConnection(this.run.target, node.host, node.port), signal);
+        const connecting = nodeConnection(this.run.target, node.host, node.port);
+        // A connection still being made when the probe is cut short is closed once made, not left open.
+        connecting.then((c) => (signal.aborted ? c.disconnect() : undefined)).catch(() => {});
+        conn = await raceAbort(connecting, signal);
         this.conns.set(node.name, conn);
       }
       const reply = (await raceAbort(conn.call('ROLE'), signal)) as unknown[];

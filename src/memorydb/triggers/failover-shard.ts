@@ -89,12 +89,23 @@ export const failoverShard: TriggerKind = {
         `cluster ${cluster.name} had ${used} FailoverShard calls in the last 24 h: MemoryDB allows ${failoversPerDay}; try again later`,
       );
     }
-    const topology = run.shards.find((s) => s.name === plan.shard);
+    // The nodes' own description of the shard, matched by node names (the API names them; ROLE needs them).
+    const topology = run.shards.find((s) => s.nodes.some((n) => shard.nodes.includes(n.name)));
+    if (!topology) {
+      throw cannotStart(
+        `the nodes of shard ${shard.name} (${shard.nodes.join(', ')}) are not among those ${run.endpoint.text} describes: is -e this cluster's endpoint?`,
+      );
+    }
     const primaryNow = async (): Promise<string | undefined> => {
       const { primaryOf } = await import('../monitors/nodes.js');
-      return topology ? primaryOf(run, topology) : undefined;
+      return primaryOf(run, topology);
     };
     const before = await primaryNow();
+    if (before === undefined) {
+      throw cannotStart(
+        `no node of shard ${shard.name} says it is primary now: wait for the shard to recover, then drill again`,
+      );
+    }
     return {
       scheduled: {
         trigger: new FailoverShardTrigger(api, cluster.name, shard.name, primaryNow, before),
@@ -102,7 +113,7 @@ export const failoverShard: TriggerKind = {
         baselineMs: plan.baselineMs,
       },
       confirmation: {
-        what: `fail over shard ${shard.name} of MemoryDB cluster ${cluster.name} (primary ${before ?? 'unknown'}; ${left} of ${failoversPerDay} FailoverShard calls left in 24 h)`,
+        what: `fail over shard ${shard.name} of MemoryDB cluster ${cluster.name} (primary ${before}; ${left} of ${failoversPerDay} FailoverShard calls left in 24 h)`,
         answer: cluster.name,
         lab: apiIsLocal('MEMORYDB', plan.aws.endpoint),
       },
