@@ -389,6 +389,11 @@ export class MemoryDbLabCluster {
     const t = this.options.timing;
     this.hot(60_000);
     await sleep(t.failoverDelayMs);
+    const log = (what: string) =>
+      process.stderr.write(
+        `${new Date().toISOString()} FailoverShard ${primary.name} -> ${replica.name}: ${what}\n`,
+      );
+    const done = () => replica.role === 'primary' && primary.role === 'replica';
     let swapped = false;
     try {
       if (this.options.lossy) {
@@ -396,20 +401,24 @@ export class MemoryDbLabCluster {
         await this.command(replica, 'CONFIG', 'SET', 'masterauth', 'replication-cut-by-the-lab');
         await this.command(replica, 'CLIENT', 'KILL', 'TYPE', 'master');
         await sleep(t.lossyWindowMs);
-        await this.command(replica, 'CLUSTER', 'FAILOVER', 'TAKEOVER');
-        await this.command(replica, 'CONFIG', 'SET', 'masterauth', this.options.password);
       } else {
         // The primary pauses writes as soon as the replica asks it to (MFSTART), until the replica took over.
         primary.handingOver = true;
         this.settle(primary);
-        await this.command(replica, 'CLUSTER', 'FAILOVER');
       }
-      swapped = await this.waitFor(() => replica.role === 'primary' && primary.role === 'replica', 15_000);
+      // A manual failover that does not complete (Redis gives up after 5 s) is asked for again, twice at most.
+      for (let attempt = 1; attempt <= 3 && !swapped && !this.stopping; attempt++) {
+        const args = this.options.lossy ? ['CLUSTER', 'FAILOVER', 'TAKEOVER'] : ['CLUSTER', 'FAILOVER'];
+        await this.command(replica, ...args).catch((err: Error) => log(`attempt ${attempt}: ${err.message}`));
+        swapped = await this.waitFor(done, 7000);
+      }
+      if (!swapped) log('the replica did not take over');
     } catch (err) {
-      process.stderr.write(
-        `${new Date().toISOString()} FailoverShard ${primary.name} -> ${replica.name}: ${(err as Error).message}\n`,
-      );
+      log((err as Error).message);
     } finally {
+      if (this.options.lossy) {
+        await this.command(replica, 'CONFIG', 'SET', 'masterauth', this.options.password).catch(() => {});
+      }
       primary.handingOver = false;
       this.settle(primary);
     }
