@@ -21,8 +21,8 @@ export interface StopRules {
   untilRecovered: boolean;
   settleMs: number;
   /**
-   * Give up when an outage lasts longer than this; with `untilRecovered`, also when the drill has not ended this
-   * long after the trigger was due (a baseline never reached, a trigger that never completes).
+   * Give up when an outage lasts longer than this; with `untilRecovered` and a trigger, also when the drill has
+   * not ended this long after the trigger was due (a baseline never reached, a trigger that never completes).
    */
   timeoutMs: number;
 }
@@ -136,20 +136,14 @@ export async function runDrill(
   if (interrupt.aborted) finish('interrupted');
   interrupt.addEventListener('abort', onInterrupt, { once: true });
   if (rules.durationMs !== undefined) durationTimer = setTimeout(() => finish('duration'), rules.durationMs);
+  // With a trigger, --timeout also bounds the whole drill from when the trigger was due (a baseline never
+  // reached, a trigger that never completes); without one the drill waits for a fault caused elsewhere.
   let boundTimer: NodeJS.Timeout | undefined;
-  if (rules.untilRecovered) {
-    boundTimer = setTimeout(
-      () => {
-        if (!sawAnyOutage() && !scheduled) {
-          history.note('no outage observed within --timeout');
-          finish('no-outage');
-          return;
-        }
-        history.note('gave up: the drill did not end within --timeout of the trigger being due', 'warn');
-        finish('timeout');
-      },
-      (scheduled?.atMs ?? 0) + rules.timeoutMs,
-    );
+  if (rules.untilRecovered && scheduled) {
+    boundTimer = setTimeout(() => {
+      history.note('gave up: the drill did not end within --timeout of the trigger being due', 'warn');
+      finish('timeout');
+    }, scheduled.atMs + rules.timeoutMs);
   }
 
   for (const m of monitors) m.start();

@@ -228,7 +228,7 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
       assert.ok(n.pid && (await redisServersOf(s.stateDir)).some((l) => l.trim().startsWith(String(n.pid))));
     }
     const text = await drill(['lab', 'status', '--state-dir', s.stateDir, '--no-color']);
-    assert.match(text.stdout, /export AWS_ENDPOINT_URL_MEMORYDB=http:\/\/127\.0\.0\.1:\d+/);
+    assert.match(text.stdout, /export AWS_ENDPOINT_URL_MEMORYDB='http:\/\/127\.0\.0\.1:\d+'/);
     assert.match(text.stdout, /node +my-cluster-0002-002 \(shard 0002, replica\)/);
     assert.ok(!text.stdout.includes(lab.password));
   });
