@@ -40,6 +40,12 @@ export function startFailure(
       `${endpoint.text} has no information_schema.replica_host_status: aware mode needs Aurora MySQL (use --mode simple)`,
     );
   }
+  // The name could not be looked up because the DNS server itself did not answer (--dns-server, a lab's).
+  if (/^query(A|AAAA) /.test(e.message)) {
+    return cannotStart(
+      `the DNS server did not answer for '${endpoint.host}' (${e.code}): check --dns-server (or DRILL_DNS_SERVER), and that a lab serving it still runs`,
+    );
+  }
   const at = first.address && first.address !== endpoint.host ? ` (${first.address})` : '';
   if (unreachableCodes.has(e.code)) {
     return cannotStart(

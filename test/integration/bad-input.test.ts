@@ -7,7 +7,8 @@ import { addresses, loopback } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 
 // Nothing listens on this address: a drill pointed at it cannot start.
-const refused = `${loopback(addresses.badInput.refused.first)}:3306`;
+const refusedAddress = loopback(addresses.badInput.refused.first);
+const refused = `${refusedAddress}:3306`;
 const dir = mkdtempSync(join(tmpdir(), 'drill-bad-input-'));
 const folder = join(dir, 'a-folder');
 mkdirSync(folder);
@@ -192,6 +193,12 @@ const cases: [string, string[], number, RegExp][] = [
     ['aurora', '-e', 'no-such-host.invalid', '-u', 'x', '--mode', 'pool', '--duration', '1s'],
     3,
     /^drill: cannot resolve 'no-such-host\.invalid'/,
+  ],
+  [
+    'a DNS server that does not answer',
+    ['aurora', '-e', 'db.example', '-u', 'x', '--dns-server', `${refusedAddress}:10999`, '--duration', '1s'],
+    3,
+    /^drill: the DNS server did not answer for 'db\.example' \(ECONNREFUSED\): check --dns-server/,
   ],
 ];
 
