@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Cluster } from 'ioredis';
 import { Lab } from '../dist/src/lab/lab.js';
 import { freePort } from '../dist/src/lab/ports.js';
+import { printMedians } from './medians.mjs';
 
 const runs = Number(process.argv[2] ?? 2);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -142,15 +143,9 @@ const columns = [
   'killPromotedMs',
   'killBackMs',
 ];
-console.log(`MemoryDB lab figures (3 shards x 2, TLS), ${runs} run(s) per profile (median)`);
-console.log(['profile', ...columns].map((c) => c.padStart(20)).join(''));
-for (const timing of ['fast', 'aurora']) {
-  const results = [];
-  for (let i = 0; i < runs; i++) results.push(await once(timing));
-  const median = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
-  console.log(
-    [timing, ...columns.map((c) => (c === 'lost' ? String(median(c)) : `${Math.round(median(c))} ms`))]
-      .map((c) => c.padStart(20))
-      .join(''),
-  );
-}
+await printMedians(
+  `MemoryDB lab figures (3 shards x 2, TLS), ${runs} run(s) per profile (median)`,
+  columns,
+  runs,
+  once,
+);

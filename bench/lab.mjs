@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { Lab } from '../dist/src/lab/lab.js';
 import { freePort } from '../dist/src/lab/ports.js';
+import { printMedians } from './medians.mjs';
 
 const runs = Number(process.argv[2] ?? 2);
 const since = (records, from, kind, instance) =>
@@ -81,13 +82,9 @@ const columns = [
   'completedMs',
   'crashDownMs',
 ];
-console.log(`lab figures, ${runs} run(s) per profile (median), ground truth timestamps`);
-console.log(['profile', ...columns].map((c) => c.padStart(20)).join(''));
-for (const timing of ['fast', 'aurora']) {
-  const results = [];
-  for (let i = 0; i < runs; i++) results.push(await once(timing));
-  const median = (k) => results.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(results.length / 2)];
-  console.log(
-    [timing, ...columns.map((c) => `${Math.round(median(c))} ms`)].map((c) => c.padStart(20)).join(''),
-  );
-}
+await printMedians(
+  `lab figures, ${runs} run(s) per profile (median), ground truth timestamps`,
+  columns,
+  runs,
+  once,
+);
