@@ -44,6 +44,17 @@ export function planLab(o: LabUpOptions): LabOptions {
   if (o.timing !== 'fast' && o.timing !== 'aurora')
     throw usageError(`--timing must be fast or aurora, got '${o.timing}'`);
   if (!regionShape.test(o.region)) throw usageError(`--region must look like us-east-1, got '${o.region}'`);
+  if (!o.memorydb) {
+    // The MemoryDB options shape a cluster only --memorydb starts: alone they would be silently ignored.
+    const shaped: [boolean, string][] = [
+      [o.shards !== '3', '--shards'],
+      [o.replicas !== '1', '--replicas'],
+      [o.tls === false, '--no-tls'],
+      [o.memorydbFirstAddress !== '11', '--memorydb-first-address'],
+    ];
+    const given = shaped.find(([yes]) => yes);
+    if (given) throw usageError(`${given[1]} shapes the MemoryDB cluster: give --memorydb`);
+  }
   return {
     stateDir: stateDirFor(o.stateDir),
     readers: parseWhole(o.readers, '--readers', 0, 8),

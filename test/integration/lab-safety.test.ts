@@ -301,6 +301,22 @@ describe('drill lab up refuses mistakes with one line', () => {
     assert.equal(r.code, 2, r.stderr);
     assert.match(oneLine(r.stderr), /--region must look like us-east-1, got 'us east'/);
   });
+
+  for (const option of [
+    ['--shards', '2'],
+    ['--replicas', '2'],
+    ['--no-tls'],
+    ['--memorydb-first-address', '41'],
+  ]) {
+    it(`${option[0]} without --memorydb: exit 2, one line, rather than ignored`, async () => {
+      const r = await drill([...(await labUpArgs(join(root, 'lab-orphan'), blocks.taken)), ...option]);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        oneLine(r.stderr),
+        new RegExp(`^drill: ${option[0]} shapes the MemoryDB cluster: give --memorydb$`),
+      );
+    });
+  }
 });
 
 describe('lab up --detach export lines', () => {
