@@ -198,4 +198,34 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
     assert.match(r.stdout, /interrupted \(Ctrl\+C\)/);
     assert.equal(JSON.parse(readFileSync(reportFile, 'utf8')).runs[0].stoppedBy, 'interrupted');
   });
+
+  it('a --lossy lab: the write check catches the acknowledged writes a FailoverShard lost, exit 1', async () => {
+    const stateDir = join(dir, 'lossy');
+    await startTestLab(stateDir, block.lossyLab.first, [
+      ...['--memorydb', '--lossy', '--shards', '1'],
+      ...['--memorydb-first-address', String(block.lossyMemorydb.first)],
+    ]);
+    try {
+      const r = await drill(
+        ['memorydb', '--lab-state-dir', stateDir, '--trigger', 'failover-shard', '--at', '1s'].concat([
+          '--until-recovered',
+          '--settle',
+          '1s',
+          '--write-check',
+          '--interval',
+          '50ms',
+          '--json',
+        ]),
+        {},
+        120_000,
+      );
+      assert.equal(r.code, 1, r.stderr);
+      const run = report(r.stdout);
+      assert.ok(run.writes.lost > 0, JSON.stringify(run.writes));
+      assert.match(run.reasons.join('\n'), /acknowledged writes? lost \(ledger seq /);
+      assert.match(r.stderr, /FAIL \d+ acknowledged writes? lost/);
+    } finally {
+      await stopTestLab(stateDir);
+    }
+  });
 });

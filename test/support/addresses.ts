@@ -24,7 +24,7 @@
  * | aws-timeouts.test.ts           | silent API, database| .231 (accepts, never answers), .232 (MariaDB)    |
  * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
  * | lab-memorydb.test.ts           | lab, lossy lab      | proxy .190, .191-.192; proxy .195, .196          |
- * | memorydb-drill.test.ts         | lab (its Aurora)    | proxy .210, instances .211-.212                  |
+ * | memorydb-drill.test.ts         | labs (their Aurora) | proxy .210, .211-.212; proxy .220, .221-.222     |
  *
  * MemoryDB nodes (`drill lab up --memorydb --memorydb-first-address N`) listen on 127.0.1.N, N+1, ... (port 6379,
  * cluster bus 16379): the third octet 1 keeps them apart from the Aurora addresses above. Their own table:
@@ -34,7 +34,7 @@
  * | (by hand) `drill lab up`       | default lab         | 127.0.1.11-.16 (3 shards x 2; up to .20)         |
  * | (by hand) `drill aurora --lab` | throwaway lab       | 127.0.1.21-.26                                   |
  * | lab-memorydb.test.ts           | lab, lossy lab      | 127.0.1.61-.66 (3 x 2); 127.0.1.71-.72 (1 x 2)   |
- * | memorydb-drill.test.ts         | lab                 | 127.0.1.101-.106 (3 x 2)                         |
+ * | memorydb-drill.test.ts         | lab, lossy lab      | 127.0.1.101-.106 (3 x 2); 127.0.1.111-.112 (1 x 2)|
  *
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
  */
@@ -87,7 +87,12 @@ export const addresses = {
     memorydb: memorydb(61),
     lossyMemorydb: memorydb(71, 2),
   },
-  memorydbDrill: { lab: lab(211), memorydb: memorydb(101) },
+  memorydbDrill: {
+    lab: lab(211),
+    memorydb: memorydb(101),
+    lossyLab: lab(221),
+    lossyMemorydb: memorydb(111, 2),
+  },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;
