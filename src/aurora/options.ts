@@ -1,6 +1,7 @@
 import { awsOptionSpecs } from '../aws/options.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
 import { sessionOptionSpecs } from '../core/session/plan.js';
+import { labOptionSpecs } from '../lab/options.js';
 import { modeNames } from './monitors/index.js';
 import { triggerNames } from './triggers/index.js';
 
@@ -152,13 +153,7 @@ export const auroraOptionSpecs = [
     flags: '--no-events',
     help: 'do not follow RDS DescribeEvents (followed when the cluster is known)',
   },
-  { key: 'lab', flags: '--lab', help: 'start a throwaway local lab, drill it, and tear it down' },
-  { key: 'labTiming', flags: '--lab-timing <profile>', help: 'with --lab: fast or aurora', default: 'fast' },
-  {
-    key: 'labStateDir',
-    flags: '--lab-state-dir <dir>',
-    help: 'drill the lab already running from this state dir',
-  },
+  ...labOptionSpecs,
   ...sessionOptionSpecs,
   ...awsOptionSpecs,
 ] as const satisfies readonly OptionSpec[];

@@ -1,7 +1,14 @@
 import { usageError } from '../core/errors.js';
 import { parseWhole } from '../core/numbers.js';
-import { planSession, positiveDuration, type SessionPlan } from '../core/session/plan.js';
+import {
+  parseModes,
+  parseTrigger,
+  planSession,
+  positiveDuration,
+  type SessionPlan,
+} from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
+import { planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
@@ -48,33 +55,17 @@ export interface AuroraPlan extends SessionPlan {
 }
 
 export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
-  if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
-    throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
-  }
-  if (o.labStateDir !== undefined && o.labStateDir.trim() === '') {
-    throw usageError("--lab-state-dir '': give the folder the lab runs from (drill lab status shows it)");
-  }
-  if (o.lab && o.labStateDir)
-    throw usageError('--lab starts a throwaway lab; --lab-state-dir uses a running one: pick one');
-  if (!o.lab && !o.labStateDir && !o.endpoint) {
+  const { fromLab, ...labChoice } = planLabChoice(o);
+  if (!fromLab && !o.endpoint) {
     throw usageError(
       'missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT), or --lab',
     );
   }
-  const fromLab = o.lab === true || o.labStateDir !== undefined;
   const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string);
   if (!fromLab && !o.user)
     throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
-  const modes = o.mode.split(',').map((m) => m.trim());
-  for (const m of modes) {
-    if (!(modeNames as readonly string[]).includes(m)) {
-      throw usageError(`unknown mode '${m}': choose from ${modeNames.join(', ')}`);
-    }
-  }
-  if (new Set(modes).size !== modes.length) throw usageError(`--mode ${o.mode} names a mode twice`);
-  if (!(triggerNames as readonly string[]).includes(o.trigger)) {
-    throw usageError(`unknown trigger '${o.trigger}': choose from ${triggerNames.join(', ')}`);
-  }
+  const modes = parseModes(o.mode, modeNames);
+  const trigger = parseTrigger(o.trigger, triggerNames);
   if (o.target && o.trigger !== 'failover') {
     throw usageError(
       `--target names the reader a failover promotes: it has no effect with --trigger ${o.trigger}`,
@@ -96,14 +87,14 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
     dnsServer: o.dnsServer && !fromLab ? parseDnsServer(o.dnsServer) : undefined,
-    modes: modes as ModeName[],
+    modes,
     instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
     proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
     sweepIntervalMs: positive(o.sweepInterval, '--sweep-interval'),
     intervalMs: positive(o.interval, '--interval'),
     connectTimeoutMs: positive(o.connectTimeout, '--connect-timeout'),
     queryTimeoutMs: positive(o.queryTimeout, '--query-timeout'),
-    trigger: o.trigger as TriggerName | 'none',
+    trigger,
     cluster: o.cluster,
     target: o.target,
     forceFailover: o.forceFailover === true,
@@ -138,8 +129,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
           cleanup: o.cleanup === true,
         }
       : undefined,
-    lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
-    labStateDir: o.labStateDir,
+    ...labChoice,
   };
 }
 

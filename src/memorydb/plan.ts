@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { cannotStart, usageError } from '../core/errors.js';
-import { planSession, positiveDuration, type SessionPlan } from '../core/session/plan.js';
+import {
+  parseModes,
+  parseTrigger,
+  planSession,
+  positiveDuration,
+  type SessionPlan,
+} from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
+import { planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { MemoryDbOptions } from './options.js';
@@ -41,31 +48,14 @@ export interface MemoryDbPlan extends SessionPlan {
 }
 
 export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPlan {
-  if (o.labStateDir !== undefined && o.labStateDir.trim() === '') {
-    throw usageError("--lab-state-dir '': give the folder the lab runs from (drill lab status shows it)");
-  }
-  if (o.lab && o.labTiming !== 'fast' && o.labTiming !== 'aurora') {
-    throw usageError(`--lab-timing must be fast or aurora, got '${o.labTiming}'`);
-  }
-  if (o.lab && o.labStateDir) {
-    throw usageError('--lab starts a throwaway lab; --lab-state-dir uses a running one: pick one');
-  }
-  const fromLab = o.lab === true || o.labStateDir !== undefined;
+  const { fromLab, ...labChoice } = planLabChoice(o);
   if (!fromLab && !o.endpoint) {
     throw usageError(
       'missing --endpoint: the cluster endpoint to watch (-e clustercfg.<cluster>...:6379, or DRILL_ENDPOINT), or --lab',
     );
   }
-  const modes = o.mode.split(',').map((m) => m.trim());
-  for (const m of modes) {
-    if (!(modeNames as readonly string[]).includes(m)) {
-      throw usageError(`unknown mode '${m}': choose from ${modeNames.join(', ')}`);
-    }
-  }
-  if (new Set(modes).size !== modes.length) throw usageError(`--mode ${o.mode} names a mode twice`);
-  if (!(triggerNames as readonly string[]).includes(o.trigger)) {
-    throw usageError(`unknown trigger '${o.trigger}': choose from ${triggerNames.join(', ')}`);
-  }
+  const modes = parseModes(o.mode, modeNames);
+  const trigger = parseTrigger(o.trigger, triggerNames);
   if (!/^\d{4}$/.test(o.shard)) {
     throw usageError(`--shard '${o.shard}': MemoryDB names shards 0001, 0002, ...`);
   }
@@ -77,19 +67,18 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     tls: o.tls,
     ca: o.ca === undefined ? undefined : readCa(o.ca),
     dnsServer: o.dnsServer && !fromLab ? parseDnsServer(o.dnsServer) : undefined,
-    modes: modes as ModeName[],
+    modes,
     intervalMs: positiveDuration(o.interval, '--interval'),
     fastIntervalMs: positiveDuration(o.fastInterval, '--fast-interval'),
     connectTimeoutMs: positiveDuration(o.connectTimeout, '--connect-timeout'),
     commandTimeoutMs: positiveDuration(o.commandTimeout, '--command-timeout'),
-    trigger: o.trigger as TriggerName | 'none',
+    trigger,
     cluster: o.cluster,
     shard: o.shard,
     writeCheck: o.writeCheck === true,
     events: o.events !== false,
     aws: { region: o.region, profile: o.profile },
-    lab: o.lab ? (o.labTiming as 'fast' | 'aurora') : undefined,
-    labStateDir: o.labStateDir,
+    ...labChoice,
   };
 }
 

@@ -28,4 +28,4 @@ export const triggerKinds = {
 
 export type TriggerName = keyof typeof triggerKinds;
 /** `none` leaves the fault to someone else (the console, the CLI, a real incident). */
-export const triggerNames = ['none', ...Object.keys(triggerKinds)] as const;
+export const triggerNames = ['none', ...Object.keys(triggerKinds)] as readonly (TriggerName | 'none')[];

@@ -1,7 +1,7 @@
 import { accessSync, closeSync, constants, openSync, type Stats, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { StopRules } from '../drill.js';
-import { parseDuration } from '../duration.js';
+import { formatDuration, parseDuration } from '../duration.js';
 import { usageError } from '../errors.js';
 import { parseWhole } from '../numbers.js';
 import type { OptionSpec, OptionsOf } from '../options.js';
@@ -152,4 +152,34 @@ function statOrUndefined(path: string): Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `--mode a,b`: each a known monitor, each once. */
+export function parseModes<M extends string>(text: string, known: readonly M[]): M[] {
+  const modes = text.split(',').map((m) => m.trim());
+  for (const m of modes) {
+    if (!(known as readonly string[]).includes(m)) {
+      throw usageError(`unknown mode '${m}': choose from ${known.join(', ')}`);
+    }
+  }
+  if (new Set(modes).size !== modes.length) throw usageError(`--mode ${text} names a mode twice`);
+  return modes as M[];
+}
+
+/** `--trigger NAME`: one the service knows, or `none`. */
+export function parseTrigger<T extends string>(text: string, known: readonly T[]): T {
+  if (!(known as readonly string[]).includes(text)) {
+    throw usageError(`unknown trigger '${text}': choose from ${known.join(', ')}`);
+  }
+  return text as T;
+}
+
+/** The dry run's line on when the drill stops. */
+export function stopRuleWords(rules: StopRules): string {
+  const stop = rules.untilRecovered
+    ? `once recovered and settled for ${formatDuration(rules.settleMs)}`
+    : rules.durationMs
+      ? `after ${formatDuration(rules.durationMs)}`
+      : 'on Ctrl+C';
+  return `stop: ${stop}; give up after ${formatDuration(rules.timeoutMs)} down`;
 }

@@ -17,4 +17,4 @@ export const triggerKinds = {
 
 export type TriggerName = keyof typeof triggerKinds;
 /** `none` leaves the fault to someone else (the console, the CLI, `drill lab kill`, a real incident). */
-export const triggerNames = ['none', ...Object.keys(triggerKinds)] as const;
+export const triggerNames = ['none', ...Object.keys(triggerKinds)] as readonly (TriggerName | 'none')[];
