@@ -8,14 +8,14 @@ import {
   type SessionPlan,
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
-import { planLabChoice } from '../lab/options.js';
+import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
 
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
-export interface AuroraPlan extends SessionPlan {
+export interface AuroraPlan extends SessionPlan, LabChoice {
   /** Undefined only with --lab, until the lab has started. */
   endpoint: Endpoint | undefined;
   user: string;
@@ -50,8 +50,6 @@ export interface AuroraPlan extends SessionPlan {
   notifications: { topic: string; listen: Endpoint; url: string | undefined } | undefined;
   /** --cleanup: drop what the drill created (ledger schema, load table). */
   cleanup: boolean;
-  lab: 'fast' | 'aurora' | undefined;
-  labStateDir: string | undefined;
 }
 
 export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {

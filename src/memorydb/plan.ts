@@ -8,7 +8,7 @@ import {
   type SessionPlan,
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
-import { planLabChoice } from '../lab/options.js';
+import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { MemoryDbOptions } from './options.js';
@@ -18,7 +18,7 @@ import { type TriggerName, triggerNames } from './triggers/index.js';
 export const memorydbPort = 6379;
 
 /** A MemoryDB drill, fully validated: nothing after this can fail because of what the user typed. */
-export interface MemoryDbPlan extends SessionPlan {
+export interface MemoryDbPlan extends SessionPlan, LabChoice {
   /** Undefined only with --lab, until the lab has started. */
   endpoint: Endpoint | undefined;
   user: string | undefined;
@@ -43,8 +43,6 @@ export interface MemoryDbPlan extends SessionPlan {
     endpoint?: string;
     credentials?: { accessKeyId: string; secretAccessKey: string };
   };
-  lab: 'fast' | 'aurora' | undefined;
-  labStateDir: string | undefined;
 }
 
 export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPlan {
