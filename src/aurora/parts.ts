@@ -1,5 +1,4 @@
 import { apiIsLocal } from '../aws/endpoint.js';
-import type { EventFollower } from '../aws/event-follower.js';
 import { usageError } from '../core/errors.js';
 import type { DrillPart } from '../core/session/part.js';
 import type { DrillNotifications } from '../notify/drill.js';
@@ -78,40 +77,18 @@ export async function loadPart(
   };
 }
 
-/** A lab's ground truth on the drill's timeline: what really happened, to compare with what was seen. */
-export async function groundTruthPart(run: AuroraRun, file: string): Promise<DrillPart> {
-  const { GroundTruthFollower } = await import('../lab/client.js');
-  const follower = new GroundTruthFollower(file, run.history);
-  return {
-    name: 'ground truth',
-    prepare: async () => follower.start(),
-    finish: async () => follower.stop(),
-  };
-}
-
 /** RDS DescribeEvents for the cluster and its instances, followed through the drill when the cluster is known. */
 export async function eventsPart(run: AuroraRun): Promise<DrillPart> {
-  const [{ EventFollower }, { rdsEvents }] = await Promise.all([
+  const [follower, { rdsEvents }] = await Promise.all([
     import('../aws/event-follower.js'),
     import('./events.js'),
   ]);
-  let follower: EventFollower | undefined;
-  return {
-    name: 'events',
-    async prepare() {
-      const aws = await run.cluster();
-      if (!aws) return;
-      const members = [aws.cluster.writer, ...aws.cluster.readers].filter(
-        (x): x is string => x !== undefined,
-      );
-      follower = new EventFollower(
-        rdsEvents(aws.rds, aws.cluster.id, () => members),
-        run.history,
-      );
-      follower.start();
-    },
-    finish: async () => follower?.stop(),
-  };
+  return follower.eventsPart(run.history, async () => {
+    const aws = await run.cluster();
+    if (!aws) return undefined;
+    const members = [aws.cluster.writer, ...aws.cluster.readers].filter((x): x is string => x !== undefined);
+    return rdsEvents(aws.rds, aws.cluster.id, () => members);
+  });
 }
 
 /** Against AWS, SNS can deliver only to a public URL: refused before anything starts rather than mid-drill. */

@@ -3,14 +3,7 @@ import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { monitorModes } from './monitors/index.js';
-import {
-  checkNotificationsReach,
-  ddlPart,
-  eventsPart,
-  groundTruthPart,
-  loadPart,
-  notificationsPart,
-} from './parts.js';
+import { checkNotificationsReach, ddlPart, eventsPart, loadPart, notificationsPart } from './parts.js';
 import type { AuroraPlan } from './plan.js';
 import type { AuroraRun, AwsCluster } from './run.js';
 import { triggerKinds } from './triggers/index.js';
@@ -63,7 +56,8 @@ async function setupRun(
   }
   if (plan.ddl) parts.push(await ddlPart(run, plan.ddl.rows));
   if (plan.load) parts.push(await loadPart(run, plan.load));
-  if (groundTruthFile) parts.push(await groundTruthPart(run, groundTruthFile));
+  if (groundTruthFile)
+    parts.push((await import('../lab/client.js')).groundTruthPart(groundTruthFile, history));
   if (plan.events) parts.push(await eventsPart(run));
   if (plan.notifications) parts.push(await notificationsPart(run, plan.notifications));
   const trigger = plan.trigger === 'none' ? undefined : triggerKinds[plan.trigger];

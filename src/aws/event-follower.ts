@@ -1,4 +1,5 @@
 import type { FailoverPhase, History, ServiceEvent, Unstamped } from '../core/history.js';
+import type { DrillPart } from '../core/session/part.js';
 import { awsErrorCode, awsErrorKind } from './errors.js';
 
 /** One event as a provider's DescribeEvents gives it. */
@@ -104,4 +105,22 @@ export class EventFollower {
     if (phase) event.phase = phase;
     this.history.append<ServiceEvent>(event);
   }
+}
+
+/**
+ * A drill part that follows a provider's events from its prepare to its finish, when `source` finds the cluster
+ * (it resolves to undefined when the drill does not know it: no events, and no credentials needed).
+ */
+export function eventsPart(history: History, source: () => Promise<EventSource | undefined>): DrillPart {
+  let follower: EventFollower | undefined;
+  return {
+    name: 'events',
+    async prepare() {
+      const found = await source();
+      if (!found) return;
+      follower = new EventFollower(found, history);
+      follower.start();
+    },
+    finish: async () => follower?.stop(),
+  };
 }

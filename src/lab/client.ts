@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { cannotStart, DrillError, ExitCode } from '../core/errors.js';
 import type { GroundTruthEvent, GroundTruthFact, History, Unstamped } from '../core/history.js';
 import { parseWhole } from '../core/numbers.js';
+import type { DrillPart } from '../core/session/part.js';
 import { defaultLabStateDir } from './defaults.js';
 import { freePort } from './ports.js';
 import { alive, gone, type LabProcess, labPidsFile, labProcesses, signalProcesses } from './processes.js';
@@ -410,6 +411,16 @@ export async function startEphemeralLab(
     await stop();
     throw err;
   }
+}
+
+/** A lab's ground truth on the drill's timeline, as a part of the drill: what really happened, beside what was seen. */
+export function groundTruthPart(file: string, history: History): DrillPart {
+  const follower = new GroundTruthFollower(file, history);
+  return {
+    name: 'ground truth',
+    prepare: async () => follower.start(),
+    finish: async () => follower.stop(),
+  };
 }
 
 /**

@@ -81,15 +81,8 @@ async function setupRun(
   };
   const parts: DrillPart[] = [];
   for (const mode of plan.modes) parts.push(...(await monitorModes[mode].parts(run)));
-  if (groundTruthFile) {
-    const { GroundTruthFollower } = await import('../lab/client.js');
-    const follower = new GroundTruthFollower(groundTruthFile, history);
-    parts.push({
-      name: 'ground truth',
-      prepare: async () => follower.start(),
-      finish: async () => follower.stop(),
-    });
-  }
+  if (groundTruthFile)
+    parts.push((await import('../lab/client.js')).groundTruthPart(groundTruthFile, history));
   if (plan.events) parts.push(await eventsPart(run));
   const trigger = plan.trigger === 'none' ? undefined : triggerKinds[plan.trigger];
   const details = [`${shards.length} shards`, `write every ${formatDuration(plan.intervalMs)}`];
@@ -116,21 +109,14 @@ async function setupRun(
 
 /** MemoryDB DescribeEvents followed through the drill, when the cluster is known. */
 async function eventsPart(run: MemoryDbRun): Promise<DrillPart> {
-  const [{ EventFollower }, { memorydbEvents }] = await Promise.all([
+  const [follower, { memorydbEvents }] = await Promise.all([
     import('../aws/event-follower.js'),
     import('./events.js'),
   ]);
-  let follower: InstanceType<typeof EventFollower> | undefined;
-  return {
-    name: 'events',
-    async prepare() {
-      const control = await run.control();
-      if (!control) return;
-      follower = new EventFollower(memorydbEvents(control.api, control.cluster.name), run.history);
-      follower.start();
-    },
-    finish: async () => follower?.stop(),
-  };
+  return follower.eventsPart(run.history, async () => {
+    const control = await run.control();
+    return control && memorydbEvents(control.api, control.cluster.name);
+  });
 }
 
 /** The cluster's name from its endpoint: `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com`. */
