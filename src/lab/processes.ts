@@ -1,8 +1,9 @@
 /**
  * Every process a lab starts, written down in its state dir the moment it is started (before any wait for it to
  * be ready), so that an interrupted start, or an owner killed half-way, leaves nothing `drill lab down` cannot
- * find. Imports nothing but node:fs: what a drill imports of the lab (client.ts) uses it.
+ * find; and how a server is stopped. Imports nothing but node:fs (and a type): the lab client uses it.
  */
+import type { ChildProcess } from 'node:child_process';
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -124,4 +125,16 @@ function mariadbProcessesUnder(stateDir: string): LabProcess[] {
     if (kind) found.push({ pid: Number(entry), kind });
   }
   return found;
+}
+
+/**
+ * Stops a server the lab started: SIGCONT first (a paused server would never see SIGTERM), SIGTERM, then SIGKILL
+ * after `graceMs`; resolves once it exited.
+ */
+export async function stopServer(child: ChildProcess, exited: Promise<void>, graceMs: number): Promise<void> {
+  child.kill('SIGCONT');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
 }

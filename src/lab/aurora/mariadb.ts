@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
 import { cannotStart } from '../../core/errors.js';
 import { findBinary } from '../binaries.js';
-import { stopServer } from '../process.js';
+import { stopServer } from '../processes.js';
 
 const run = promisify(execFile);
 const isRoot = process.getuid?.() === 0;

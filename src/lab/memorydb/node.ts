@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { cannotStart } from '../../core/errors.js';
 import { waitForListener } from '../aurora/mariadb.js';
 import { findBinary } from '../binaries.js';
-import { stopServer } from '../process.js';
+import { stopServer } from '../processes.js';
 import type { NodeCertificate } from './tls.js';
 
 export interface RedisNodeOptions {
