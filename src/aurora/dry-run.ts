@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { stopRuleWords } from '../core/session/plan.js';
+import { dnsDryRunLine } from '../net/options.js';
 import type { AuroraPlan } from './plan.js';
 import { triggerKinds } from './triggers/index.js';
 
@@ -8,6 +9,7 @@ export function dryRunLines(plan: AuroraPlan): string[] {
   const where = plan.lab ? 'a throwaway local lab' : plan.endpoint?.text;
   return [
     `plan: watch ${where} in ${plan.modes.join(', ')} mode, probing every ${formatDuration(plan.intervalMs)}`,
+    dnsDryRunLine(plan.dns, plan.lab !== undefined),
     plan.trigger === 'none'
       ? 'trigger: none (cause the fault elsewhere)'
       : `trigger: ${plan.trigger} at +${formatDuration(plan.atMs)}`,

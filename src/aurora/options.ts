@@ -2,6 +2,7 @@ import { awsOptionSpecs } from '../aws/options.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
 import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
+import { dnsOptionSpecs } from '../net/options.js';
 import { modeNames } from './monitors/index.js';
 import { triggerNames } from './triggers/index.js';
 
@@ -19,12 +20,7 @@ export const auroraOptionSpecs = [
     flags: '-p, --password <password>',
     help: 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
   },
-  {
-    key: 'dnsServer',
-    flags: '--dns-server <host[:port]>',
-    help: 'resolve names with this DNS server, caching answers for their TTL',
-    env: 'DRILL_DNS_SERVER',
-  },
+  ...dnsOptionSpecs,
   {
     key: 'mode',
     flags: '--mode <modes>',

@@ -51,7 +51,7 @@ export async function loadPart(
     credentials: run.credentials,
     timeouts: run.timeouts,
     resolver: run.resolver,
-    dnsServer: plan.dnsServer ? { host: plan.dnsServer.host, port: plan.dnsServer.port } : null,
+    dns: plan.dns,
     schema: plan.writeSchema,
     ...load,
     windowMs: 1000,

@@ -9,7 +9,9 @@ import {
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
-import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
+import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
+import { planDns } from '../net/options.js';
+import type { DnsChoice } from '../net/resolver.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
@@ -20,8 +22,8 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
   endpoint: Endpoint | undefined;
   user: string;
   password: string | undefined;
-  /** A DNS server to resolve with (e.g. the lab's); undefined for the system resolver. */
-  dnsServer: Endpoint | undefined;
+  /** How names are resolved: a DNS server (e.g. the lab's) or the system's, and the cache. */
+  dns: DnsChoice;
   modes: ModeName[];
   instancePattern: string | undefined;
   proxyEndpoint: Endpoint | undefined;
@@ -84,7 +86,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
-    dnsServer: o.dnsServer && !fromLab ? parseDnsServer(o.dnsServer) : undefined,
+    dns: planDns(o, fromLab),
     modes,
     instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
     proxyEndpoint: o.proxyEndpoint ? parseEndpoint(o.proxyEndpoint) : undefined,
@@ -195,7 +197,7 @@ export function useLab(plan: AuroraPlan, status: LabStatus, password: string): v
   plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
   plan.user = status.aurora.user;
   plan.password = password;
-  plan.dnsServer = parseEndpoint(status.dnsServer, 53);
+  plan.dns.server = parseEndpoint(status.dnsServer, 53);
   plan.cluster = status.aurora.clusterId;
   plan.proxyEndpoint = parseEndpoint(status.aurora.proxyEndpoint);
   plan.aws = {

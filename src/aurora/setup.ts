@@ -32,14 +32,14 @@ async function setupRun(
   groundTruthFile: string | undefined,
   { history, clock }: RunContext,
 ): Promise<DrillSetup> {
-  const { systemResolver, dnsServerResolver } = await import('../net/resolver.js');
+  const { makeResolver } = await import('../net/resolver.js');
   let cluster: Promise<AwsCluster | undefined> | undefined;
   const run: AuroraRun = {
     plan,
     endpoint,
     history,
     clock,
-    resolver: plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver,
+    resolver: makeResolver(plan.dns),
     credentials: { user: plan.user, password: plan.password },
     timeouts: { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs },
     firstAddress: undefined,

@@ -20,6 +20,8 @@ export interface MonitorFigures {
   target: string;
   /** The target as tables show it (the monitor's short label), when the monitor gave one. */
   label: string | null;
+  /** How the monitor resolved names, when it said. */
+  dns: string | null;
   expect: string;
   intervalMs: number;
   probes: number;
@@ -268,6 +270,7 @@ export function analyzeMonitor(
     mode: start?.mode ?? 'unknown',
     target: start?.target ?? obs[0]?.target ?? '',
     label: start?.label ?? null,
+    dns: start?.dns ?? null,
     expect: start?.expect ?? obs[0]?.expect ?? 'writer',
     intervalMs,
     probes: obs.length,

@@ -32,6 +32,8 @@ export interface MonitorStart {
   intervalMs: number;
   /** A short name for the target in tables (the service knows which parts of a long host name matter). */
   label?: string;
+  /** How the monitor resolved names (`127.0.0.1:10053, no cache`): a caching client sees a moved record later. */
+  dns?: string;
 }
 
 /** One timed probe: monotonic start/end on the drill's axis, what was reached, and what it said. */

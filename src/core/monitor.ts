@@ -19,6 +19,8 @@ export abstract class ScheduledMonitor implements Monitor {
   readonly expect: Role = 'writer';
   /** How tables show the target, when the service has a shorter name for it than `target`. */
   protected label: string | undefined;
+  /** How this monitor's client resolves names, as reports say it; the service sets it. */
+  dns: string | undefined;
   protected scheduler: ProbeScheduler | undefined;
 
   constructor(
@@ -48,6 +50,7 @@ export abstract class ScheduledMonitor implements Monitor {
       intervalMs: this.intervalMs,
     };
     if (this.label !== undefined) start.label = this.label;
+    if (this.dns !== undefined) start.dns = this.dns;
     this.history.append<MonitorStart>(start);
     this.scheduler = new ProbeScheduler(
       this.clock,

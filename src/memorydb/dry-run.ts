@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { stopRuleWords } from '../core/session/plan.js';
+import { dnsDryRunLine } from '../net/options.js';
 import type { MemoryDbPlan } from './plan.js';
 import { triggerKinds } from './triggers/index.js';
 
@@ -8,6 +9,7 @@ export function dryRunLines(plan: MemoryDbPlan): string[] {
   const where = plan.lab ? 'a throwaway local lab' : plan.endpoint?.text;
   return [
     `plan: watch every shard of ${where} in ${plan.modes.join(', ')} mode, writing every ${formatDuration(plan.intervalMs)}`,
+    dnsDryRunLine(plan.dns, plan.lab !== undefined),
     plan.trigger === 'none'
       ? 'trigger: none (cause the fault elsewhere)'
       : `trigger: ${plan.trigger} of shard ${plan.shard} at +${formatDuration(plan.atMs)}`,

@@ -2,6 +2,7 @@ import { awsOptionSpecs } from '../aws/options.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
 import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
+import { dnsOptionSpecs } from '../net/options.js';
 import { modeNames } from './monitors/index.js';
 import { triggerNames } from './triggers/index.js';
 
@@ -29,12 +30,7 @@ export const memorydbOptionSpecs = [
     flags: '--ca <file>',
     help: "CA certificates to verify the nodes with (default: the system's)",
   },
-  {
-    key: 'dnsServer',
-    flags: '--dns-server <host[:port]>',
-    help: 'resolve names with this DNS server, caching answers for their TTL',
-    env: 'DRILL_DNS_SERVER',
-  },
+  ...dnsOptionSpecs,
   {
     key: 'mode',
     flags: '--mode <modes>',

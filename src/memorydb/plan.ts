@@ -9,7 +9,9 @@ import {
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
-import { type Endpoint, parseDnsServer, parseEndpoint } from '../net/endpoint.js';
+import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
+import { planDns } from '../net/options.js';
+import type { DnsChoice } from '../net/resolver.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { MemoryDbOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
@@ -26,7 +28,7 @@ export interface MemoryDbPlan extends SessionPlan, LabChoice {
   tls: boolean;
   /** PEM of `--ca` (the lab's CA), read once; undefined for the system's CAs. */
   ca: string | undefined;
-  dnsServer: Endpoint | undefined;
+  dns: DnsChoice;
   modes: ModeName[];
   intervalMs: number;
   fastIntervalMs: number;
@@ -64,7 +66,7 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     password: o.password ?? env.DRILL_PASSWORD ?? env.REDISCLI_AUTH,
     tls: o.tls,
     ca: o.ca === undefined ? undefined : readCa(o.ca),
-    dnsServer: o.dnsServer && !fromLab ? parseDnsServer(o.dnsServer) : undefined,
+    dns: planDns(o, fromLab),
     modes,
     intervalMs: positiveDuration(o.interval, '--interval'),
     fastIntervalMs: positiveDuration(o.fastInterval, '--fast-interval'),
@@ -103,7 +105,7 @@ export function useLab(plan: MemoryDbPlan, status: LabStatus, password: string):
   plan.password = password;
   plan.tls = m.tls;
   plan.ca = m.caFile ? readCa(m.caFile) : undefined;
-  plan.dnsServer = parseEndpoint(status.dnsServer, 53);
+  plan.dns.server = parseEndpoint(status.dnsServer, 53);
   plan.cluster = m.clusterName;
   plan.aws = {
     region: status.region,

@@ -37,7 +37,7 @@ async function setupRun(
   groundTruthFile: string | undefined,
   { history, clock }: RunContext,
 ): Promise<DrillSetup> {
-  const { systemResolver, dnsServerResolver } = await import('../net/resolver.js');
+  const { makeResolver } = await import('../net/resolver.js');
   const target: RedisTarget = {
     user: plan.user,
     password: plan.password,
@@ -45,8 +45,9 @@ async function setupRun(
     ca: plan.ca,
     connectTimeoutMs: plan.connectTimeoutMs,
     commandTimeoutMs: plan.commandTimeoutMs,
-    resolver: plan.dnsServer ? dnsServerResolver(plan.dnsServer.host, plan.dnsServer.port) : systemResolver,
-    passthrough: plan.dnsServer === undefined,
+    resolver: makeResolver(plan.dns),
+    // ioredis resolves passed-through names itself: only a drill that caches nothing and asks the system may let it.
+    passthrough: plan.dns.server === undefined && plan.dns.cache === 'off',
   };
   const shards = await discoverShards(target, endpoint).catch((err) => {
     throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err);

@@ -19,6 +19,18 @@ const db = ['aurora', '-e', 'db.example', '-u', 'x'];
 /** [what the user did wrong, the arguments, the exit code, the one line that says so]. */
 const cases: [string, string[], number, RegExp][] = [
   [
+    '--dns-cache that is no cache rule',
+    [...db, '--dns-cache', 'forever'],
+    2,
+    /^drill: --dns-cache 'forever': use off, ttl, or a duration such as 30s/,
+  ],
+  [
+    '--dns-cache ttl without a DNS server to give TTLs',
+    [...db, '--dns-cache', 'ttl'],
+    2,
+    /^drill: --dns-cache ttl keeps answers for their record's TTL, .*give --dns-server/,
+  ],
+  [
     'a duration past 7 days (--at)',
     [...db, '--trigger', 'crash', '--at', '600h'],
     2,

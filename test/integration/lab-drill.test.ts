@@ -59,6 +59,9 @@ describe('drill aurora --lab', () => {
     assert.equal(m.outages.length, 1);
     assert.ok(m.downtimeMs > 0);
     assert.deepEqual(m.nodes, ['auroralab-mysql-node-01', 'auroralab-mysql-node-02']);
+    // By default the drill keeps no DNS answer, and says so.
+    assert.match(m.dns, /^127\.0\.0\.1:\d+, no cache$/);
+    assert.match(r.stderr, /^DNS: 127\.0\.0\.1:\d+, no cache$/m);
     assert.match(r.stderr, /lab\s+failover started: auroralab-mysql-node-01 -> auroralab-mysql-node-02/);
     assert.match(r.stderr, /trigger\s+failover completed: writer is now auroralab-mysql-node-02/);
     assert.deepEqual(ephemeralDirs(), before, 'the throwaway state dir is removed');
@@ -77,6 +80,8 @@ describe('drill aurora --lab', () => {
         '--until-recovered',
         '--settle',
         '1s',
+        '--dns-cache',
+        '30s',
         '--json',
       ],
       env,
@@ -86,6 +91,7 @@ describe('drill aurora --lab', () => {
     const m = JSON.parse(r.stdout).runs[0].monitors[0];
     assert.equal(m.outages.length, 1);
     assert.deepEqual(m.nodes, ['auroralab-mysql-node-01']);
+    assert.match(m.dns, /^127\.0\.0\.1:\d+, cached 30 s$/);
     assert.match(r.stderr, /crash acknowledged: the connection was cut by the crash/);
   });
 

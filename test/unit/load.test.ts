@@ -145,6 +145,7 @@ describe('--load options', () => {
     planAurora({
       ...base,
       sweepInterval: '100ms',
+      dnsCache: 'off',
       interval: '250ms',
       connectTimeout: '1s',
       queryTimeout: '2s',

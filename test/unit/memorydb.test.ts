@@ -97,6 +97,7 @@ describe('MemoryDB: the plan', () => {
     user: 'my-user',
     tls: true,
     mode: 'app,nodes',
+    dnsCache: 'off',
     interval: '250ms',
     fastInterval: '100ms',
     connectTimeout: '1s',

@@ -1,3 +1,4 @@
+import type { DnsChoice } from '../../net/resolver.js';
 import { quoteIdent } from '../sql.js';
 
 /** Rows the workload reads and updates by primary key: few enough to seed at once, enough to spread writes. */
@@ -14,8 +15,8 @@ export const pointWrite = (schema: string): string =>
 export interface LoadWorkerConfig {
   host: string;
   port: number;
-  /** The drill's DNS server, when it resolves with one; the system resolver otherwise. */
-  dnsServer: { host: string; port: number } | null;
+  /** How the drill resolves names: its workers resolve the same way. */
+  dns: DnsChoice;
   user: string;
   password: string;
   connectTimeoutMs: number;

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import mysql from 'mysql2';
-import { dnsServerResolver, type Resolver, systemResolver } from '../../net/resolver.js';
+import { makeResolver } from '../../net/resolver.js';
 import { classifyError } from '../errors.js';
 import { type LoadWorkerConfig, loadRows, pointRead, pointWrite, type WorkerMessage } from './statements.js';
 import { LoadWindows } from './windows.js';
@@ -17,9 +17,7 @@ import { LoadWindows } from './windows.js';
 const config = workerData as LoadWorkerConfig;
 const now = (): number => performance.timeOrigin + performance.now() - config.originEpochMs;
 const post = (m: WorkerMessage): void => parentPort?.postMessage(m);
-const resolver: Resolver = config.dnsServer
-  ? dnsServerResolver(config.dnsServer.host, config.dnsServer.port)
-  : systemResolver;
+const resolver = makeResolver(config.dns);
 const windows = new LoadWindows(config.windowMs, now());
 const connections = new Set<mysql.Connection>();
 let stopping = false;

@@ -3,7 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Clock } from '../../core/clock.js';
 import type { History, LoadStart, LoadStop, LoadWindow } from '../../core/history.js';
 import type { Endpoint } from '../../net/endpoint.js';
-import type { Resolver } from '../../net/resolver.js';
+import type { DnsChoice, Resolver } from '../../net/resolver.js';
 import { type Credentials, type Timeouts, withEndpoint } from '../connection.js';
 import { quoteIdent } from '../sql.js';
 import { type LoadWorkerConfig, loadRows, loadTable, type WorkerMessage } from './statements.js';
@@ -13,7 +13,7 @@ export interface LoadOptions {
   credentials: Credentials;
   timeouts: Timeouts;
   resolver: Resolver;
-  dnsServer: { host: string; port: number } | null;
+  dns: DnsChoice;
   schema: string;
   workers: number;
   mix: { read: number; write: number };
@@ -73,7 +73,7 @@ export class LoadWorkload {
     const config: LoadWorkerConfig = {
       host: o.endpoint.host,
       port: o.endpoint.port,
-      dnsServer: o.dnsServer,
+      dns: o.dns,
       user: o.credentials.user,
       password: o.credentials.password ?? '',
       connectTimeoutMs: o.timeouts.connectTimeoutMs,

@@ -41,6 +41,7 @@ export function monitorPart(
   endpoint: Endpoint,
   writing?: { what: string; prepare: () => Promise<void>; probeFirst: boolean },
 ): DrillPart {
+  monitor.dns = run.resolver.description;
   const part: DrillPart = { name: monitor.name, monitor };
   const probeFirst = async (): Promise<void> => {
     const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));

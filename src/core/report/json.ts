@@ -29,6 +29,7 @@ function monitor(m: MonitorFigures) {
     name: m.monitor,
     mode: m.mode,
     target: m.target,
+    dns: m.dns,
     expect: m.expect,
     intervalMs: m.intervalMs,
     probes: m.probes,

@@ -90,6 +90,9 @@ export function renderSummary(
   for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);
 
   const lines = [table.toString()];
+  // Every monitor of a drill usually resolves the same way: one line, not a repeated row.
+  const dns = [...new Set(analysis.monitors.flatMap((m) => (m.dns ? [m.dns] : [])))];
+  if (dns.length) lines.push(`DNS: ${dns.join('; ')}`);
   const p = analysis.provider;
   if (p?.failoverMs != null)
     lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);

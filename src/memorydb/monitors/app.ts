@@ -32,6 +32,7 @@ export class AppShardMonitor extends ScheduledMonitor {
     super(history, clock, run.endpoint.text, run.plan.intervalMs);
     this.name = `app:${shard.name}`;
     this.label = `shard ${shard.name}`;
+    this.dns = run.target.resolver.description;
   }
 
   get deadlineMs(): number {

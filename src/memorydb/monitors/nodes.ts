@@ -28,6 +28,7 @@ export class NodesShardMonitor extends ScheduledMonitor {
     super(history, clock, shard.nodes.map((n) => n.name).join(','), run.plan.fastIntervalMs);
     this.name = `nodes:${shard.name}`;
     this.label = `shard ${shard.name}`;
+    this.dns = run.target.resolver.description;
   }
 
   get deadlineMs(): number {
