@@ -1,4 +1,5 @@
 import { awsOptionSpecs } from '../aws/options.js';
+import { loadOptionSpecs } from '../core/load/plan.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
 import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
@@ -101,22 +102,7 @@ export const auroraOptionSpecs = [
     help: 'rows in the --ddl table (more: a longer ALTER)',
     default: '200000',
   },
-  {
-    key: 'load',
-    flags: '--load <n>',
-    help: 'N application connections running point reads and writes through the drill',
-  },
-  {
-    key: 'loadMix',
-    flags: '--load-mix <mix>',
-    help: 'relative weights of the load: read=W,write=W',
-    default: 'read=80,write=20',
-  },
-  {
-    key: 'loadRate',
-    flags: '--load-rate <ops>',
-    help: 'hold the load to this many operations per second in all',
-  },
+  ...loadOptionSpecs,
   {
     key: 'notifications',
     flags: '--notifications',

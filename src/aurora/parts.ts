@@ -2,6 +2,7 @@ import { apiIsLocal } from '../aws/endpoint.js';
 import { usageError } from '../core/errors.js';
 import type { DrillPart } from '../core/session/part.js';
 import type { DrillNotifications } from '../notify/drill.js';
+import type { MysqlLoadService } from './load/statements.js';
 import { unreachable } from './monitors/part.js';
 import type { AuroraRun } from './run.js';
 
@@ -44,23 +45,40 @@ export async function loadPart(
   run: AuroraRun,
   load: NonNullable<AuroraRun['plan']['load']>,
 ): Promise<DrillPart> {
-  const { LoadWorkload } = await import('./load/workload.js');
+  const [{ LoadWorkload }, table] = await Promise.all([
+    import('../core/load/workload.js'),
+    import('./load/table.js'),
+  ]);
   const { plan, endpoint, history } = run;
-  const workload = new LoadWorkload(history, run.clock, {
+  const access = {
     endpoint,
     credentials: run.credentials,
     timeouts: run.timeouts,
     resolver: run.resolver,
-    dns: plan.dns,
     schema: plan.writeSchema,
+  };
+  const service: MysqlLoadService = {
+    host: endpoint.host,
+    port: endpoint.port,
+    dns: plan.dns,
+    user: plan.user,
+    password: plan.password ?? '',
+    connectTimeoutMs: plan.connectTimeoutMs,
+    queryTimeoutMs: plan.queryTimeoutMs,
+    schema: plan.writeSchema,
+  };
+  const workload = new LoadWorkload(history, run.clock, {
     ...load,
+    worker: new URL('./load/worker.js', import.meta.url),
+    target: endpoint.text,
     windowMs: 1000,
+    service,
   });
   return {
     name: 'load',
     writes: true,
     prepare: () =>
-      workload.prepare().catch((err) => {
+      table.prepareLoadTable(access).catch((err) => {
         throw (
           unreachable(run, endpoint, 'load', err) ??
           usageError(`--load cannot create its table on ${endpoint.text}: ${(err as Error).message}`)
@@ -70,7 +88,7 @@ export async function loadPart(
     stop: () => workload.stop(),
     async finish(ran) {
       if (!ran || !plan.cleanup) return;
-      await workload.cleanup().catch((err) => {
+      await table.dropLoadTable(access).catch((err) => {
         history.note(`could not drop the load table: ${(err as Error).message}`, 'warn', 'load');
       });
     },

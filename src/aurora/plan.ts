@@ -1,4 +1,6 @@
 import { usageError } from '../core/errors.js';
+import type { LoadShape } from '../core/load/messages.js';
+import { planLoad } from '../core/load/plan.js';
 import { parseWhole } from '../core/numbers.js';
 import {
   parseModes,
@@ -47,7 +49,7 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
   writeSchema: string;
   poolSize: number;
   ddl: { rows: number } | undefined;
-  load: { workers: number; mix: { read: number; write: number }; rateLimit: number | null } | undefined;
+  load: LoadShape | undefined;
   /** --notifications: a listener subscribed to the failover topic for the drill's duration. */
   notifications: { topic: string; listen: Endpoint; url: string | undefined } | undefined;
   /** --cleanup: drop what the drill created (ledger schema, load table). */
@@ -103,14 +105,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     writeSchema: validSchema(o.writeSchema),
     poolSize: parseWhole(o.poolSize, '--pool-size', 1, 100),
     ddl: o.ddl ? { rows: parseWhole(o.ddlRows, '--ddl-rows', 1000, 100_000_000) } : undefined,
-    load:
-      o.load === undefined
-        ? undefined
-        : {
-            workers: parseWhole(o.load, '--load', 1, 256),
-            mix: parseMix(o.loadMix),
-            rateLimit: o.loadRate === undefined ? null : parseWhole(o.loadRate, '--load-rate', 1, 1_000_000),
-          },
+    load: planLoad(o),
     notifications: o.notifications
       ? {
           topic: o.topic,
@@ -138,11 +133,6 @@ function refuseOrphans(o: AuroraOptions): void {
   const given = (value: string | undefined, fallback?: string) => value !== undefined && value !== fallback;
   const orphans: [boolean, string][] = [
     [
-      given(o.loadMix, 'read=80,write=20') && o.load === undefined,
-      '--load-mix shapes the --load workload: give --load N',
-    ],
-    [given(o.loadRate) && o.load === undefined, '--load-rate holds the --load workload: give --load N'],
-    [
       given(o.writeInterval) && !o.writeCheck,
       '--write-interval paces the --write-check ledger: give --write-check',
     ],
@@ -164,25 +154,6 @@ function validPattern(text: string): string {
     );
   }
   return text;
-}
-
-/** `--load-mix read=80,write=20`: relative weights, either may be 0 but not both. */
-function parseMix(text: string): { read: number; write: number } {
-  const mix = { read: 0, write: 0 };
-  const seen = new Set<string>();
-  for (const part of text.split(',')) {
-    const [key, value] = part.split('=').map((x) => x.trim());
-    if ((key !== 'read' && key !== 'write') || value === undefined || !/^\d{1,6}$/.test(value)) {
-      throw usageError(
-        `--load-mix '${text}': use read=W,write=W with whole-number weights, e.g. read=80,write=20`,
-      );
-    }
-    if (seen.has(key)) throw usageError(`--load-mix '${text}' gives ${key} twice`);
-    seen.add(key);
-    mix[key] = Number(value);
-  }
-  if (mix.read + mix.write === 0) throw usageError(`--load-mix '${text}': the weights add up to 0`);
-  return mix;
 }
 
 function validSchema(name: string): string {

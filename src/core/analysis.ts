@@ -8,7 +8,7 @@ import type {
   TriggerStep,
   WriteReadback,
 } from './history.js';
-import { type LoadFigures, loadFigures } from './load.js';
+import { type LoadFigures, loadFigures } from './load/figures.js';
 import { type NotificationFigures, notificationFigures } from './notifications.js';
 import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
 import { nearestRank } from './rounding.js';

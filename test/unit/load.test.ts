@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LoadWindows } from '../../src/aurora/load/windows.js';
 import { planAurora } from '../../src/aurora/plan.js';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
 import { emptyHistogram, merge, quantile, record, summarize } from '../../src/core/histogram.js';
 import type { HistoryRecord, LoadWindow } from '../../src/core/history.js';
-import { loadFigures } from '../../src/core/load.js';
+import { loadFigures } from '../../src/core/load/figures.js';
+import { LoadWindows } from '../../src/core/load/windows.js';
 
 describe('latency histogram', () => {
   it('reads percentiles back within about 1% and never above the true maximum', () => {

@@ -11,8 +11,8 @@ export const pointRead = (schema: string): string => `SELECT v FROM ${loadTable(
 export const pointWrite = (schema: string): string =>
   `UPDATE ${loadTable(schema)} SET v = v + 1, updated_at = NOW(6) WHERE id = ?`;
 
-/** What a load worker thread is given (everything it needs, as plain data). */
-export interface LoadWorkerConfig {
+/** What the MySQL load worker thread is given besides the load's shape (plain data). */
+export interface MysqlLoadService {
   host: string;
   port: number;
   /** How the drill resolves names: its workers resolve the same way. */
@@ -22,31 +22,4 @@ export interface LoadWorkerConfig {
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   schema: string;
-  workers: number;
-  mix: { read: number; write: number };
-  /** Total operations per second, shared evenly by the workers; null for flat out. */
-  rateLimit: number | null;
-  windowMs: number;
-  /** The drill's time origin as `performance.timeOrigin + performance.now()` would give it. */
-  originEpochMs: number;
 }
-
-/** A window as the worker thread posts it (a LoadWindow without the history's stamps). */
-export interface PostedWindow {
-  t: number;
-  windowMs: number;
-  reads: number;
-  writes: number;
-  failed: number;
-  errors: Record<string, number>;
-  readOnly?: number;
-  latency: import('../../core/histogram.js').LatencyHistogram;
-  firstOkT: number | null;
-  lastOkT: number | null;
-  innerGap: { fromT: number; toT: number } | null;
-}
-
-export type WorkerMessage =
-  | { type: 'window'; window: PostedWindow }
-  | { type: 'done' }
-  | { type: 'error'; message: string };

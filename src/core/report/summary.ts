@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
-import { type LoadFigures, recoveredShare } from '../load.js';
+import { type LoadFigures, recoveredShare } from '../load/figures.js';
 import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';

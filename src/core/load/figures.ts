@@ -1,6 +1,6 @@
-import { type LatencySummary, merge, summarize } from './histogram.js';
-import type { HistoryRecord, LoadStart, LoadStop, LoadWindow } from './history.js';
-import { tenth } from './rounding.js';
+import { type LatencySummary, merge, summarize } from '../histogram.js';
+import type { HistoryRecord, LoadStart, LoadStop, LoadWindow } from '../history.js';
+import { tenth } from '../rounding.js';
 
 export interface LoadPhase {
   /** Operations that succeeded per second, in all and by kind. */

@@ -1,5 +1,5 @@
-import { emptyHistogram, record } from '../../core/histogram.js';
-import type { PostedWindow } from './statements.js';
+import { emptyHistogram, record } from '../histogram.js';
+import type { PostedWindow } from './messages.js';
 
 /**
  * Folds completed operations into fixed windows on the drill's axis, by completion time. Successes are also
