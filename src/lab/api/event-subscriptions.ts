@@ -1,9 +1,16 @@
 import type { ClusterEvent } from '../aurora/cluster.js';
 import { LabFault } from './fault.js';
+import { pageOf } from './paging.js';
 import type { SnsApi } from './sns.js';
 import { queryList, type XmlValue } from './xml.js';
 
 const account = '000000000000';
+
+/**
+ * How long a new subscription says `creating` before `active`, as RDS's do at first. The lab delivers events to
+ * it from the start: a drill begun right after `drill notify setup` would otherwise lose its first events.
+ */
+const creatingMs = 1000;
 
 /** The event categories RDS offers per source type (DescribeEventCategories), as far as the lab knows them. */
 const categoriesBySourceType: Record<string, string[]> = {
@@ -94,7 +101,8 @@ export class RdsEventSubscriptions {
       case 'DescribeEventSubscriptions': {
         const name = p.get('SubscriptionName');
         const list = name === null ? [...this.subscriptions.values()] : [this.require(name)];
-        return { EventSubscriptionsList: list.map((s) => this.view(s)) };
+        const page = pageOf(list, p, action);
+        return { EventSubscriptionsList: page.items.map((s) => this.view(s)), Marker: page.marker };
       }
       case 'ModifyEventSubscription':
         return { EventSubscription: this.view(this.modify(p)) };
@@ -142,7 +150,8 @@ export class RdsEventSubscriptions {
   /** Publishes a lab event to the topic of every enabled subscription it matches, as RDS does. */
   deliver(e: ClusterEvent): void {
     for (const s of this.subscriptions.values()) {
-      if (!s.enabled || !matches(s, e) || this.status(s) !== 'active') continue;
+      const status = this.status(s);
+      if (!s.enabled || !matches(s, e) || (status !== 'active' && status !== 'creating')) continue;
       this.options.sns.publish(s.snsTopicArn, {
         subject: 'RDS Notification Message',
         message: this.message(e),
@@ -260,11 +269,15 @@ export class RdsEventSubscriptions {
     return s;
   }
 
-  /** RDS's status: `topic-not-exist` once the topic is deleted, `no-permission` once its policy shuts RDS out. */
+  /**
+   * RDS's status: `creating` at first, then `active`; `topic-not-exist` once the topic is deleted,
+   * `no-permission` once its policy shuts RDS out.
+   */
   private status(s: EventSubscription): string {
     const topic = this.options.sns.topic(s.snsTopicArn);
     if (!topic) return 'topic-not-exist';
-    return this.options.sns.rdsMayPublish(topic) ? 'active' : 'no-permission';
+    if (!this.options.sns.rdsMayPublish(topic)) return 'no-permission';
+    return Date.now() - s.createdAt.getTime() < creatingMs ? 'creating' : 'active';
   }
 
   private view(s: EventSubscription): Record<string, XmlValue> {
@@ -299,7 +312,8 @@ function required(p: URLSearchParams, name: string): string {
   return v;
 }
 
-function checkSourceType(type: string): void {
+/** A SourceType RDS does not know is refused (DescribeEvents, the subscriptions, DescribeEventCategories). */
+export function checkSourceType(type: string): void {
   if (!(type in categoriesBySourceType)) {
     throw new LabFault('InvalidParameterValue', `Invalid source type: ${type}`);
   }
