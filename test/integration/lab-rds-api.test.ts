@@ -256,9 +256,15 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
   }, async () => {
     const topic = await sns.send(new CreateTopicCommand({ Name: 'rds-api-paging' }));
     const created = await rds.send(
-      new CreateEventSubscriptionCommand({ SubscriptionName: 'sub-00', SnsTopicArn: topic.TopicArn }),
+      new CreateEventSubscriptionCommand({
+        SubscriptionName: 'sub-00',
+        SnsTopicArn: topic.TopicArn,
+        SourceType: 'db-instance',
+        SourceIds: [node(2).toUpperCase()],
+      }),
     );
     assert.equal(created.EventSubscription?.Status, 'creating');
+    assert.deepEqual(created.EventSubscription?.SourceIdsList, [node(2)]);
     await eventually(
       async () =>
         (await rds.send(new DescribeEventSubscriptionsCommand({ SubscriptionName: 'sub-00' })))

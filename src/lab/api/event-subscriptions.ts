@@ -10,7 +10,7 @@ const account = '000000000000';
  * How long a new subscription says `creating` before `active`, as RDS's do at first. The lab delivers events to
  * it from the start: a drill begun right after `drill notify setup` would otherwise lose its first events.
  */
-const creatingMs = 1000;
+const creatingMs = 500;
 
 /** The event categories RDS offers per source type (DescribeEventCategories), as far as the lab knows them. */
 const categoriesBySourceType: Record<string, string[]> = {
@@ -108,7 +108,7 @@ export class RdsEventSubscriptions {
         return { EventSubscription: this.view(this.modify(p)) };
       case 'AddSourceIdentifierToSubscription': {
         const s = this.require(required(p, 'SubscriptionName'));
-        const id = required(p, 'SourceIdentifier');
+        const id = required(p, 'SourceIdentifier').toLowerCase();
         if (s.sourceType === undefined) {
           throw new LabFault(
             'InvalidParameterCombination',
@@ -121,7 +121,7 @@ export class RdsEventSubscriptions {
       }
       case 'RemoveSourceIdentifierFromSubscription': {
         const s = this.require(required(p, 'SubscriptionName'));
-        const id = required(p, 'SourceIdentifier');
+        const id = required(p, 'SourceIdentifier').toLowerCase();
         if (!s.sourceIds.includes(id)) throw sourceNotFound(id, s.sourceType ?? 'any');
         s.sourceIds = s.sourceIds.filter((x) => x !== id);
         return { EventSubscription: this.view(s) };
@@ -201,7 +201,8 @@ export class RdsEventSubscriptions {
     const snsTopicArn = this.checkTopic(required(p, 'SnsTopicArn'));
     const sourceType = p.get('SourceType') ?? undefined;
     if (sourceType !== undefined) checkSourceType(sourceType);
-    const sourceIds = queryList(p, 'SourceIds');
+    // RDS identifiers are case-insensitive, kept lower-case.
+    const sourceIds = queryList(p, 'SourceIds').map((id) => id.toLowerCase());
     if (sourceIds.length > 0) {
       if (sourceType === undefined) {
         throw new LabFault('InvalidParameterCombination', 'SourceType must be given with SourceIds.');
