@@ -323,7 +323,7 @@ describe('lab SNS and RDS event subscriptions', () => {
       }),
     );
     assert.equal(created.EventSubscription?.CustSubscriptionId, 'drill-failovers');
-    assert.equal(created.EventSubscription?.Status, 'active');
+    assert.equal(created.EventSubscription?.Status, 'creating');
     assert.equal(
       created.EventSubscription?.EventSubscriptionArn,
       `arn:aws:rds:${status.region}:000000000000:es:drill-failovers`,

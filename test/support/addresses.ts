@@ -13,6 +13,7 @@
  * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
  * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
+ * | lab-rds-api.test.ts            | 3-instance lab      | proxy .65, instances .66-.68                     |
  * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
  * | aurora-modes.test.ts           | main, single, lossy | .85, .86-.87; .90, .91 (no reader); .95, .96-.97 |
  * | lab-notify-api.test.ts         | lab                 | proxy .110, instances .111-.112                  |
@@ -69,6 +70,7 @@ export const addresses = {
   },
   simpleMonitor: { database: server(42), refused: server(43) },
   lab: { lab: lab(61) },
+  labRdsApi: { lab: lab(66, 3) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },
   auroraModes: { main: lab(86), single: lab(91, 1), lossy: lab(96) },
   labNotifyApi: { lab: lab(111) },

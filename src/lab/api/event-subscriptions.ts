@@ -1,9 +1,16 @@
 import type { ClusterEvent } from '../aurora/cluster.js';
 import { LabFault } from './fault.js';
+import { pageOf } from './paging.js';
 import type { SnsApi } from './sns.js';
 import { queryList, type XmlValue } from './xml.js';
 
 const account = '000000000000';
+
+/**
+ * How long a new subscription says `creating` before `active`, as RDS's do at first. The lab delivers events to
+ * it from the start: a drill begun right after `drill notify setup` would otherwise lose its first events.
+ */
+const creatingMs = 500;
 
 /** The event categories RDS offers per source type (DescribeEventCategories), as far as the lab knows them. */
 const categoriesBySourceType: Record<string, string[]> = {
@@ -94,13 +101,14 @@ export class RdsEventSubscriptions {
       case 'DescribeEventSubscriptions': {
         const name = p.get('SubscriptionName');
         const list = name === null ? [...this.subscriptions.values()] : [this.require(name)];
-        return { EventSubscriptionsList: list.map((s) => this.view(s)) };
+        const page = pageOf(list, p, action);
+        return { EventSubscriptionsList: page.items.map((s) => this.view(s)), Marker: page.marker };
       }
       case 'ModifyEventSubscription':
         return { EventSubscription: this.view(this.modify(p)) };
       case 'AddSourceIdentifierToSubscription': {
         const s = this.require(required(p, 'SubscriptionName'));
-        const id = required(p, 'SourceIdentifier');
+        const id = required(p, 'SourceIdentifier').toLowerCase();
         if (s.sourceType === undefined) {
           throw new LabFault(
             'InvalidParameterCombination',
@@ -113,7 +121,7 @@ export class RdsEventSubscriptions {
       }
       case 'RemoveSourceIdentifierFromSubscription': {
         const s = this.require(required(p, 'SubscriptionName'));
-        const id = required(p, 'SourceIdentifier');
+        const id = required(p, 'SourceIdentifier').toLowerCase();
         if (!s.sourceIds.includes(id)) throw sourceNotFound(id, s.sourceType ?? 'any');
         s.sourceIds = s.sourceIds.filter((x) => x !== id);
         return { EventSubscription: this.view(s) };
@@ -142,7 +150,8 @@ export class RdsEventSubscriptions {
   /** Publishes a lab event to the topic of every enabled subscription it matches, as RDS does. */
   deliver(e: ClusterEvent): void {
     for (const s of this.subscriptions.values()) {
-      if (!s.enabled || !matches(s, e) || this.status(s) !== 'active') continue;
+      const status = this.status(s);
+      if (!s.enabled || !matches(s, e) || (status !== 'active' && status !== 'creating')) continue;
       this.options.sns.publish(s.snsTopicArn, {
         subject: 'RDS Notification Message',
         message: this.message(e),
@@ -192,7 +201,8 @@ export class RdsEventSubscriptions {
     const snsTopicArn = this.checkTopic(required(p, 'SnsTopicArn'));
     const sourceType = p.get('SourceType') ?? undefined;
     if (sourceType !== undefined) checkSourceType(sourceType);
-    const sourceIds = queryList(p, 'SourceIds');
+    // RDS identifiers are case-insensitive, kept lower-case.
+    const sourceIds = queryList(p, 'SourceIds').map((id) => id.toLowerCase());
     if (sourceIds.length > 0) {
       if (sourceType === undefined) {
         throw new LabFault('InvalidParameterCombination', 'SourceType must be given with SourceIds.');
@@ -260,11 +270,15 @@ export class RdsEventSubscriptions {
     return s;
   }
 
-  /** RDS's status: `topic-not-exist` once the topic is deleted, `no-permission` once its policy shuts RDS out. */
+  /**
+   * RDS's status: `creating` at first, then `active`; `topic-not-exist` once the topic is deleted,
+   * `no-permission` once its policy shuts RDS out.
+   */
   private status(s: EventSubscription): string {
     const topic = this.options.sns.topic(s.snsTopicArn);
     if (!topic) return 'topic-not-exist';
-    return this.options.sns.rdsMayPublish(topic) ? 'active' : 'no-permission';
+    if (!this.options.sns.rdsMayPublish(topic)) return 'no-permission';
+    return Date.now() - s.createdAt.getTime() < creatingMs ? 'creating' : 'active';
   }
 
   private view(s: EventSubscription): Record<string, XmlValue> {
@@ -299,7 +313,8 @@ function required(p: URLSearchParams, name: string): string {
   return v;
 }
 
-function checkSourceType(type: string): void {
+/** A SourceType RDS does not know is refused (DescribeEvents, the subscriptions, DescribeEventCategories). */
+export function checkSourceType(type: string): void {
   if (!(type in categoriesBySourceType)) {
     throw new LabFault('InvalidParameterValue', `Invalid source type: ${type}`);
   }

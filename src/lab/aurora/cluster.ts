@@ -69,6 +69,9 @@ export interface LabInstance {
   n: number;
   address: string;
   availabilityZone: string;
+  /** Aurora's failover order: the lowest tier is promoted first (0-15, 1 when not set, as RDS). */
+  promotionTier: number;
+  createdAt: Date;
   role: Role;
   status: 'available' | 'rebooting' | 'failing-over';
   accepting: boolean;
@@ -123,6 +126,7 @@ export class AuroraLabCluster {
   clusterDnsAddress = '';
   readerDnsAddresses: string[] = [];
   readonly auroraVersion: string;
+  readonly createdAt = new Date();
   readonly replPassword = randomBytes(12).toString('hex');
   private poller: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -156,6 +160,8 @@ export class AuroraLabCluster {
         n,
         address,
         availabilityZone: `${options.names.region}${zones[(n - 1) % zones.length]}`,
+        promotionTier: 1,
+        createdAt: this.createdAt,
         role: n === 1 ? 'writer' : 'reader',
         status: 'available',
         accepting: false,
@@ -304,7 +310,7 @@ export class AuroraLabCluster {
         );
       }
     } else {
-      target = readers[0];
+      target = promotionCandidate(readers);
     }
     if (!target)
       throw new LabFault(
@@ -606,6 +612,14 @@ export class AuroraLabCluster {
     };
     void cycle();
   }
+}
+
+/**
+ * The reader Aurora promotes when no target is named: the lowest promotion tier, then the largest instance. The
+ * lab's instances are all one class, so within a tier the first reader (by instance number) is taken.
+ */
+export function promotionCandidate(readers: LabInstance[]): LabInstance | undefined {
+  return [...readers].sort((a, b) => a.promotionTier - b.promotionTier || a.n - b.n)[0];
 }
 
 const lastCpu = new Map<number, { ticks: number; at: number }>();
