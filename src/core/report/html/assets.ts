@@ -41,7 +41,7 @@ svg text { fill: var(--ink); }
 .outage rect { fill: rgba(214, 69, 65, .14); stroke: rgba(214, 69, 65, .55); stroke-dasharray: 3 2; }
 .outage text { fill: #a3231f; font-weight: 700; font-size: 10.5px; }
 .axis line { stroke: #9aa5b1; } .axis .grid { stroke: #e6e9ee; } .axis text { fill: var(--dim); }
-.marker line { stroke-width: 1.4; }
+.marker line { stroke-width: 1.4; } .marker line.rule { pointer-events: none; }
 .marker.trigger line { stroke: var(--trigger); } .marker.trigger text { fill: var(--trigger); font-weight: 600; }
 .marker.provider line { stroke: var(--provider); stroke-dasharray: 5 3; } .marker.provider text { fill: var(--provider); }
 .marker.notification line { stroke: var(--notification); stroke-dasharray: 2 3; }

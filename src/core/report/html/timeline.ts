@@ -31,7 +31,7 @@ export function timelineSvg(run: RunResult, records: readonly HistoryRecord[]): 
   });
   if (load) parts.push(load.svg);
   parts.push(groundTruthTicks(records, x, lanesTop));
-  for (const m of markers) parts.push(marker(m, plotBottom));
+  for (const m of markers) parts.push(marker(m, lanesTop, plotBottom));
 
   const name = `timeline of run ${run.index + 1}: ${analysis.monitors.length} monitors over ${formatDuration(span)}`;
   return (
@@ -149,15 +149,17 @@ function placeLabels(markers: readonly Marker[], x: (ms: number) => number): Pla
   });
 }
 
-function marker(m: PlacedMarker, bottom: number): string {
+function marker(m: PlacedMarker, lanesTop: number, bottom: number): string {
   const mx = px(m.x);
   const y = chart.top + m.row * chart.labelRow + 11;
   const text = m.anchorEnd ? `x="${px(m.x - 3)}" text-anchor="end"` : `x="${px(m.x + 3)}"`;
-  const line = (cls: string) => `<line${cls} x1="${mx}" x2="${mx}" y1="${px(y - 9)}" y2="${px(bottom)}"/>`;
-  // A wide transparent twin of the line makes a one-pixel line easy to hover.
+  const line = (cls: string, to: number) =>
+    `<line class="${cls}" x1="${mx}" x2="${mx}" y1="${px(y - 9)}" y2="${px(to)}"/>`;
+  // The line crosses the lanes without catching the pointer (the probes under it stay hoverable); a wide
+  // transparent twin above the lanes makes the mark itself easy to hover.
   return (
     `<g class="marker ${m.kind}" data-marker="${esc(m.id)}" data-tip="${esc(m.tip)}">` +
-    `${line('')}${line(' class="hit"')}<text ${text} y="${px(y)}">${esc(m.label)}</text></g>`
+    `${line('rule', bottom)}${line('hit', lanesTop)}<text ${text} y="${px(y)}">${esc(m.label)}</text></g>`
   );
 }
 
