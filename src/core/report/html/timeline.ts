@@ -135,7 +135,7 @@ function markersOf(run: RunResult, records: readonly HistoryRecord[]): Marker[] 
 
 /** Labels go in the first row where they do not overlap the one before; past the last row they share the emptiest. */
 function placeLabels(markers: readonly Marker[], x: (ms: number) => number): PlacedMarker[] {
-  const maxRows = 8;
+  const maxRows = 12;
   const rowEnds: number[] = [];
   return markers.map((m) => {
     const w = m.label.length * charWidth + 6;
