@@ -77,6 +77,7 @@ async function drill(
   const specs: RendererSpec[] = [{ name: 'live' }, { name: 'summary' }];
   if (plan.json) specs.push({ name: 'json', to: '-' });
   if (plan.reportFile) specs.push({ name: 'json', to: plan.reportFile });
+  if (plan.htmlFile) specs.push({ name: 'html', to: plan.htmlFile });
   const terminal = process.stdin.isTTY === true && process.stderr.isTTY === true;
   return runSession(
     service,

@@ -73,6 +73,18 @@ const cases: [string, string[], number, RegExp][] = [
     /^drill: --report and --history name the same file/,
   ],
   [
+    '--html and --history the same file',
+    [...db, '--html', join(dir, 'h'), '--history', join(dir, 'h')],
+    2,
+    /^drill: --html and --history name the same file/,
+  ],
+  [
+    '--html in a missing folder',
+    [...db, '--html', '/nonexistent/t.html'],
+    2,
+    /^drill: --html \/nonexistent\/t\.html: folder \/nonexistent does not exist/,
+  ],
+  [
     '--dns-server by name',
     [...db, '--dns-server', 'localhost:10299'],
     2,

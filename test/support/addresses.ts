@@ -18,6 +18,7 @@
  * | aurora-modes.test.ts           | main, single, lossy | .85, .86-.87; .90, .91 (no reader); .95, .96-.97 |
  * | lab-notify-api.test.ts         | lab                 | proxy .110, instances .111-.112                  |
  * | notify.test.ts                 | lab                 | proxy .120, instances .121-.122                  |
+ * | html-report.test.ts            | lab                 | proxy .125, instances .126-.127                  |
  * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
@@ -75,6 +76,7 @@ export const addresses = {
   auroraModes: { main: lab(86), single: lab(91, 1), lossy: lab(96) },
   labNotifyApi: { lab: lab(111) },
   notify: { lab: lab(121) },
+  htmlReport: { lab: lab(126) },
   auroraLoad: { lab: lab(131) },
   auroraSafety: { lab: lab(136) },
   drillNotifications: { lab: lab(146) },

@@ -1,3 +1,4 @@
+import { htmlRenderer } from './html/index.js';
 import { jsonRenderer } from './json.js';
 import { liveRenderer } from './live.js';
 import type { RenderContext, Renderer, RendererSpec } from './renderer.js';
@@ -8,14 +9,16 @@ const registry: Record<string, (ctx: RenderContext, to: string | undefined) => R
   live: liveRenderer,
   summary: summaryRenderer,
   json: jsonRenderer,
+  html: htmlRenderer,
 };
 
 export const rendererNames = Object.keys(registry);
 
 export function createRenderers(specs: readonly RendererSpec[], ctx: RenderContext): Renderer[] {
+  const all = { ...ctx, formats: specs.map((s) => s.name) };
   return specs.map((spec) => {
     const make = registry[spec.name];
     if (!make) throw new Error(`unknown renderer '${spec.name}': choose from ${rendererNames.join(', ')}`);
-    return make(ctx, spec.to);
+    return make(all, spec.to);
   });
 }

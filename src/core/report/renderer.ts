@@ -54,6 +54,8 @@ export interface RenderContext {
   style: ChalkInstance;
   tty: boolean;
   tool: { name: string; version: string };
+  /** The renderers of this session by name (createRenderers fills it): a renderer may point at one not asked for. */
+  formats?: readonly string[];
 }
 
 /** A renderer by name, with its destination where it has one (`json` to '-' for stdout, or to a file). */

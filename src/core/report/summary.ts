@@ -8,7 +8,8 @@ import type { RepeatSummary, Spread } from '../repeats.js';
 import type { StopReason, Verdict } from '../verdict.js';
 import type { RenderContext, Renderer } from './renderer.js';
 
-const stopWords: Record<StopReason, string> = {
+/** Why a run stopped, in words. */
+export const stopWords: Record<StopReason, string> = {
   duration: '--duration reached',
   recovered: 'recovered (and --settle passed)',
   'no-outage': 'no outage observed',
@@ -35,6 +36,10 @@ const compact = {
   middle: ' ',
 };
 
+/** Said once at the end when no timeline was asked for: the chart is one flag away. */
+export const htmlHint =
+  'timeline: add --html FILE to draw every probe, outage and event of this drill on one chart';
+
 /** `summary`: the table after each run, and the spread over the runs after --repeat; for people. */
 export function summaryRenderer(ctx: RenderContext): Renderer {
   return {
@@ -46,6 +51,9 @@ export function summaryRenderer(ctx: RenderContext): Renderer {
       if (session.repeats) {
         const analyses = session.runs.map((r) => r.analysis);
         ctx.human.write(renderRepeats(analyses, session.repeats, ctx.style));
+      }
+      if (session.runs.length > 0 && ctx.formats && !ctx.formats.includes('html')) {
+        ctx.human.write(ctx.style.dim(`${htmlHint}\n`));
       }
     },
   };
@@ -63,31 +71,14 @@ export function renderSummary(
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
     chars: compact,
   });
-  const rows: [string, (m: MonitorFigures) => string][] = [
-    ['target', (m) => m.label ?? m.target],
-    ['probes', (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`],
-    ['outages', (m) => String(m.outages.length)],
-    ['downtime', (m) => downtime(m, style)],
-    ['tighter bound', (m) => (m.tightDowntimeMs === null ? '-' : formatDuration(m.tightDowntimeMs))],
-    ['time to first connect', (m) => orDash(m.timeToFirstConnectMs)],
-    ['stale-role time', (m) => formatDuration(m.staleRoleMs)],
-    ['flip-flops', (m) => String(m.flipFlops)],
-    [`nodes seen`, (m) => (m.nodes.length ? m.nodes.join(' → ') : '-')],
-    [
-      'new writer seen',
-      (m) =>
-        m.firstNewWriterSeenMs === null
-          ? '-'
-          : `+${formatDuration(m.firstNewWriterSeenMs)}${m.firstNewWriterRoute ? ` via ${m.firstNewWriterRoute}` : ''}`,
-    ],
-    ['errors', (m) => errors(m.errors)],
-    [
-      'writes on a read-only node',
-      (m) => (m.readOnlyErrors ? `${m.readOnlyErrors} over ${formatDuration(m.readOnlySpanMs)}` : '-'),
-    ],
-    ['latency p50/p95/max', (m) => latency(m)],
-  ];
-  for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);
+  for (const row of figureRows) {
+    const cell = (m: MonitorFigures) => {
+      const text = row.cell(m);
+      if (row.label !== 'downtime') return text;
+      return m.downtimeMs === null ? style.green(text) : m.recovered ? text : style.red(text);
+    };
+    table.push([style.dim(row.label), ...analysis.monitors.map(cell)]);
+  }
 
   const lines = [table.toString()];
   // Every monitor of a drill usually resolves the same way: one line, not a repeated row.
@@ -130,10 +121,47 @@ export function renderSummary(
   return `${lines.join('\n')}\n`;
 }
 
-function downtime(m: MonitorFigures, style: ChalkInstance): string {
-  if (m.downtimeMs === null) return style.green('none');
+/** A monitor's figures as rows of plain text: the summary table's, and any other renderer's that shows them. */
+export interface FigureRow {
+  label: string;
+  cell: (m: MonitorFigures) => string;
+  /** The cell says something went wrong (a renderer may mark it). */
+  bad?: (m: MonitorFigures) => boolean;
+}
+
+export const figureRows: readonly FigureRow[] = [
+  { label: 'target', cell: (m) => m.label ?? m.target },
+  {
+    label: 'probes',
+    cell: (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`,
+  },
+  { label: 'outages', cell: (m) => String(m.outages.length) },
+  { label: 'downtime', cell: downtime, bad: (m) => !m.recovered },
+  { label: 'tighter bound', cell: (m) => orDash(m.tightDowntimeMs) },
+  { label: 'time to first connect', cell: (m) => orDash(m.timeToFirstConnectMs) },
+  { label: 'stale-role time', cell: (m) => formatDuration(m.staleRoleMs) },
+  { label: 'flip-flops', cell: (m) => String(m.flipFlops) },
+  { label: 'nodes seen', cell: (m) => (m.nodes.length ? m.nodes.join(' → ') : '-') },
+  {
+    label: 'new writer seen',
+    cell: (m) =>
+      m.firstNewWriterSeenMs === null
+        ? '-'
+        : `+${formatDuration(m.firstNewWriterSeenMs)}${m.firstNewWriterRoute ? ` via ${m.firstNewWriterRoute}` : ''}`,
+  },
+  { label: 'errors', cell: (m) => errors(m.errors) },
+  {
+    label: 'writes on a read-only node',
+    cell: (m) => (m.readOnlyErrors ? `${m.readOnlyErrors} over ${formatDuration(m.readOnlySpanMs)}` : '-'),
+    bad: (m) => m.readOnlyErrors > 0,
+  },
+  { label: 'latency p50/p95/max', cell: (m) => latency(m) },
+];
+
+function downtime(m: MonitorFigures): string {
+  if (m.downtimeMs === null) return 'none';
   const text = `${formatDuration(m.downtimeMs)} ± ${formatDuration(m.resolutionMs)}`;
-  return m.recovered ? text : style.red(`≥ ${text} (not recovered)`);
+  return m.recovered ? text : `≥ ${text} (not recovered)`;
 }
 
 function orDash(ms: number | null): string {

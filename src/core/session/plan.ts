@@ -54,6 +54,11 @@ export const sessionOptionSpecs = [
   { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
   { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
   {
+    key: 'html',
+    flags: '--html <file>',
+    help: 'write the timeline (every probe, outage and event on one axis) to a self-contained HTML file',
+  },
+  {
     key: 'history',
     flags: '--history <file>',
     help: 'stream every observation and event to an NDJSON file as it happens',
@@ -77,6 +82,8 @@ export interface SessionPlan {
   dryRun: boolean;
   json: boolean;
   reportFile: string | undefined;
+  /** `--html FILE`: the timeline page. */
+  htmlFile: string | undefined;
   historyFile: string | undefined;
   color: boolean;
 }
@@ -89,9 +96,17 @@ export function positiveDuration(text: string, flag: string): number {
 }
 
 export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = process.env): SessionPlan {
-  if (o.report !== undefined && o.history !== undefined && resolve(o.report) === resolve(o.history)) {
-    throw usageError(`--report and --history name the same file ${o.report}: give them one each`);
-  }
+  const files: [string, string | undefined][] = [
+    ['--report', o.report],
+    ['--html', o.html],
+    ['--history', o.history],
+  ];
+  files.forEach(([flag, file], i) => {
+    const other = files
+      .slice(i + 1)
+      .find(([, f]) => file !== undefined && f !== undefined && resolve(f) === resolve(file));
+    if (other) throw usageError(`${flag} and ${other[0]} name the same file ${file}: give them one each`);
+  });
   return {
     rules: {
       durationMs: o.duration === undefined ? undefined : positiveDuration(o.duration, '--duration'),
@@ -109,6 +124,7 @@ export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = pro
     dryRun: o.dryRun === true,
     json: o.json === true,
     reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
+    htmlFile: o.html === undefined ? undefined : writableFile(o.html, '--html'),
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
     color: o.color,
   };
