@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { FailoverDBClusterCommand, RDSClient } from '@aws-sdk/client-rds';
 import mysql, { type Connection } from 'mysql2/promise';
 import { addresses } from '../support/addresses.js';
@@ -147,6 +149,48 @@ describe("the lab's RDS Proxy: session statements, prepared statements, pinning 
     assert.equal((await one<{ v: number }>(c, 'SELECT 1 AS v')).v, 1, 'the session goes on after the error');
   });
 
+  it('multiplexes unpinned sessions between transactions, keeps a transaction on one connection, and keeps tracked settings apart', async () => {
+    const a = await viaProxy();
+    const b = await viaProxy();
+    const conn = async (c: Connection) => (await one<{ id: number }>(c, 'SELECT CONNECTION_ID() AS id')).id;
+    const shared = await conn(a);
+    assert.equal(await conn(b), shared, 'b borrows the connection a gave back');
+    await within(5000, 'BEGIN', a.query('BEGIN'));
+    const held = await conn(a);
+    assert.notEqual(await conn(b), held, 'a holds its connection while its transaction is open');
+    await within(5000, 'COMMIT', a.query('COMMIT'));
+    await within(5000, 'SET time_zone', a.query("SET time_zone = '+05:00'"));
+    assert.equal((await one<{ tz: string }>(a, 'SELECT @@time_zone AS tz')).tz, '+05:00');
+    assert.equal(
+      (await one<{ tz: string }>(b, 'SELECT @@time_zone AS tz')).tz,
+      'SYSTEM',
+      "a's setting is not b's",
+    );
+    assert.equal((await one<{ tz: string }>(a, 'SELECT @@time_zone AS tz')).tz, '+05:00', 'and goes with a');
+    await a.end();
+    await b.end();
+  });
+
+  it('the mariadb command-line client logs in and runs SET and PREPARE through the proxy', async () => {
+    const cli = await within(
+      15_000,
+      'mariadb CLI',
+      promisify(execFile)('mariadb', [
+        '-h',
+        lab.status.aurora.proxyAddress,
+        '-P',
+        '3306',
+        '-u',
+        lab.status.aurora.user,
+        `-p${lab.password}`,
+        '-N',
+        '-e',
+        "SET NAMES utf8mb4; SET @s = 2; PREPARE st FROM 'SELECT ? * 2'; EXECUTE st USING @s; DEALLOCATE PREPARE st",
+      ]),
+    );
+    assert.equal(cli.stdout.trim(), '4');
+  });
+
   it('across a failover: a pinned session is closed and reported, an unpinned one keeps working with its tracked settings', async () => {
     const pinned = await viaProxy();
     await within(5000, 'SET @keep', pinned.query('SET @keep = 7'));
@@ -155,6 +199,15 @@ describe("the lab's RDS Proxy: session statements, prepared statements, pinning 
     const unpinned = await viaProxy();
     await within(5000, 'SET time_zone', unpinned.query("SET time_zone = '+03:00'"));
     const before = await one<{ id: string }>(unpinned, 'SELECT @@aurora_server_id AS id');
+    const inTransaction = await viaProxy();
+    await within(5000, 'CREATE', inTransaction.query('CREATE DATABASE IF NOT EXISTS proxytest'));
+    await within(
+      5000,
+      'CREATE TABLE',
+      inTransaction.query('CREATE TABLE IF NOT EXISTS proxytest.tx (id INT)'),
+    );
+    await within(5000, 'BEGIN', inTransaction.query('BEGIN'));
+    await within(5000, 'INSERT', inTransaction.query('INSERT INTO proxytest.tx VALUES (1)'));
     const closed = new Promise<string>((resolve) => {
       wire(pinned).once('end', () => resolve('end'));
       wire(pinned).once('error', (e: { code?: string }) => resolve(e.code ?? 'error'));
@@ -198,6 +251,16 @@ describe("the lab's RDS Proxy: session statements, prepared statements, pinning 
     )) as unknown as [[{ id: string; tz: string }]];
     assert.notEqual(after.id, before.id, 'the new writer answers');
     assert.equal(after.tz, '+03:00', 'the tracked time_zone went with the session');
+    await assert.rejects(
+      within(40_000, 'the cancelled transaction', inTransaction.query('INSERT INTO proxytest.tx VALUES (2)')),
+      (e: { errno?: number; sqlMessage?: string }) =>
+        e.errno === 1105 && /transaction was cancelled/.test(e.sqlMessage ?? ''),
+    );
+    assert.deepEqual(
+      await one(inTransaction, 'SELECT COUNT(*) AS n FROM proxytest.tx'),
+      { n: 0 },
+      'rolled back',
+    );
     const again = await viaProxy();
     assert.deepEqual(await one(again, 'SELECT @keep AS keep'), { keep: null }, 'the lost state is gone');
     assert.deepEqual(warnings, [], 'no packet-order warnings');
