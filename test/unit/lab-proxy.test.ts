@@ -29,7 +29,7 @@ describe("the lab proxy's reading of statements (RDS Proxy's pinning rules for A
 
   it('pins on what the docs list', () => {
     const pins: [string, RegExp][] = [
-      ['SET @s=1', /user variable/],
+      ['SET @s=1', /^user variable @s$/],
       ['SET @a = 1, autocommit = 1', /user variable/],
       ['SET max_execution_time = 1000', /system variable max_execution_time/],
       ['SET autocommit = 1, foreign_key_checks = 0', /foreign_key_checks/],
@@ -44,7 +44,7 @@ describe("the lab proxy's reading of statements (RDS Proxy's pinning rules for A
       ['SELECT SQL_CALC_FOUND_ROWS * FROM t LIMIT 1; SELECT FOUND_ROWS()', /several statements/],
       ['SELECT FOUND_ROWS()', /FOUND_ROWS/],
       ['SELECT @n := 1', /user variable/],
-      ['SELECT 1 INTO @n', /user variable/],
+      ['SELECT 1 INTO @n', /^user variable @n$/],
       ['/*!40101 SET NAMES utf8 */', /executable comment/],
       [`SELECT '${'x'.repeat(17_000)}'`, /16 KB/],
     ];

@@ -98,7 +98,7 @@ function topLevelParts(text: string): string[] {
 }
 
 /** What one `SET` does: pins, is tracked, or neither (GLOBAL, which is no session state). */
-function setEffect(body: string, original: string): StatementEffect {
+function setEffect(body: string): StatementEffect {
   const words = body.trim();
   // SET NAMES / SET CHARACTER SET / SET CHARSET: tracked.
   if (/^(names|character\s+set|charset)\b/i.test(words)) return { tracked: { key: 'names' } };
@@ -119,9 +119,9 @@ function setEffect(body: string, original: string): StatementEffect {
       a = a.slice(scoped[0].length);
     }
     const user = /^@([A-Za-z0-9_$.]+|'')\s*:?=/.exec(a);
-    if (user) return { pins: `user variable (${original.trim().slice(0, 80)})` };
+    if (user) return { pins: `user variable @${user[1]}` };
     const sys = /^(?:@@(session|local|global)\.|@@)?([A-Za-z0-9_]+)\s*:?=/i.exec(a);
-    if (!sys) return { pins: `SET (${original.trim().slice(0, 80)})` };
+    if (!sys) return { pins: 'SET of something the proxy cannot read' };
     const varScope = sys[1]?.toLowerCase() ?? scope;
     if (varScope === 'global') continue;
     const name = (sys[2] as string).toLowerCase();
@@ -144,7 +144,7 @@ export function statementEffect(sql: string): StatementEffect {
   if (statements.length > 1) return { pins: 'several statements in one query' };
   const s = statements[0] ?? '';
   const first = /^[A-Za-z]+/.exec(s)?.[0].toUpperCase() ?? '';
-  if (first === 'SET') return setEffect(s.slice(3), sql);
+  if (first === 'SET') return setEffect(s.slice(3));
   if (first === 'PREPARE' || first === 'EXECUTE' || first === 'DEALLOCATE' || /^DROP\s+PREPARE\b/i.test(s))
     return { pins: 'prepared statement (SQL text)' };
   if (/^LOCK\s+TABLES?\b/i.test(s) || /^FLUSH\s+TABLES?\b.*\bWITH\s+READ\s+LOCK\b/is.test(s))
@@ -152,8 +152,8 @@ export function statementEffect(sql: string): StatementEffect {
   if (/^CREATE\s+(?:OR\s+REPLACE\s+)?TEMPORARY\s+TABLE\b/i.test(s)) return { pins: 'temporary table' };
   if (/\bGET_LOCK\s*\(/i.test(s)) return { pins: 'named lock (GET_LOCK)' };
   if (/\b(?:FOUND_ROWS|ROW_COUNT)\s*\(/i.test(s)) return { pins: 'FOUND_ROWS() / ROW_COUNT()' };
-  if (/@[A-Za-z0-9_$.]+\s*:=/.test(s) || /\bINTO\s+@/i.test(s))
-    return { pins: `user variable (${sql.trim().slice(0, 80)})` };
+  const assigned = /@([A-Za-z0-9_$.]+)\s*:=/.exec(s) ?? /\bINTO\s+@([A-Za-z0-9_$.]+)/i.exec(s);
+  if (assigned) return { pins: `user variable @${assigned[1]}` };
   const use = /^USE\s+`?([^`\s;]+)`?\s*$/i.exec(sql.trim().replace(/;$/, ''));
   if (first === 'USE' && use) return { use: use[1] as string };
   const drop = /^DROP\s+(?:DATABASE|SCHEMA)\s+(?:IF\s+EXISTS\s+)?`?([^`\s;]+)`?/i.exec(sql.trim());

@@ -287,6 +287,10 @@ export class LabProxy {
       }
     }
     const conn = await this.borrow(s);
+    if (s.ended) {
+      conn.destroy(); // the client left while it waited
+      throw new Error('session ended');
+    }
     s.backend = conn;
     conn.onClose = () => this.backendLost(s, conn);
     return conn;
@@ -356,7 +360,10 @@ export class LabProxy {
     state: string,
     database: string | undefined,
   ): BackendConnection | undefined {
-    const list = (this.idle.get(key) ?? []).filter((c) => !c.closed && c.instance === writer);
+    const all = this.idle.get(key) ?? [];
+    // Connections to an instance that is no longer the writer are of no use any more.
+    for (const c of all) if (c.instance !== writer) c.destroy();
+    const list = all.filter((c) => !c.closed && c.instance === writer);
     // A connection cannot leave its database for none: a session without one takes only such connections.
     const usable = list.filter((c) => database !== undefined || c.database === undefined);
     const pick = usable.find((c) => c.state === state) ?? usable[0];
