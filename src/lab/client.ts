@@ -127,6 +127,7 @@ export interface GroundTruthRecord {
     | 'crash'
     | 'fault'
     | 'notification'
+    | 'proxy-session-lost'
     | 'lab';
   instance?: string;
   [detail: string]: unknown;

@@ -71,10 +71,13 @@ export class Lab {
     });
     this.cluster = cluster;
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
-    this.proxy = new LabProxy(this.proxyAddress, this.cluster.frontPort, this.cluster, {
-      user: options.user,
-      password: this.password,
-    });
+    this.proxy = new LabProxy(
+      this.proxyAddress,
+      this.cluster.frontPort,
+      this.cluster,
+      { user: options.user, password: this.password },
+      this.groundTruth,
+    );
     // lab.json follows every change of role and process, for `drill lab status` in another terminal.
     this.groundTruth.onRecord = (r) => {
       if (r.kind === 'role' || r.kind === 'instance-up') this.writeStatus();

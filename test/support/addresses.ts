@@ -12,6 +12,7 @@
  * | (by hand) `drill lab up`       | default lab         | proxy .10, instances .11-.19 (8 readers at most) |
  * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
  * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
+ * | proxy-sessions.test.ts         | lab                 | proxy .45, instances .46-.47                     |
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
  * | lab-rds-api.test.ts            | 3-instance lab      | proxy .65, instances .66-.68                     |
  * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
@@ -70,6 +71,7 @@ export const addresses = {
     memorydbThrowaway: memorydb(21),
   },
   simpleMonitor: { database: server(42), refused: server(43) },
+  proxySessions: { lab: lab(46) },
   lab: { lab: lab(61) },
   labRdsApi: { lab: lab(66, 3) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },

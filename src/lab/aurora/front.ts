@@ -17,7 +17,7 @@ const CLIENT_SSL = 0x800;
 const MAX_PACKET = 0xffffff;
 
 /** Collects bytes into MySQL packets: 3-byte length, 1-byte sequence id, payload. */
-class PacketReader {
+export class PacketReader {
   private buffer: Buffer = Buffer.alloc(0);
   push(chunk: Buffer): void {
     this.buffer = this.buffer.length ? Buffer.concat([this.buffer, chunk]) : chunk;
@@ -37,7 +37,7 @@ class PacketReader {
   }
 }
 
-function packets(payload: Buffer, firstSeq: number): Buffer {
+export function packets(payload: Buffer, firstSeq: number): Buffer {
   const parts: Buffer[] = [];
   let seq = firstSeq;
   for (let off = 0; ; off += MAX_PACKET) {
