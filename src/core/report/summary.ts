@@ -51,19 +51,12 @@ export function summaryRenderer(ctx: RenderContext): Renderer {
   };
 }
 
-/** The end-of-drill table: one column per monitor, one row per figure, then the verdict. */
-export function renderSummary(
-  analysis: DrillAnalysis,
-  result: Verdict,
-  stop: StopReason,
-  style: ChalkInstance,
-): string {
-  const table = new Table({
-    head: ['', ...analysis.monitors.map((m) => style.bold(m.monitor))],
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
-    chars: compact,
-  });
-  const rows: [string, (m: MonitorFigures) => string][] = [
+/** A row of the summary: its label and the cell of each monitor. Markdown shows the same rows. */
+export type FigureRow = readonly [label: string, cell: (m: MonitorFigures) => string];
+
+/** The summary's rows, one figure each; cells styled with `style` (a plain one gives plain text). */
+export function figureRows(style: ChalkInstance): FigureRow[] {
+  return [
     ['target', (m) => m.label ?? m.target],
     ['probes', (m) => `${m.probes} (${m.good} good, ${m.wrongRole} wrong role, ${m.failed} failed)`],
     ['outages', (m) => String(m.outages.length)],
@@ -87,9 +80,31 @@ export function renderSummary(
     ],
     ['latency p50/p95/max', (m) => latency(m)],
   ];
-  for (const [label, cell] of rows) table.push([style.dim(label), ...analysis.monitors.map(cell)]);
+}
 
-  const lines = [table.toString()];
+/** The end-of-drill table: one column per monitor, one row per figure, then the verdict. */
+export function renderSummary(
+  analysis: DrillAnalysis,
+  result: Verdict,
+  stop: StopReason,
+  style: ChalkInstance,
+): string {
+  const table = new Table({
+    head: ['', ...analysis.monitors.map((m) => style.bold(m.monitor))],
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+    chars: compact,
+  });
+  for (const [label, cell] of figureRows(style))
+    table.push([style.dim(label), ...analysis.monitors.map(cell)]);
+  const lines = [table.toString(), ...detailLines(analysis, stop, style)];
+  if (result.passed) lines.push(style.green.bold('PASS'));
+  else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the table has no column for: provider, ground truth, DDL, notifications, load, writes, why it stopped. */
+export function detailLines(analysis: DrillAnalysis, stop: StopReason, style: ChalkInstance): string[] {
+  const lines: string[] = [];
   const p = analysis.provider;
   if (p?.failoverMs != null)
     lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
@@ -122,9 +137,7 @@ export function renderSummary(
     lines.push(w.lost ? style.red.bold(text) : text);
   }
   lines.push(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
-  if (result.passed) lines.push(style.green.bold('PASS'));
-  else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
-  return `${lines.join('\n')}\n`;
+  return lines;
 }
 
 function downtime(m: MonitorFigures, style: ChalkInstance): string {
@@ -137,7 +150,7 @@ function orDash(ms: number | null): string {
   return ms === null ? '-' : formatDuration(ms);
 }
 
-function errors(e: Record<string, number>): string {
+export function errors(e: Record<string, number>): string {
   const entries = Object.entries(e).sort((a, b) => b[1] - a[1]);
   return entries.length ? entries.map(([code, n]) => `${code} ×${n}`).join(', ') : 'none';
 }
