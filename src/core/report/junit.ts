@@ -15,7 +15,7 @@ export function junitRenderer(_ctx: RenderContext, to: string | undefined): Rend
     name: 'junit',
     sessionEnded(session) {
       if (to === undefined) throw new Error('the junit renderer needs a file');
-      writeFileSync(to, redactText(renderJunit(session)));
+      writeFileSync(to, renderJunit(session));
     },
   };
 }
@@ -39,13 +39,16 @@ export function renderJunit(session: SessionResult): string {
     errors: 0,
     time: seconds(session.runs.reduce((t, r) => t + r.analysis.elapsedMs, 0)),
   });
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites${head}>`,
-    ...suites.map((s) => s.xml),
-    '</testsuites>',
-    '',
-  ].join('\n');
+  // Redacted here, not by the caller: no path to a JUnit file can forget it.
+  return redactText(
+    [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      `<testsuites${head}>`,
+      ...suites.map((s) => s.xml),
+      '</testsuites>',
+      '',
+    ].join('\n'),
+  );
 }
 
 interface Suite {

@@ -14,7 +14,7 @@ export function markdownRenderer(ctx: RenderContext, to: string | undefined): Re
   return {
     name: 'markdown',
     sessionEnded(session) {
-      writeFileSync(destination(to, 'markdown'), redactText(renderMarkdown(session, ctx.tool)));
+      writeFileSync(destination(to, 'markdown'), renderMarkdown(session, ctx.tool));
     },
   };
 }
@@ -27,7 +27,7 @@ export function stepSummaryRenderer(ctx: RenderContext, to: string | undefined):
   return {
     name: 'step-summary',
     sessionEnded(session) {
-      appendFileSync(destination(to, 'step-summary'), redactText(renderMarkdown(session, ctx.tool)));
+      appendFileSync(destination(to, 'step-summary'), renderMarkdown(session, ctx.tool));
     },
   };
 }
@@ -47,7 +47,8 @@ export function renderMarkdown(session: SessionResult, tool: { name: string; ver
   }
   if (session.repeats && many) out.push(...repeatsTable(session), '');
   out.push(`<sub>${cellText(`${tool.name} ${tool.version}, started ${session.startedAt}`)}</sub>`, '');
-  return `${out.join('\n')}\n`;
+  // Redacted here, not by the caller: no path to a Markdown file can forget it.
+  return redactText(`${out.join('\n')}\n`);
 }
 
 function sessionVerdict(session: SessionResult): string {
