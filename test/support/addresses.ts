@@ -16,6 +16,7 @@
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
  * | lab-rds-api.test.ts            | 3-instance lab      | proxy .65, instances .66-.68                     |
  * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
+ * | report.test.ts                 | throwaway           | proxy .80, instances .81-.82                     |
  * | aurora-modes.test.ts           | main, single, lossy | .85, .86-.87; .90, .91 (no reader); .95, .96-.97 |
  * | lab-notify-api.test.ts         | lab                 | proxy .110, instances .111-.112                  |
  * | notify.test.ts                 | lab                 | proxy .120, instances .121-.122                  |
@@ -75,6 +76,7 @@ export const addresses = {
   lab: { lab: lab(61) },
   labRdsApi: { lab: lab(66, 3) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },
+  report: { throwaway: lab(81) },
   auroraModes: { main: lab(86), single: lab(91, 1), lossy: lab(96) },
   labNotifyApi: { lab: lab(111) },
   notify: { lab: lab(121) },
