@@ -11,6 +11,8 @@
  * | ------------------------------ | ------------------- | ------------------------------------------------ |
  * | (by hand) `drill lab up`       | default lab         | proxy .10, instances .11-.19 (8 readers at most) |
  * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
+ * | lab-identity.test.ts           | lab                 | proxy .30, instances .31-.32                     |
+ * | wrapper-failover.test.ts       | lab                 | proxy .35, instances .36-.37                     |
  * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
  * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
@@ -63,6 +65,8 @@ export const addresses = {
     memorydb: memorydb(11, 10),
     memorydbThrowaway: memorydb(21),
   },
+  labIdentity: { lab: lab(31) },
+  wrapperFailover: { lab: lab(36) },
   simpleMonitor: { database: server(42), refused: server(43) },
   lab: { lab: lab(61) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },
