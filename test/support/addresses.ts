@@ -11,6 +11,9 @@
  * | ------------------------------ | ------------------- | ------------------------------------------------ |
  * | (by hand) `drill lab up`       | default lab         | proxy .10, instances .11-.19 (8 readers at most) |
  * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
+ * | bench/wrapper-failover.mjs     | lab                 | proxy .23, instances .24-.25                     |
+ * | lab-identity.test.ts           | lab                 | proxy .30, instances .31-.32                     |
+ * | wrapper-failover.test.ts       | lab                 | proxy .35, instances .36-.37                     |
  * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
  * | proxy-sessions.test.ts         | lab                 | proxy .45, instances .46-.47                     |
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
@@ -70,7 +73,11 @@ export const addresses = {
     throwaway: lab(21),
     memorydb: memorydb(11, 10),
     memorydbThrowaway: memorydb(21),
+    /** bench/wrapper-failover.mjs. */
+    wrapperBench: lab(24),
   },
+  labIdentity: { lab: lab(31) },
+  wrapperFailover: { lab: lab(36) },
   simpleMonitor: { database: server(42), refused: server(43) },
   proxySessions: { lab: lab(46) },
   lab: { lab: lab(61) },

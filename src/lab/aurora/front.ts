@@ -65,8 +65,9 @@ export function errPacket(seq: number, errno: number, sqlState: string, message:
 }
 
 /**
- * A MySQL-protocol front for one lab instance. The handshake passes through untouched, so MariaDB itself checks
- * passwords (TLS and compression are taken out of the greeting, so the stream stays readable). After login,
+ * A MySQL-protocol front for one lab instance. The handshake passes through, so MariaDB itself checks passwords;
+ * only the greeting changes: it announces `serverVersion`, and TLS and compression are taken out of it, so the
+ * stream stays readable. After login,
  * statements go through `handler`, which may rewrite them, answer them, or drop the connection; everything else,
  * and every byte from the server, passes through as it is.
  */
@@ -79,6 +80,8 @@ export class InstanceFront {
     readonly port: number,
     private readonly backend: { host: string; port: number },
     private readonly handler: StatementHandler,
+    /** The server version the greeting announces instead of MariaDB's (`5.5.5-10.11.…-MariaDB`). */
+    private readonly serverVersion?: string,
   ) {}
 
   get listening(): boolean {
@@ -145,9 +148,9 @@ export class InstanceFront {
       fromServer.push(chunk);
       for (let p = fromServer.next(); p; p = fromServer.next()) {
         if (phase === 'greeting') {
-          const greeting = Buffer.from(p.raw);
-          stripCapabilities(greeting.subarray(4));
-          client.write(greeting);
+          const greeting = withServerVersion(p.payload, this.serverVersion);
+          stripCapabilities(greeting);
+          client.write(packets(greeting, p.seq));
           phase = 'auth';
         } else {
           client.write(p.raw);
@@ -211,6 +214,17 @@ export class InstanceFront {
       pump().catch(closeBoth);
     });
   }
+}
+
+/** A copy of the server greeting (protocol 10) announcing `version`: what the client reads as the server's version. */
+function withServerVersion(payload: Buffer, version: string | undefined): Buffer {
+  const versionEnd = payload.indexOf(0, 1);
+  if (payload[0] !== 10 || version === undefined || versionEnd === -1) return Buffer.from(payload);
+  return Buffer.concat([
+    payload.subarray(0, 1),
+    Buffer.from(version, 'latin1'),
+    payload.subarray(versionEnd),
+  ]);
 }
 
 /** Takes TLS and compression out of the server greeting's capability flags (protocol 10). */
