@@ -6,6 +6,7 @@ import { type ComparedRow, compareDrills, figureNames } from '../core/report/com
 import { createRenderers, reportSpecs } from '../core/report/index.js';
 import type { SessionResult } from '../core/report/renderer.js';
 import { styleFor } from '../core/report/style.js';
+import { compact } from '../core/report/summary.js';
 import { planReports, type ReportOptionValues } from '../core/session/plan.js';
 import { readSavedDrill, type SavedDrill } from '../core/session/replay.js';
 import { tool } from './tool.js';
@@ -48,23 +49,7 @@ export function runCompare(basePath: string, newPath: string, options: CompareOp
   const table = new Table({
     head: ['figure', 'monitor', 'BASE', 'NEW', 'change'].map((h) => style.bold(h)),
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
-    chars: {
-      mid: '',
-      'left-mid': '',
-      'mid-mid': '',
-      'right-mid': '',
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      right: '',
-      middle: ' ',
-    },
+    chars: compact,
   });
   for (const r of rows) {
     const change = changeText(r);

@@ -18,7 +18,7 @@ export const stopWords: Record<StopReason, string> = {
 };
 
 /** Only the rule under the header: a figure per line reads better than a grid in a terminal or a CI log. */
-const compact = {
+export const compact = {
   top: '',
   'top-mid': '',
   'top-left': '',
