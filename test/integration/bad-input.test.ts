@@ -19,6 +19,18 @@ const db = ['aurora', '-e', 'db.example', '-u', 'x'];
 /** [what the user did wrong, the arguments, the exit code, the one line that says so]. */
 const cases: [string, string[], number, RegExp][] = [
   [
+    'a reader endpoint for simple mode, even with --dry-run',
+    ['aurora', '-e', 'c.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com', '-u', 'x', '--dry-run'],
+    2,
+    /^drill: c\.cluster-ro-abc123xyz789\.us-east-1\.rds\.amazonaws\.com is a reader endpoint: simple mode watches the writer/,
+  ],
+  [
+    'aware mode on an address, even with --dry-run',
+    ['aurora', '-e', '10.0.0.5', '-u', 'x', '--mode', 'aware', '--dry-run'],
+    2,
+    /^drill: aware mode cannot name instance endpoints from 10\.0\.0\.5: pass --instance-pattern/,
+  ],
+  [
     '--dns-cache that is no cache rule',
     [...db, '--dns-cache', 'forever'],
     2,
