@@ -63,6 +63,11 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
   if (!/^\d{4}$/.test(o.shard)) {
     throw usageError(`--shard '${o.shard}': MemoryDB names shards 0001, 0002, ...`);
   }
+  if (o.shard !== '0001' && trigger === 'none') {
+    throw usageError(
+      `--shard names the shard FailoverShard fails over: it has no effect with --trigger none`,
+    );
+  }
   return {
     ...planSession(o, env),
     endpoint: fromLab ? undefined : parseEndpoint(o.endpoint as string, memorydbPort),
