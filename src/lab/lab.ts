@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
@@ -17,6 +18,7 @@ import {
   killLabProcesses,
   type LabOptions,
   type LabStatus,
+  labDirUsing,
   labPasswordFile,
   labStatusFile,
   refuseIfRunning,
@@ -298,9 +300,13 @@ async function refuseTakenAddresses(o: LabOptions): Promise<void> {
   wanted.push(['127.0.0.1', o.dnsPort, '--dns-port'], ['127.0.0.1', o.apiPort, '--api-port']);
   for (const [address, port, option] of wanted) {
     if (await listenable(address, port)) continue;
-    throw cannotStart(
-      `${address}:${port} is taken (another lab may run there: 'drill lab status'): start this lab elsewhere with ${option}`,
-    );
+    // A throwaway lab's user gave a drill no --first-address: its knob is the environment variable.
+    const elsewhere = o.throwaway && option === '--first-address' ? 'DRILL_LAB_FIRST_ADDRESS=N' : option;
+    const owner = labDirUsing(address);
+    const who = owner
+      ? `by the lab running from ${owner}: stop it with 'drill lab down --state-dir ${owner}'`
+      : `(another lab may run there: 'drill lab status', or a leftover throwaway lab: 'drill lab down --state-dir DIR' for its DIR in ${join(tmpdir(), 'drill-ephemeral-lab-*')})`;
+    throw cannotStart(`${address}:${port} is taken ${who}; or start this lab elsewhere with ${elsewhere}`);
   }
 }
 
