@@ -9,6 +9,7 @@ import {
   killLabProcesses,
   type LabOptions,
   type LabStatus,
+  labPasswordFile,
   readLabPassword,
   requireRunning,
   startDetached,
@@ -197,6 +198,9 @@ function describe(
     `  RDS and SNS API   ${s.apiEndpoint}`,
     `  SNS outbox        ${s.outbox} (mail and SQS deliveries, a file each)`,
     `  ground truth      ${s.groundTruthFile}`,
+    ...(password
+      ? []
+      : [`  password          in ${labPasswordFile(s.stateDir)} (mode 600; the export line reads it)`]),
     ...memoryDbLines(s),
     '',
     style.dim(detached ? 'Point drill, the AWS SDK and the AWS CLI at it:' : 'In another terminal:'),
@@ -206,6 +210,8 @@ function describe(
     `  aws rds failover-db-cluster --db-cluster-identifier ${s.aurora.clusterId} --endpoint-url ${s.apiEndpoint}`,
     ...(s.memorydb
       ? [
+          // DRILL_ENDPOINT above is Aurora's: the lab's state dir gives drill memorydb its own endpoint.
+          `  drill memorydb --lab-state-dir ${s.stateDir} --trigger failover-shard --until-recovered`,
           `  aws memorydb failover-shard --cluster-name ${s.memorydb.clusterName} --shard-name 0001 --endpoint-url ${s.apiEndpoint}`,
         ]
       : []),

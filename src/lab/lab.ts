@@ -315,13 +315,16 @@ export const shellQuoted = (value: string): string => `'${value.replaceAll("'", 
 
 /**
  * The lines a user pastes into a second terminal to point drill, the AWS SDK and the AWS CLI at the lab; every
- * value quoted, so a password with quotes, spaces or `$(...)` arrives as it is and runs nothing.
+ * value quoted, so a password with quotes, spaces or `$(...)` arrives as it is and runs nothing. Without the
+ * password (`lab status`), DRILL_PASSWORD is read from the lab's password file when pasted.
  */
 export function exportLines(status: LabStatus, password: string | undefined): string[] {
   const vars: [string, string][] = [
     ['AWS_ENDPOINT_URL_RDS', status.apiEndpoint],
     ['AWS_ENDPOINT_URL_SNS', status.snsEndpoint ?? status.apiEndpoint],
     ['AWS_REGION', status.region],
+    // The AWS CLI v1 reads only this one.
+    ['AWS_DEFAULT_REGION', status.region],
     ['AWS_ACCESS_KEY_ID', 'lab'],
     ['AWS_SECRET_ACCESS_KEY', 'lab'],
     ['DRILL_DNS_SERVER', status.dnsServer],
@@ -330,7 +333,10 @@ export function exportLines(status: LabStatus, password: string | undefined): st
   ];
   if (password) vars.push(['DRILL_PASSWORD', password]);
   if (status.memorydb) vars.push(['AWS_ENDPOINT_URL_MEMORYDB', status.apiEndpoint]);
-  return vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
+  const lines = vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
+  if (!password)
+    lines.push(`export DRILL_PASSWORD="$(cat ${shellQuoted(labPasswordFile(status.stateDir))})"`);
+  return lines;
 }
 
 /** FailoverShard calls of the last 24 hours: kept across labs on the same state dir; delete it to reset. */

@@ -45,7 +45,7 @@
  * | lab-memorydb.test.ts           | lab, lossy lab      | 127.0.1.61-.66 (3 x 2); 127.0.1.71-.72 (1 x 2)   |
  * | memorydb-drill.test.ts         | lab, lossy lab      | 127.0.1.101-.106 (3 x 2); 127.0.1.111-.112 (1 x 2)|
  * | lab-throwaway.test.ts          | throwaway lab       | 127.0.1.170-.175 (3 x 2)                         |
- * | lab-secrets.test.ts            | lab                 | 127.0.1.176-.177 (1 x 2)                         |
+ * | lab-secrets.test.ts            | lab, lone nodes     | 127.0.1.176-.177 (1 x 2); 127.0.1.178-.179       |
  *
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
  *
@@ -117,7 +117,7 @@ export const addresses = {
     lossyMemorydb: memorydb(111, 2),
   },
   labThrowaway: { lab: lab(244), memorydb: memorydb(170) },
-  labSecrets: { lab: lab(248), memorydb: memorydb(176, 2) },
+  labSecrets: { lab: lab(248), memorydb: memorydb(176, 2), node: memorydb(178, 2) },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;
