@@ -7,7 +7,7 @@ import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
-import { MariadbInstance, prepareTemplate } from './mariadb.js';
+import { MariadbInstance, nativePasswordHash, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import {
   auroraHostname,
@@ -218,12 +218,19 @@ export class AuroraLabCluster {
     for (const i of this.instances) i.db.initFrom(template);
     await Promise.all(this.instances.map((i) => this.startReadOnly(i)));
     const w = this.writer;
-    // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks.
+    // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks. By its hash:
+    // the statement goes to every binlog and relay log, and the password is in no file but the lab's `password`.
     await w.db.admin(
-      `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION;
+      `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY PASSWORD ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION;
        REVOKE READ_ONLY ADMIN ON *.* FROM ?@'%';
        CREATE OR REPLACE USER 'repl'@'%' IDENTIFIED BY ?; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';`,
-      [this.options.user, this.options.password, this.options.user, this.options.user, this.replPassword],
+      [
+        this.options.user,
+        nativePasswordHash(this.options.password),
+        this.options.user,
+        this.options.user,
+        this.replPassword,
+      ],
     );
     await this.setReadOnly(w, false);
     for (const r of this.readers) await this.replicateFrom(r, w);
