@@ -23,7 +23,9 @@ const password = 'bench-pw';
 const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
 
 if (spawnSync('sysbench', ['--version']).error) {
-  console.error('sysbench is not installed. On Debian/Ubuntu: sudo apt-get install sysbench (package `sysbench`).');
+  console.error(
+    'sysbench is not installed. On Debian/Ubuntu: sudo apt-get install sysbench (package `sysbench`).',
+  );
   process.exit(2);
 }
 const sysbenchVersion = spawnSync('sysbench', ['--version'], { encoding: 'utf8' }).stdout.trim();
@@ -83,12 +85,16 @@ function load(mix, extraSeconds = 0) {
     env: { ...process.env, DRILL_PASSWORD: password },
     maxBuffer: 1 << 26,
   });
-  if (r.status !== 0) throw new Error(`drill exited ${r.status}: ${r.stderr.split('\n').slice(-3).join(' ')}`);
+  if (r.status !== 0)
+    throw new Error(`drill exited ${r.status}: ${r.stderr.split('\n').slice(-3).join(' ')}`);
   const figures = JSON.parse(r.stdout).runs[0].load;
   // Whole windows only: the first one includes connecting, the last is cut short by the drill's end.
   const windows = figures.timeline.slice(1, -1);
   const ok = windows.reduce((a, w) => a + w.ok, 0);
-  return { ops: windows.length ? ok / windows.length : figures.before.opsPerSec, p99: figures.latencyMs?.p99 };
+  return {
+    ops: windows.length ? ok / windows.length : figures.before.opsPerSec,
+    p99: figures.latencyMs?.p99,
+  };
 }
 
 const median = (xs) => {
@@ -113,11 +119,12 @@ try {
       // Alternate which client goes first, so neither always runs on a warmer (or quieter) server.
       const order = round % 2 === 0 ? ['sysbench', 'load'] : ['load', 'sysbench'];
       for (const client of order) {
-        const v =
-          client === 'sysbench' ? { ops: sysbench(join(dir, `mix-${mix.read}.lua`)) } : load(mix);
+        const v = client === 'sysbench' ? { ops: sysbench(join(dir, `mix-${mix.read}.lua`)) } : load(mix);
         results[i][client].push(v.ops);
         const p99 = v.p99 === undefined ? '' : `  (p99 ${v.p99} ms)`;
-        console.log(`round ${round + 1} ${mix.name.padEnd(12)} ${client.padEnd(9)} ${v.ops.toFixed(0)} ops/s${p99}`);
+        console.log(
+          `round ${round + 1} ${mix.name.padEnd(12)} ${client.padEnd(9)} ${v.ops.toFixed(0)} ops/s${p99}`,
+        );
       }
     });
     reference.push(sysbench('oltp_point_select', sbtest));
