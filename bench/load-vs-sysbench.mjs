@@ -5,6 +5,7 @@
 // sysbench runs a small Lua script issuing exactly --load's statements (point SELECT / UPDATE by primary key on
 // `failover_drill.load_rows`, 1000 rows); `oltp_point_select` on a 1000-row sbtest table is printed for reference.
 // Usage: npm run build && node bench/load-vs-sysbench.mjs [rounds] [seconds] [connections] [address]
+// DRILL_COMPARE=/path/to/other/bin/drill.js adds that build's --load to every round (before/after a change).
 // Nothing is installed: without `sysbench` on the PATH it says how to get it and exits 2.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,8 @@ const port = 3306;
 const user = 'bench';
 const password = 'bench-pw';
 const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
+const compare = process.env.DRILL_COMPARE;
+const clients = compare ? ['sysbench', 'load', 'compare'] : ['sysbench', 'load'];
 
 if (spawnSync('sysbench', ['--version']).error) {
   console.error(
@@ -76,11 +79,11 @@ function sysbench(script, extra = []) {
   return Number(qps);
 }
 
-function load(mix, extraSeconds = 0) {
+function load(mix, extraSeconds = 0, bin = drill) {
   const args = ['aurora', '-e', `${address}:${port}`, '-u', user, '--load', String(connections)];
   args.push('--load-mix', `read=${mix.read},write=${mix.write}`, '--duration', `${seconds + extraSeconds}s`);
   args.push('--json', '--no-color');
-  const r = spawnSync(process.execPath, [drill, ...args], {
+  const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
     env: { ...process.env, DRILL_PASSWORD: password },
     maxBuffer: 1 << 26,
@@ -111,15 +114,18 @@ try {
   const sbtest = ['--tables=1', '--table-size=1000'];
   spawnSync('sysbench', ['oltp_point_select', ...connection, ...sbtest, 'prepare'], { encoding: 'utf8' });
 
-  const results = mixes.map(() => ({ sysbench: [], load: [] }));
+  const results = mixes.map(() => Object.fromEntries(clients.map((c) => [c, []])));
   const reference = [];
   console.log(`${sysbenchVersion} vs drill --load ${connections}, ${seconds} s each, MariaDB on ${address}`);
   for (let round = 0; round < rounds; round++) {
     mixes.forEach((mix, i) => {
       // Alternate which client goes first, so neither always runs on a warmer (or quieter) server.
-      const order = round % 2 === 0 ? ['sysbench', 'load'] : ['load', 'sysbench'];
+      const order = round % 2 === 0 ? clients : [...clients].reverse();
       for (const client of order) {
-        const v = client === 'sysbench' ? { ops: sysbench(join(dir, `mix-${mix.read}.lua`)) } : load(mix);
+        const v =
+          client === 'sysbench'
+            ? { ops: sysbench(join(dir, `mix-${mix.read}.lua`)) }
+            : load(mix, 0, client === 'compare' ? compare : drill);
         results[i][client].push(v.ops);
         const p99 = v.p99 === undefined ? '' : `  (p99 ${v.p99} ms)`;
         console.log(
@@ -130,13 +136,21 @@ try {
     reference.push(sysbench('oltp_point_select', sbtest));
     console.log(`round ${round + 1} oltp_point_select         ${reference.at(-1).toFixed(0)} qps`);
   }
-  console.log('\n| mix | sysbench ops/s | --load ops/s | ratio (median) | ratio per round |');
-  console.log('| --- | --- | --- | --- | --- |');
+  const others = clients.slice(1);
+  const names = { load: '--load', compare: 'DRILL_COMPARE --load' };
+  console.log(
+    `\n| mix | sysbench ops/s | ${others.map((c) => `${names[c]} ops/s | ratio (median) | ratio per round`).join(' | ')} |`,
+  );
+  console.log(`| --- | --- | ${others.map(() => '--- | --- | ---').join(' | ')} |`);
   mixes.forEach((mix, i) => {
-    const { sysbench: s, load: l } = results[i];
-    const ratios = s.map((v, k) => l[k] / v);
+    const s = results[i].sysbench;
+    const cells = others.map((c) => {
+      const l = results[i][c];
+      const ratios = s.map((v, k) => l[k] / v);
+      return `${median(l).toFixed(0)} | ${median(ratios).toFixed(2)} | ${ratios.map((r) => r.toFixed(2)).join(', ')}`;
+    });
     console.log(
-      `| ${mix.name} (read=${mix.read},write=${mix.write}) | ${median(s).toFixed(0)} | ${median(l).toFixed(0)} | ${median(ratios).toFixed(2)} | ${ratios.map((r) => r.toFixed(2)).join(', ')} |`,
+      `| ${mix.name} (read=${mix.read},write=${mix.write}) | ${median(s).toFixed(0)} | ${cells.join(' | ')} |`,
     );
   });
   console.log(`sysbench oltp_point_select (sbtest, 1000 rows): median ${median(reference).toFixed(0)} qps`);

@@ -52,6 +52,8 @@ const driver: LoadDriver<LoadConnection> = {
       connectTimeout: config.connectTimeoutMs,
       // LoadWire speaks the classic COM_STMT_EXECUTE and result-set shapes.
       flags: ['-CLIENT_QUERY_ATTRIBUTES'],
+      // mysql2 sizes each connection's statement cache up front (16000 slots by default): two are used.
+      maxPreparedStatements: 2,
     });
     conn.on('error', () => {});
     try {
