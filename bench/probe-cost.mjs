@@ -39,9 +39,20 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs `argv` for `seconds`, sampling it; resolves with CPU ms per probe (10 a second) and RSS samples. */
 async function measure(argv, env) {
-  const child = spawn(process.execPath, argv, {
+  // In a soak, V8 says what survives each full collection (--trace-gc): the live heap, apart from the RSS.
+  const child = spawn(process.execPath, soak ? ['--trace-gc', ...argv] : argv, {
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', soak ? 'pipe' : 'ignore', 'pipe'],
+  });
+  const live = [];
+  let pending = '';
+  child.stdout?.on('data', (d) => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /\s(\d+) ms: Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line);
+      if (m) live.push({ at: Number(m[1]) / 1000, mb: Number(m[2]) });
+    }
   });
   let stderr = '';
   child.stderr.on('data', (d) => {
@@ -61,7 +72,7 @@ async function measure(argv, env) {
   child.kill('SIGINT');
   await exited;
   const probes = to.at * 10;
-  return { cpuMsPerProbe: ((to.cpu - from.cpu) * 1000) / probes, rss: to.rss, samples };
+  return { cpuMsPerProbe: ((to.cpu - from.cpu) * 1000) / probes, rss: to.rss, samples, live };
 }
 
 execFileSync(
@@ -97,18 +108,23 @@ try {
   const drillEnv = { DRILL_PASSWORD: password };
   if (soak) {
     const r = await measure(drillArgs(modes.filter((m) => m !== 'proxy').join(',')), drillEnv);
-    const xs = r.samples.map((s) => s.at / 60);
+    const slope = (points) => {
+      const mx = points.reduce((a, p) => a + p[0], 0) / points.length;
+      const my = points.reduce((a, p) => a + p[1], 0) / points.length;
+      const k =
+        points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) /
+        points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+      return { k, my };
+    };
     const ys = r.samples.map((s) => s.rss);
-    const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
-    const my = ys.reduce((a, b) => a + b, 0) / ys.length;
-    const slope =
-      xs.reduce((a, x, i) => a + (x - mx) * (ys[i] - my), 0) / xs.reduce((a, x) => a + (x - mx) ** 2, 0);
+    const rss = slope(r.samples.map((s) => [s.at / 60, s.rss]));
+    const heap = slope(r.live.filter((l) => l.at > warmupS).map((l) => [l.at / 60, l.mb]));
     console.log(`soak: drill aurora --mode simple,aware,pool --interval 100ms for ${seconds / 60} min`);
     console.log(
-      `RSS after the first minute: ${Math.min(...ys).toFixed(1)}-${Math.max(...ys).toFixed(1)} MB over ${ys.length} samples`,
+      `RSS after the first minute: ${Math.min(...ys).toFixed(1)}-${Math.max(...ys).toFixed(1)} MB over ${ys.length} samples, slope ${rss.k.toFixed(2)} MB/min`,
     );
     console.log(
-      `RSS slope: ${slope.toFixed(3)} MB/min (${(((slope * 60) / my) * 100).toFixed(1)}% of the mean per hour)`,
+      `live JS heap after each full GC (${r.live.length}): ${r.live[0]?.mb} -> ${r.live.at(-1)?.mb} MB, slope ${heap.k.toFixed(2)} MB/min`,
     );
     console.log(`CPU: ${r.cpuMsPerProbe.toFixed(3)} ms per 100 ms slot (3 monitors)`);
   } else {

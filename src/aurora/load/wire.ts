@@ -53,7 +53,6 @@ export class LoadWire {
     p[15] = 0x01; // types follow
     p[16] = MYSQL_TYPE_LONG;
     p[17] = 0x00; // signed
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err: NodeJS.ErrnoException) =>
       this.close(wireError(err.message, { code: err.code, fatal: true })),
     );
@@ -94,7 +93,8 @@ export class LoadWire {
     else p.resolve();
   }
 
-  private onData(chunk: Buffer): void {
+  /** What the socket read; `chunk` may be a buffer the socket reuses, so nothing of it is kept beyond this call. */
+  onData(chunk: Buffer): void {
     const b = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     this.rest = undefined;
     let at = 0;
@@ -104,7 +104,7 @@ export class LoadWire {
       this.onPacket(b, at + 4, length);
       at += 4 + length;
     }
-    if (at < b.length) this.rest = b.subarray(at);
+    if (at < b.length) this.rest = Buffer.from(b.subarray(at));
   }
 
   private onPacket(b: Buffer, start: number, length: number): void {
