@@ -3,7 +3,8 @@
 // connections, same statements), alternating, in one run. CPU is read from /proc between the 5th second and the
 // end (start-up excluded) and divided by the probes due in that time; RSS is the resident size at the end.
 // `soak [minutes]` instead runs one drill with modes simple, aware and pool (proxy needs its own endpoint) for 10 minutes (or the minutes given), samples its RSS
-// every 10 s and prints the slope after the first minute: a leak shows as a steady climb.
+// every 10 s and prints the slope after the first minute, and the live JS heap after each full collection
+// (--trace-gc) with its slope: a leak shows as a steady climb of the live heap, not as the RSS's sawtooth.
 // Usage: npm run build && node bench/probe-cost.mjs [rounds] [seconds] [first-address]
 //        npm run build && node bench/probe-cost.mjs soak [minutes] [first-address]
 // The lab uses 127.0.0.204 and up (proxy .203) by default; it is stopped and removed at the end.
