@@ -28,6 +28,7 @@ const MYSQL_TYPE_LONG = 0x03;
  * have their classic shape). Profiling `--load` showed mysql2's per-statement machinery (command objects, packet
  * and row parsers, their garbage) costing several times what the socket does; here an operation is one reused
  * 22-byte COM_STMT_EXECUTE and a walk over the answer's packet headers: OK, ERR, or a result set to its last EOF.
+ * The caller hands it what the socket reads (`onData`); it follows the socket's errors and close itself.
  */
 export class LoadWire {
   private readonly packet = Buffer.alloc(4 + 18);
