@@ -1,8 +1,9 @@
 // Does `--load` distort the monitors? The same lab failover, drilled without load and with `--load 8`, side by
 // side: how late each probe started against its schedule, and how far the measured downtime is from the lab's
 // ground truth. The load runs in a worker thread so that its driver work cannot delay the probes' timers.
-// Usage: npm run build && node bench/load-distortion.mjs [runs-per-variant] [workers]
-// The lab uses 127.0.0.104 and up; it is stopped and removed at the end.
+// Usage: npm run build && node bench/load-distortion.mjs [runs-per-variant] [workers] [first-address]
+// The lab uses 127.0.0.104 and up (or first-address and up, its proxy just below); it is stopped and removed at
+// the end.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,10 @@ const workers = String(process.argv[3] ?? 8);
 const intervalMs = 250;
 const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
 const stateDir = mkdtempSync(join(tmpdir(), 'drill-bench-load-'));
-const lab = ['--state-dir', stateDir, '--first-address', '104', '--dns-port', '10254', '--api-port', '10281'];
+const first = String(process.argv[4] ?? 104);
+// Ports of its own for another block of addresses, so two runs on one machine do not collide.
+const [dnsPort, apiPort] = first === '104' ? ['10254', '10281'] : [`${11000 + +first}`, `${11300 + +first}`];
+const lab = ['--state-dir', stateDir, '--first-address', first, '--dns-port', dnsPort, '--api-port', apiPort];
 
 const quantile = (xs, q) => {
   const s = [...xs].sort((a, b) => a - b);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { addresses } from '../support/addresses.js';
-import { drill } from '../support/cli.js';
+import { drill, startDrill } from '../support/cli.js';
 import { labStatus, startTestLab, stopTestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
@@ -44,10 +44,12 @@ describe('--load against the lab', () => {
         '2s',
         '--until-recovered',
       ].concat(['--settle', '2s', '--load', '3', '--load-mix', 'read=50,write=50', '--cleanup', '--json']),
-      {},
+      // DRILL_DEBUG shows Node's warnings: a failover's wait loops must leave no abort listener behind.
+      { DRILL_DEBUG: '1' },
       120_000,
     );
     assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, /MaxListenersExceededWarning/);
     const report = JSON.parse(r.stdout);
     assert.deepEqual(reportProblems(report), []);
     const run = report.runs[0];
@@ -115,4 +117,62 @@ describe('--load against the lab', () => {
     assert.equal(load.failed, 0);
     assert.ok(!r.stdout.includes(password) && !r.stderr.includes(password));
   });
+  it('--load 20 (two worker threads on two cores): every write it counted landed on the table', async () => {
+    await writerQuery('DROP TABLE IF EXISTS failover_drill.load_rows');
+    const r = await drill(
+      ['aurora', '--lab-state-dir', stateDir, '--duration', '3s', '--load', '20'].concat([
+        '--load-mix',
+        'read=50,write=50',
+        '--json',
+      ]),
+      {},
+      60_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const load = JSON.parse(r.stdout).runs[0].load as LoadReport;
+    assert.equal(load.workers, 20);
+    assert.equal(load.failed, 0);
+    assert.ok(load.reads > 0 && load.writes > 0, `${load.reads} reads, ${load.writes} writes`);
+    // One window a second, however many threads ran the connections.
+    assert.ok(load.timeline.length <= 5, `${load.timeline.length} windows`);
+    const [row] = await writerQuery('SELECT SUM(v) AS total FROM failover_drill.load_rows');
+    const total = Number(row?.total);
+    // Each write adds 1; writes still in flight when the drill ended (at most one per connection) are not counted.
+    assert.ok(total >= load.writes && total <= load.writes + 20, `table ${total} vs ${load.writes} writes`);
+  });
+
+  it('a statement the server refuses is counted by its error number, and the connections go on', async () => {
+    const running = startDrill(
+      ['aurora', '--lab-state-dir', stateDir, '--duration', '4s', '--load', '2', '--json'],
+      {},
+      60_000,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await writerQuery('DROP TABLE IF EXISTS failover_drill.load_rows');
+    const r = await running.finished;
+    assert.equal(r.code, 0, r.stderr);
+    const load = JSON.parse(r.stdout).runs[0].load as LoadReport & { errors: Record<string, number> };
+    assert.ok(load.reads + load.writes > 0);
+    // 1146: no such table. The connections were kept: no reconnect and no connection error.
+    assert.ok((load.errors['1146'] ?? 0) > 0, JSON.stringify(load.errors));
+    assert.deepEqual(Object.keys(load.errors), ['1146']);
+  });
 });
+
+/** Runs `sql` on the lab's writer instance. */
+async function writerQuery(sql: string): Promise<Record<string, unknown>[]> {
+  const lab = await labStatus(stateDir);
+  const writer = lab.aurora.instances.find((i) => i.role === 'writer') ?? lab.aurora.instances[0];
+  const conn = await mysql.createConnection({
+    host: writer?.address,
+    port: 3306,
+    user: lab.aurora.user,
+    password,
+  });
+  try {
+    const [rows] = await conn.query(sql);
+    return rows as Record<string, unknown>[];
+  } finally {
+    await conn.end();
+  }
+}

@@ -5,7 +5,8 @@ import { DrillError, ExitCode } from '../../src/core/errors.js';
 import { emptyHistogram, merge, quantile, record, summarize } from '../../src/core/histogram.js';
 import type { HistoryRecord, LoadWindow } from '../../src/core/history.js';
 import { loadFigures } from '../../src/core/load/figures.js';
-import { LoadWindows } from '../../src/core/load/windows.js';
+import { spread, threadsFor, WindowMerger } from '../../src/core/load/threads.js';
+import { LoadWindows, mergeWindows } from '../../src/core/load/windows.js';
 
 describe('latency histogram', () => {
   it('reads percentiles back within about 1% and never above the true maximum', () => {
@@ -62,6 +63,67 @@ describe('load windows', () => {
     assert.deepEqual(first?.innerGap, { fromT: 200, toT: 700 });
     assert.equal(first?.firstOkT, 100);
     assert.equal(first?.lastOkT, 750);
+  });
+});
+
+describe('load windows from several threads', () => {
+  /** A thread's window [t, t+1000) with successes at `oks` (ms) and failures of `code`. */
+  const part = (t: number, oks: number[], failed = 0, code = '1290') => {
+    const w = new LoadWindows(1000, t);
+    for (const end of oks) w.succeeded(end % 2 ? 'read' : 'write', end - 2, end);
+    for (let i = 0; i < failed; i++) w.failed(code, t + 500, code === '1290');
+    return w.take(t + 1000)[0] as ReturnType<LoadWindows['take']>[number];
+  };
+
+  it('adds counts, errors and latencies up into one window of the same span', () => {
+    const merged = mergeWindows([
+      part(1000, [1101, 1200, 1301], 2),
+      part(1000, [1400, 1501], 1, 'ECONNRESET'),
+    ]);
+    assert.deepEqual(
+      [merged.t, merged.windowMs, merged.reads, merged.writes, merged.failed, merged.readOnly],
+      [1000, 1000, 3, 2, 3, 2],
+    );
+    assert.deepEqual(merged.errors, { '1290': 2, ECONNRESET: 1 });
+    assert.equal(merged.latency.count, 5);
+    assert.deepEqual([merged.firstOkT, merged.lastOkT], [1101, 1501]);
+  });
+
+  it('the longest wait is where no thread had a success, never longer than the real one', () => {
+    // Thread A waits 1100 -> 1800, thread B 1050 -> 1500: nothing succeeded from 1100 to 1500.
+    const merged = mergeWindows([part(1000, [1010, 1100, 1800, 1900]), part(1000, [1020, 1050, 1500, 1950])]);
+    assert.deepEqual(merged.innerGap, { fromT: 1100, toT: 1500 });
+    // One thread stalled the whole window while the other kept going: no wait longer than the other's.
+    const stalled = mergeWindows([part(1000, []), part(1000, [1100, 1300, 1400])]);
+    assert.deepEqual(stalled.innerGap, { fromT: 1100, toT: 1300 });
+    assert.equal(mergeWindows([part(1000, []), part(1000, [])]).innerGap, null);
+  });
+
+  it('hands a window on once every running thread posted it, in order, and the rest when they finish', () => {
+    const out: number[][] = [];
+    const merger = new WindowMerger(2, 1000, (w) => out.push([w.t, w.reads + w.writes]));
+    merger.add(0, part(0, [100]));
+    merger.add(0, part(1000, [1100]));
+    assert.deepEqual(out, []);
+    merger.add(1, part(0, [200, 300]));
+    assert.deepEqual(out, [[0, 3]]);
+    merger.add(0, part(2000, [2100]));
+    merger.finished(1); // died: windows no longer wait for it
+    assert.deepEqual(out, [
+      [0, 3],
+      [1000, 1],
+      [2000, 1],
+    ]);
+  });
+
+  it('spreads connections evenly over threads: one per 16 connections, at most one per core', () => {
+    assert.deepEqual(spread(32, 2), [16, 16]);
+    assert.deepEqual(spread(5, 2), [3, 2]);
+    assert.deepEqual(spread(1, 4), [1]);
+    assert.equal(threadsFor(8, 2), 1);
+    assert.equal(threadsFor(32, 2), 2);
+    assert.equal(threadsFor(256, 2), 2);
+    assert.equal(threadsFor(64, 8), 4);
   });
 });
 

@@ -1,4 +1,4 @@
-import { emptyHistogram, record } from '../histogram.js';
+import { emptyHistogram, merge, record } from '../histogram.js';
 import type { PostedWindow } from './messages.js';
 
 /**
@@ -77,4 +77,57 @@ export class LoadWindows {
     }
     return out;
   }
+}
+
+/**
+ * One window from the same window of several worker threads (each runs a share of the connections): counts,
+ * errors and latencies add up; it spans from the earliest start to the latest end. Only the threads' summaries
+ * are known, so the longest wait inside is the longest stretch in which no thread can have had a success (before
+ * its first, inside its longest gap, after its last): never longer than the real one.
+ */
+export function mergeWindows(parts: readonly PostedWindow[]): PostedWindow {
+  const [first, ...rest] = parts;
+  if (!first) throw new RangeError('no window to merge');
+  if (rest.length === 0) return first;
+  const t = Math.min(...parts.map((p) => p.t));
+  const end = Math.max(...parts.map((p) => p.t + p.windowMs));
+  const errors: Record<string, number> = {};
+  for (const p of parts)
+    for (const [code, n] of Object.entries(p.errors)) errors[code] = (errors[code] ?? 0) + n;
+  const readOnly = parts.reduce((a, p) => a + (p.readOnly ?? 0), 0);
+  const oks = parts.filter((p) => p.firstOkT !== null && p.lastOkT !== null);
+  const firstOkT = oks.length ? Math.min(...oks.map((p) => p.firstOkT as number)) : null;
+  const lastOkT = oks.length ? Math.max(...oks.map((p) => p.lastOkT as number)) : null;
+  return {
+    t,
+    windowMs: end - t,
+    reads: parts.reduce((a, p) => a + p.reads, 0),
+    writes: parts.reduce((a, p) => a + p.writes, 0),
+    failed: parts.reduce((a, p) => a + p.failed, 0),
+    errors,
+    ...(readOnly > 0 ? { readOnly } : {}),
+    latency: merge(parts.map((p) => p.latency)),
+    firstOkT,
+    lastOkT,
+    innerGap: firstOkT === null || lastOkT === null ? null : commonGap(oks, firstOkT, lastOkT),
+  };
+}
+
+/** The longest stretch within [from, to] free of successes in every one of `parts`. */
+function commonGap(parts: readonly PostedWindow[], from: number, to: number): PostedWindow['innerGap'] {
+  // Free stretches of the first part, cut down by each of the others in turn.
+  let free: [number, number][] = [[from, to]];
+  for (const p of parts) {
+    const own: [number, number][] = [
+      [-Infinity, p.firstOkT as number],
+      [p.lastOkT as number, Infinity],
+    ];
+    if (p.innerGap) own.push([p.innerGap.fromT, p.innerGap.toT]);
+    free = free.flatMap(([a, b]) =>
+      own.map(([c, d]): [number, number] => [Math.max(a, c), Math.min(b, d)]).filter(([c, d]) => d > c),
+    );
+  }
+  let best: PostedWindow['innerGap'] = null;
+  for (const [fromT, toT] of free) if (!best || toT - fromT > best.toT - best.fromT) best = { fromT, toT };
+  return best;
 }

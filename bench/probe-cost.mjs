@@ -1,0 +1,167 @@
+// What does a probe cost? Each monitor mode of `drill aurora` at 10 Hz against a lab, beside a bare mysql2 loop
+// doing the same work at the same rate (bench/probe-bare.mjs: same lookups through the lab's DNS, same
+// connections, same statements), alternating, in one run. CPU is read from /proc between the 5th second and the
+// end (start-up excluded) and divided by the probes due in that time; RSS is the resident size at the end.
+// `soak [minutes]` instead runs one drill with modes simple, aware and pool (proxy needs its own endpoint) for 10 minutes (or the minutes given), samples its RSS
+// every 10 s and prints the slope after the first minute, and the live JS heap after each full collection
+// (--trace-gc) with its slope: a leak shows as a steady climb of the live heap, not as the RSS's sawtooth.
+// Usage: npm run build && node bench/probe-cost.mjs [rounds] [seconds] [first-address]
+//        npm run build && node bench/probe-cost.mjs soak [minutes] [first-address]
+// The lab uses 127.0.0.204 and up (proxy .203) by default; it is stopped and removed at the end.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const soak = process.argv[2] === 'soak';
+const args = soak ? process.argv.slice(3) : process.argv.slice(2);
+const rounds = soak ? 1 : Number(args[0] ?? 2);
+const seconds = soak ? Number(args[0] ?? 10) * 60 : Number(args[1] ?? 20);
+const first = String((soak ? args[1] : args[2]) ?? 204);
+const warmupS = soak ? 60 : 5;
+const modes = ['simple', 'aware', 'proxy', 'pool'];
+const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
+const bare = fileURLToPath(new URL('./probe-bare.mjs', import.meta.url));
+const stateDir = mkdtempSync(join(tmpdir(), 'drill-bench-probe-'));
+const [dnsPort, apiPort] = [`${11000 + +first}`, `${11300 + +first}`];
+const tick = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+
+/** CPU seconds (user + system) and resident MB of a process, from /proc. */
+function usage(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const cpu = (Number(fields[11]) + Number(fields[12])) / tick;
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+  return { cpu, rss };
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs `argv` for `seconds`, sampling it; resolves with CPU ms per probe (10 a second) and RSS samples. */
+async function measure(argv, env) {
+  // In a soak, V8 says what survives each full collection (--trace-gc): the live heap, apart from the RSS.
+  const child = spawn(process.execPath, soak ? ['--trace-gc', ...argv] : argv, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', soak ? 'pipe' : 'ignore', 'pipe'],
+  });
+  const live = [];
+  let pending = '';
+  child.stdout?.on('data', (d) => {
+    const lines = (pending + d).split('\n');
+    pending = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = /\s(\d+) ms: Mark-Compact [\d.]+ \([\d.]+\) -> ([\d.]+) \(/.exec(line);
+      if (m) live.push({ at: Number(m[1]) / 1000, mb: Number(m[2]) });
+    }
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-4000);
+  });
+  const exited = new Promise((r) => child.once('exit', r));
+  const samples = [];
+  await sleep(warmupS * 1000);
+  const from = { at: performance.now(), ...usage(child.pid) };
+  const every = soak ? 10_000 : 1000;
+  while ((performance.now() - from.at) / 1000 < seconds - warmupS - 1.5) {
+    await sleep(every);
+    if (child.exitCode !== null) throw new Error(`exited early: ${stderr}`);
+    samples.push({ at: (performance.now() - from.at) / 1000, ...usage(child.pid) });
+  }
+  const to = samples.at(-1);
+  child.kill('SIGINT');
+  await exited;
+  const probes = to.at * 10;
+  return { cpuMsPerProbe: ((to.cpu - from.cpu) * 1000) / probes, rss: to.rss, samples, live };
+}
+
+execFileSync(
+  process.execPath,
+  [drill, 'lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', first].concat([
+    '--dns-port',
+    dnsPort,
+    '--api-port',
+    apiPort,
+  ]),
+);
+try {
+  const status = JSON.parse(
+    execFileSync(process.execPath, [drill, 'lab', 'status', '--json', '--state-dir', stateDir], {
+      encoding: 'utf8',
+    }),
+  );
+  const password = readFileSync(join(stateDir, 'password'), 'utf8').trim();
+  const target = {
+    dnsPort,
+    user: status.aurora.user,
+    password,
+    cluster: status.aurora.clusterEndpoint,
+    proxy: status.aurora.proxyEndpoint,
+    instances: status.aurora.instances.map((i) => i.host),
+  };
+  // The drill as a user points it at any cluster (-e, --dns-server), not with --lab-state-dir: then it would also
+  // follow the lab's ground truth and RDS events, work the bare loop does not do (see docs/benchmarks.md).
+  const drillArgs = (mode) =>
+    [drill, 'aurora', '-e', mode === 'proxy' ? target.proxy : target.cluster, '-u', target.user]
+      .concat(['--dns-server', `127.0.0.1:${dnsPort}`, '--mode', mode, '--interval', '100ms', '--no-color'])
+      .concat(['--duration', `${seconds}s`]);
+  const drillEnv = { DRILL_PASSWORD: password };
+  if (soak) {
+    const r = await measure(drillArgs(modes.filter((m) => m !== 'proxy').join(',')), drillEnv);
+    const slope = (points) => {
+      const mx = points.reduce((a, p) => a + p[0], 0) / points.length;
+      const my = points.reduce((a, p) => a + p[1], 0) / points.length;
+      const k =
+        points.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0) /
+        points.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+      return { k, my };
+    };
+    const ys = r.samples.map((s) => s.rss);
+    const rss = slope(r.samples.map((s) => [s.at / 60, s.rss]));
+    const heap = slope(r.live.filter((l) => l.at > warmupS).map((l) => [l.at / 60, l.mb]));
+    console.log(`soak: drill aurora --mode simple,aware,pool --interval 100ms for ${seconds / 60} min`);
+    console.log(
+      `RSS after the first minute: ${Math.min(...ys).toFixed(1)}-${Math.max(...ys).toFixed(1)} MB over ${ys.length} samples, slope ${rss.k.toFixed(2)} MB/min`,
+    );
+    console.log(
+      `live JS heap after each full GC (${r.live.length}): ${r.live[0]?.mb} -> ${r.live.at(-1)?.mb} MB, slope ${heap.k.toFixed(2)} MB/min`,
+    );
+    console.log(`CPU: ${r.cpuMsPerProbe.toFixed(3)} ms per 100 ms slot (3 monitors)`);
+  } else {
+    const results = Object.fromEntries(modes.map((m) => [m, { drill: [], bare: [] }]));
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of modes) {
+        const order = round % 2 === 0 ? ['drill', 'bare'] : ['bare', 'drill'];
+        for (const who of order) {
+          const r =
+            who === 'drill'
+              ? await measure(drillArgs(mode), drillEnv)
+              : await measure([bare, mode, String(seconds)], { PROBE_TARGET: JSON.stringify(target) });
+          results[mode][who].push(r);
+          console.log(
+            `round ${round + 1} ${mode.padEnd(7)} ${who.padEnd(6)} ${r.cpuMsPerProbe.toFixed(3)} ms CPU/probe, RSS ${r.rss.toFixed(1)} MB`,
+          );
+        }
+      }
+    }
+    const median = (xs) => {
+      const s = [...xs].sort((a, b) => a - b);
+      return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    };
+    console.log('\n| mode | drill CPU/probe | bare CPU/probe | ratio | drill RSS | bare RSS | ratio |');
+    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    for (const mode of modes) {
+      const d = results[mode].drill;
+      const b = results[mode].bare;
+      const [dc, bc] = [median(d.map((r) => r.cpuMsPerProbe)), median(b.map((r) => r.cpuMsPerProbe))];
+      const [dr, br] = [median(d.map((r) => r.rss)), median(b.map((r) => r.rss))];
+      console.log(
+        `| ${mode} | ${dc.toFixed(3)} ms | ${bc.toFixed(3)} ms | ${(dc / bc).toFixed(2)} | ${dr.toFixed(1)} MB | ${br.toFixed(1)} MB | ${(dr / br).toFixed(2)} |`,
+      );
+    }
+  }
+} finally {
+  execFileSync(process.execPath, [drill, 'lab', 'down', '--state-dir', stateDir]);
+  rmSync(stateDir, { recursive: true, force: true });
+}
