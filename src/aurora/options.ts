@@ -5,6 +5,7 @@ import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
 import { dnsOptionSpecs } from '../net/options.js';
 import { modeNames } from './monitors/index.js';
+import { sslModes } from './tls.js';
 import { triggerNames } from './triggers/index.js';
 
 /** Every option of `drill aurora`, once: the CLI builds its help from this, the plan reads the result. */
@@ -20,6 +21,18 @@ export const auroraOptionSpecs = [
     key: 'password',
     flags: '-p, --password <password>',
     help: 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
+  },
+  {
+    key: 'sslMode',
+    flags: '--ssl-mode <mode>',
+    help: `TLS, as the mysql client says it: ${sslModes.join(', ')} (default: disabled; verify-ca with --ca)`,
+    env: 'DRILL_SSL_MODE',
+  },
+  {
+    key: 'ca',
+    flags: '--ca <file>',
+    help: 'CA certificates (PEM) that sign the server certificate, e.g. the RDS bundle (default: the system CAs)',
+    env: 'DRILL_SSL_CA',
   },
   ...dnsOptionSpecs,
   {

@@ -63,6 +63,7 @@ export async function loadPart(
     dns: plan.dns,
     user: plan.user,
     password: plan.password ?? '',
+    tls: plan.tls,
     connectTimeoutMs: plan.connectTimeoutMs,
     queryTimeoutMs: plan.queryTimeoutMs,
     schema: plan.writeSchema,

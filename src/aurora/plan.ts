@@ -1,4 +1,6 @@
-import { usageError } from '../core/errors.js';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { quote, usageError } from '../core/errors.js';
 import type { LoadShape } from '../core/load/messages.js';
 import { planLoad } from '../core/load/plan.js';
 import { parseWhole } from '../core/numbers.js';
@@ -16,6 +18,7 @@ import { planDns } from '../net/options.js';
 import type { DnsChoice } from '../net/resolver.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
+import { type SslMode, sslModes, type TlsChoice } from './tls.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
 
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
@@ -24,6 +27,8 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
   endpoint: Endpoint | undefined;
   user: string;
   password: string | undefined;
+  /** --ssl-mode and --ca: how every connection of the drill uses TLS. */
+  tls: TlsChoice;
   /** How names are resolved: a DNS server (e.g. the lab's) or the system's, and the cache. */
   dns: DnsChoice;
   modes: ModeName[];
@@ -88,6 +93,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
+    tls: planTls(o),
     dns: planDns(o, fromLab),
     modes,
     instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
@@ -126,6 +132,37 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
       : undefined,
     ...labChoice,
   };
+}
+
+/** `--ssl-mode` and `--ca`: the CA file is read now, so a wrong path stops the drill before anything starts. */
+function planTls(o: AuroraOptions): TlsChoice {
+  const mode = o.sslMode ?? (o.ca ? 'verify-ca' : 'disabled');
+  if (!(sslModes as readonly string[]).includes(mode)) {
+    throw usageError(`--ssl-mode ${quote(mode)}: use one of ${sslModes.join(', ')}`);
+  }
+  const verifies = mode === 'verify-ca' || mode === 'verify-identity';
+  if (o.ca === undefined) return { mode: mode as SslMode, ca: undefined };
+  if (!verifies) {
+    throw usageError(
+      `--ca checks the server's certificate: it has no effect with --ssl-mode ${mode} (use verify-ca or verify-identity)`,
+    );
+  }
+  let ca: string;
+  try {
+    ca = readFileSync(o.ca, 'utf8');
+  } catch (err) {
+    throw usageError(
+      `--ca ${quote(o.ca)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  try {
+    new X509Certificate(ca);
+  } catch {
+    throw usageError(
+      `--ca ${quote(o.ca)} holds no PEM certificate: give the CA bundle (e.g. global-bundle.pem from AWS)`,
+    );
+  }
+  return { mode: mode as SslMode, ca };
 }
 
 /** Options that only mean something beside another one: given alone, they would be silently ignored. */
@@ -171,6 +208,11 @@ export function useLab(plan: AuroraPlan, status: LabStatus, password: string): v
   plan.dns.server = parseEndpoint(status.dnsServer, 53);
   plan.cluster = status.aurora.clusterId;
   plan.proxyEndpoint = parseEndpoint(status.aurora.proxyEndpoint);
+  // A lab's certificates are signed by its own CA: trust it when the drill verifies and was given no other.
+  const caFile = status.aurora.caFile;
+  if (caFile && plan.tls.ca === undefined && plan.tls.mode.startsWith('verify-')) {
+    plan.tls.ca = readFileSync(caFile, 'utf8');
+  }
   plan.aws = {
     region: status.region,
     endpoint: status.apiEndpoint,

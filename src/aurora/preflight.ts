@@ -4,6 +4,7 @@ import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
 import { classifyHost } from './hostnames.js';
 import type { ProbeOutcome } from './monitors/simple.js';
 import type { ClusterView } from './rds.js';
+import { tlsFailure } from './tls.js';
 
 /**
  * Turns the first probe's outcome into the one line a user needs when a drill cannot start, or undefined when
@@ -47,6 +48,8 @@ export function startFailure(
     );
   }
   const at = first.address && first.address !== endpoint.host ? ` (${first.address})` : '';
+  const tls = tlsFailure(e.code, e.message);
+  if (tls) return cannotStart(`TLS to ${endpoint.text}${at} failed: ${tls}`);
   if (unreachableCodes.has(e.code)) {
     return cannotStart(
       `cannot reach ${endpoint.text}${at}: ${e.code} (${e.message}); check that the server is up and that this host may connect to it`,

@@ -40,7 +40,7 @@ async function setupRun(
     history,
     clock,
     resolver: makeResolver(plan.dns),
-    credentials: { user: plan.user, password: plan.password },
+    credentials: { user: plan.user, password: plan.password, tls: plan.tls },
     timeouts: { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs },
     firstAddress: undefined,
     cluster: () => {

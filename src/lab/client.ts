@@ -97,6 +97,10 @@ export interface LabStatus {
     proxyEndpoint: string;
     proxyAddress: string;
     user: string;
+    /** The CA (PEM) that signs the instance fronts' certificates: trust it for TLS (`--ca`). */
+    caFile?: string;
+    /** `drill lab up --require-tls`: the fronts refuse connections without TLS. */
+    requireTls?: boolean;
     instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
   };
   dnsServer: string;

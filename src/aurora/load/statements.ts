@@ -1,5 +1,6 @@
 import type { DnsChoice } from '../../net/resolver.js';
 import { quoteIdent } from '../sql.js';
+import type { TlsChoice } from '../tls.js';
 
 /** Rows the workload reads and updates by primary key: few enough to seed at once, enough to spread writes. */
 export const loadRows = 1000;
@@ -19,6 +20,7 @@ export interface MysqlLoadService {
   dns: DnsChoice;
   user: string;
   password: string;
+  tls: TlsChoice;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   schema: string;

@@ -1,6 +1,8 @@
+import { connect } from 'node:net';
 import mysql from 'mysql2';
 import { type LoadDriver, loadServiceData, runLoadWorker } from '../../core/load/worker.js';
 import { makeResolver } from '../../net/resolver.js';
+import { type Credentials, connectOptions } from '../connection.js';
 import { classifyError } from '../errors.js';
 import { loadRows, type MysqlLoadService, pointRead, pointWrite } from './statements.js';
 
@@ -10,18 +12,19 @@ import { loadRows, type MysqlLoadService, pointRead, pointWrite } from './statem
  */
 const config = loadServiceData<MysqlLoadService>();
 const resolver = makeResolver(config.dns);
+const credentials: Credentials = { user: config.user, password: config.password, tls: config.tls };
 const sql = { read: pointRead(config.schema), write: pointWrite(config.schema) };
 
 const driver: LoadDriver<mysql.Connection> = {
   async connect() {
     const address = await resolver.lookup(config.host);
-    const conn = mysql.createConnection({
-      host: address,
-      port: config.port,
-      user: config.user,
-      password: config.password,
-      connectTimeout: config.connectTimeoutMs,
-    });
+    const conn = mysql.createConnection(
+      connectOptions(credentials, config.connectTimeoutMs, {
+        host: config.host,
+        port: config.port,
+        socket: () => connect(config.port, address),
+      }),
+    );
     conn.on('error', () => {});
     try {
       await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));

@@ -5,6 +5,7 @@ import type { Endpoint } from '../../net/endpoint.js';
 import { classifyError, lookupCodes, MysqlErrno, unreachableCodes } from '../errors.js';
 import { startFailure } from '../preflight.js';
 import type { AuroraRun } from '../run.js';
+import { tlsFailure } from '../tls.js';
 import type { MysqlMonitorOptions } from './simple.js';
 
 /** The options every MySQL monitor of a run shares. */
@@ -27,6 +28,7 @@ export function unreachable(
   const reach =
     unreachableCodes.has(error.code) ||
     lookupCodes.has(error.code) ||
+    tlsFailure(error.code, error.message) !== undefined ||
     error.errno === MysqlErrno.accessDenied;
   return reach ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode) : undefined;
 }

@@ -1,9 +1,10 @@
+import { connect } from 'node:net';
 import mysql from 'mysql2';
 import { usageError } from '../../core/errors.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
 import { abortReason, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
-import type { Query } from '../connection.js';
+import { connectOptions, type Query } from '../connection.js';
 import { classifyHost } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
 import { readWriterCheck } from '../sql.js';
@@ -48,13 +49,13 @@ export class ProxyMonitor extends SimpleMonitor {
   private async connect(signal: AbortSignal): Promise<{ conn: mysql.Connection; address: string }> {
     const { endpoint, credentials, timeouts, resolver } = this.options;
     const address = await raceAbort(resolver.lookup(endpoint.host), signal);
-    const conn = mysql.createConnection({
-      host: address,
-      port: endpoint.port,
-      user: credentials.user,
-      password: credentials.password ?? '',
-      connectTimeout: timeouts.connectTimeoutMs,
-    });
+    const conn = mysql.createConnection(
+      connectOptions(credentials, timeouts.connectTimeoutMs, {
+        host: endpoint.host,
+        port: endpoint.port,
+        socket: () => connect(endpoint.port, address),
+      }),
+    );
     // A connection the proxy (or the network) broke is reopened on the next probe.
     conn.on('error', () => {
       if (this.conn?.conn === conn) this.drop();
