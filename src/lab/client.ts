@@ -45,6 +45,8 @@ export interface LabOptions {
   region: string;
   /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
   firstAddress: number;
+  /** `--require-tls`: the instance fronts refuse logins without TLS. */
+  requireTls?: boolean;
   /** Overrides the timing profile's DNS propagation delay. */
   dnsDelayMs?: number;
   /** A MemoryDB cluster besides the Aurora one (`--memorydb`). */
@@ -248,6 +250,7 @@ export async function startDetached(
   args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
   args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
   if (plan.lossy) args.push('--lossy');
+  if (plan.requireTls) args.push('--require-tls');
   if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
   if (plan.memorydb) args.push(...memoryDbArgs(plan.memorydb));
   const child = spawn(process.execPath, [bin, ...args], {

@@ -67,6 +67,7 @@ export class Lab {
       lossy: options.lossy,
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
+      requireTls: options.requireTls === true,
       onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
     });
     this.cluster = cluster;
@@ -225,6 +226,8 @@ export class Lab {
         proxyEndpoint: this.names.proxyEndpoint,
         proxyAddress: this.proxyAddress,
         user: this.options.user,
+        ...(this.cluster.caFile ? { caFile: this.cluster.caFile } : {}),
+        requireTls: this.options.requireTls === true,
         instances: this.cluster.instances.map((i) => ({
           id: i.id,
           host: this.names.instanceHost(i.id),

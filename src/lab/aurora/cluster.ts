@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { Role } from '../../core/history.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { makeCertificates } from '../tls.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
+import type { LoginPolicy } from './front-login.js';
 import { MariadbInstance, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import { type InstanceFacts, rewriteAuroraSql, rewriteShowVariables, type TopologyRow } from './rewrite.js';
@@ -84,6 +87,8 @@ export interface LabInstance {
   cpu: number;
   db: MariadbInstance;
   front: InstanceFront;
+  /** What the front accepts at login: its certificate once made, --require-tls, IAM tokens. */
+  login: LoginPolicy;
   faults: Faults;
   /** A stop the lab itself ordered: an exit then is not a crash. */
   expectingExit: boolean;
@@ -103,6 +108,8 @@ export interface ClusterOptions {
   frontPort?: number;
   backendPort?: number;
   firstAddress?: number;
+  /** Refuse logins without TLS (`drill lab up --require-tls`); TLS is always offered. */
+  requireTls?: boolean;
   /** Told of every process the cluster starts, the moment it starts it (the lab records them). */
   onSpawn?: (pid: number | undefined, kind: 'mariadbd' | 'mariadb-install-db') => void;
 }
@@ -132,6 +139,8 @@ export class AuroraLabCluster {
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
   private busy: Promise<void> = Promise.resolve();
+  /** The lab's CA certificate (PEM), once made: clients trust it to verify the fronts. */
+  caFile: string | undefined;
 
   constructor(readonly options: ClusterOptions) {
     this.auroraVersion = options.auroraVersion ?? '3.05.2';
@@ -172,6 +181,7 @@ export class AuroraLabCluster {
         cpu: 0,
         db,
         front: undefined as unknown as InstanceFront,
+        login: { tls: undefined, requireTls: options.requireTls === true },
         faults: {},
         expectingExit: false,
       };
@@ -180,6 +190,7 @@ export class AuroraLabCluster {
         this.frontPort,
         { host: address, port: this.backendPort },
         (sql) => this.onStatement(instance, sql),
+        instance.login,
       );
       db.onExit = () => this.onInstanceExit(instance);
       this.instances.push(instance);
@@ -209,6 +220,7 @@ export class AuroraLabCluster {
       this.options.onSpawn?.(pid, 'mariadb-install-db'),
     );
     for (const i of this.instances) i.db.initFrom(template);
+    await this.makeCertificates();
     await Promise.all(this.instances.map((i) => this.startReadOnly(i)));
     const w = this.writer;
     // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks.
@@ -230,6 +242,32 @@ export class AuroraLabCluster {
     this.status = 'available';
     this.poller = setInterval(() => void this.poll(), 1000);
     this.poller.unref();
+  }
+
+  /**
+   * Each instance's certificate names what RDS's do: its instance endpoint and the cluster's endpoints (not the
+   * address: a client verifying identity must connect by name), signed by the lab's CA (`caFile`).
+   */
+  private async makeCertificates(): Promise<void> {
+    const { names } = this.options;
+    const certs = await makeCertificates(
+      join(this.options.dir, 'tls'),
+      'drill lab Aurora CA',
+      this.instances.map((i) => ({
+        name: i.id,
+        dnsNames: [names.instanceHost(i.id), names.clusterEndpoint, names.readerEndpoint],
+        addresses: [],
+      })),
+    );
+    this.caFile = certs.caFile;
+    for (const i of this.instances) {
+      const cert = certs.nodes.get(i.id);
+      if (!cert) continue;
+      i.login.tls = createSecureContext({
+        cert: readFileSync(cert.certFile),
+        key: readFileSync(cert.keyFile),
+      });
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { cannotStart } from '../../core/errors.js';
+import { type LoggedIn, type LoginPolicy, relayLogin } from './front-login.js';
 
 /** What the front does with one statement (COM_QUERY or COM_STMT_PREPARE). */
 export type FrontDecision =
@@ -12,8 +13,6 @@ export type StatementHandler = (sql: string) => Promise<FrontDecision> | FrontDe
 
 const COM_QUERY = 0x03;
 const COM_STMT_PREPARE = 0x16;
-const CLIENT_COMPRESS = 0x20;
-const CLIENT_SSL = 0x800;
 const MAX_PACKET = 0xffffff;
 
 /** Collects bytes into MySQL packets: 3-byte length, 1-byte sequence id, payload. */
@@ -65,8 +64,8 @@ export function errPacket(seq: number, errno: number, sqlState: string, message:
 }
 
 /**
- * A MySQL-protocol front for one lab instance. The handshake passes through untouched, so MariaDB itself checks
- * passwords (TLS and compression are taken out of the greeting, so the stream stays readable). After login,
+ * A MySQL-protocol front for one lab instance. The login is relayed (front-login.ts), so MariaDB itself checks
+ * passwords; TLS ends at the front and compression is taken out of the greeting, so statements stay readable. After login,
  * statements go through `handler`, which may rewrite them, answer them, or drop the connection; everything else,
  * and every byte from the server, passes through as it is.
  */
@@ -79,6 +78,8 @@ export class InstanceFront {
     readonly port: number,
     private readonly backend: { host: string; port: number },
     private readonly handler: StatementHandler,
+    /** TLS, --require-tls and IAM tokens: what the login accepts besides MariaDB's own passwords. */
+    private readonly login: LoginPolicy = { tls: undefined, requireTls: false },
   ) {}
 
   get listening(): boolean {
@@ -135,32 +136,19 @@ export class InstanceFront {
     client.setNoDelay(true);
     backend.setNoDelay(true);
 
-    let phase: 'greeting' | 'auth' | 'command' = 'greeting';
-    const fromServer = new PacketReader();
-    backend.on('data', (chunk: Buffer) => {
-      if (phase === 'command') {
-        client.write(chunk);
-        return;
-      }
-      fromServer.push(chunk);
-      for (let p = fromServer.next(); p; p = fromServer.next()) {
-        if (phase === 'greeting') {
-          const greeting = Buffer.from(p.raw);
-          stripCapabilities(greeting.subarray(4));
-          client.write(greeting);
-          phase = 'auth';
-        } else {
-          client.write(p.raw);
-          if (p.payload[0] === 0x00) {
-            phase = 'command';
-            const rest = fromServer.rest();
-            if (rest.length) client.write(rest);
-            return;
-          }
-        }
-      }
-    });
+    relayLogin(client, backend, this.login, closeBoth).then(
+      (loggedIn) => {
+        if (loggedIn) this.command(loggedIn, backend, closeBoth);
+      },
+      () => closeBoth(),
+    );
+  }
 
+  /** After login: statements from the client go through the handler; the server's bytes pass as they are. */
+  private command(loggedIn: LoggedIn, backend: Socket, closeBoth: () => void): void {
+    const client = loggedIn.client;
+    if (loggedIn.fromServer.length) client.write(loggedIn.fromServer);
+    backend.on('data', (chunk: Buffer) => client.write(chunk));
     const fromClient = new PacketReader();
     let busy = false;
     const pump = async (): Promise<void> => {
@@ -203,22 +191,12 @@ export class InstanceFront {
       }
     };
     client.on('data', (chunk: Buffer) => {
-      if (phase !== 'command') {
-        backend.write(chunk);
-        return;
-      }
       fromClient.push(chunk);
       pump().catch(closeBoth);
     });
+    if (loggedIn.fromClient.length) {
+      fromClient.push(loggedIn.fromClient);
+      pump().catch(closeBoth);
+    }
   }
-}
-
-/** Takes TLS and compression out of the server greeting's capability flags (protocol 10). */
-function stripCapabilities(payload: Buffer): void {
-  if (payload[0] !== 10) return;
-  const versionEnd = payload.indexOf(0, 1);
-  const capsAt = versionEnd + 1 + 4 + 8 + 1;
-  if (capsAt + 2 > payload.length) return;
-  const caps = payload.readUInt16LE(capsAt);
-  payload.writeUInt16LE(caps & ~(CLIENT_SSL | CLIENT_COMPRESS), capsAt);
 }
