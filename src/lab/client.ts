@@ -103,6 +103,8 @@ export interface LabStatus {
     caFile?: string;
     /** `drill lab up --require-tls`: the fronts refuse connections without TLS. */
     requireTls?: boolean;
+    /** The master user secret in the lab's Secrets Manager (same API endpoint): `--secret-id`. */
+    secretId?: string;
     instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
   };
   dnsServer: string;

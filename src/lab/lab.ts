@@ -5,6 +5,7 @@ import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
 import { MemoryDbApi } from './api/memorydb.js';
 import { RdsApi } from './api/rds.js';
+import { SecretsManagerApi } from './api/secretsmanager.js';
 import { ControlPlane } from './api/server.js';
 import { SnsApi } from './api/sns.js';
 import { SnsSigner } from './api/sns-signing.js';
@@ -42,6 +43,8 @@ export class Lab {
   readonly api: ControlPlane;
   readonly proxy: LabProxy;
   readonly sns: SnsApi;
+  /** Secrets Manager, holding the cluster's master user secret. */
+  readonly secrets: SecretsManagerApi;
   readonly eventSubscriptions: RdsEventSubscriptions;
   /** Only with `--memorydb`. */
   readonly memorydb: MemoryDbLabCluster | undefined;
@@ -117,6 +120,13 @@ export class Lab {
           onSpawn: (pid) => recordProcess(options.stateDir, pid, 'redis-server'),
         })
       : undefined;
+    this.secrets = new SecretsManagerApi({
+      region: options.region,
+      clusterId: this.names.clusterId,
+      username: options.user,
+      password: () => this.password,
+      createdAt: new Date(this.startedAt),
+    });
     const memorydbApi = new MemoryDbApi(this.memorydb, {
       region: options.region,
       quotaFile: memoryDbQuotaFile(options.stateDir),
@@ -127,7 +137,7 @@ export class Lab {
       options.apiPort,
       new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
       { api: this.sns, signer },
-      memorydbApi,
+      [memorydbApi, this.secrets],
     );
   }
 
@@ -228,6 +238,7 @@ export class Lab {
         user: this.options.user,
         ...(this.cluster.caFile ? { caFile: this.cluster.caFile } : {}),
         requireTls: this.options.requireTls === true,
+        secretId: this.secrets.arn,
         instances: this.cluster.instances.map((i) => ({
           id: i.id,
           host: this.names.instanceHost(i.id),
@@ -318,6 +329,7 @@ export function exportLines(status: LabStatus, password: string | undefined): st
   const vars: [string, string][] = [
     ['AWS_ENDPOINT_URL_RDS', status.apiEndpoint],
     ['AWS_ENDPOINT_URL_SNS', status.snsEndpoint ?? status.apiEndpoint],
+    ['AWS_ENDPOINT_URL_SECRETS_MANAGER', status.apiEndpoint],
     ['AWS_REGION', status.region],
     ['AWS_ACCESS_KEY_ID', 'lab'],
     ['AWS_SECRET_ACCESS_KEY', 'lab'],
