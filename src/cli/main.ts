@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { auroraExamples, auroraOptionSpecs } from '../aurora/options.js';
 import { DrillError, ExitCode } from '../core/errors.js';
 import { redactText } from '../core/secrets.js';
+import { reportOptionSpecs } from '../core/session/plan.js';
 import { defaultLabStateDir } from '../lab/defaults.js';
 import { memorydbExamples, memorydbOptionSpecs } from '../memorydb/options.js';
 import { catchEarlySignals, releaseEarlySignals } from './early-signals.js';
@@ -155,8 +156,60 @@ Examples:
     });
 
   addNotifyCommands(program);
+  addReportCommands(program);
 
   return program;
+}
+
+/** `drill report FILE` and `drill report compare BASE NEW`: saved drills rendered again, and compared. */
+function addReportCommands(program: Command): void {
+  const report = program
+    .command('report')
+    .description(
+      'render a saved drill again: a JSON report (--report), or a history (--history) analysed again, into any format',
+    )
+    .argument('<file>', 'a JSON report or an NDJSON history')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  drill report drill.ndjson                       # the summary, from the history (the source of truth)
+  drill report drill.ndjson --junit junit.xml --markdown summary.md
+  drill report drill.json --json
+  drill report compare main.json branch.json --max-regression 20%
+Exit codes: 0 rendered, 2 a file that cannot be read or is not a saved drill.`,
+    );
+  addOptions(report, reportOptionSpecs).action(async (file: string, options) => {
+    const { runReport } = await import('./report.js');
+    process.exitCode = runReport(file, options);
+  });
+  report
+    .command('compare')
+    .description(
+      'set the figures of two saved drills side by side; exit 1 when a figure regressed past the limit',
+    )
+    .argument('<base>', 'the drill to compare against (a JSON report or a history)')
+    .argument('<new>', 'the drill that may have regressed')
+    .addOption(
+      new Option('--max-regression <percent>', 'how much worse a gated figure may get').default('20%'),
+    )
+    .addOption(
+      new Option(
+        '--figure <names>',
+        'figures to gate, comma-separated: downtime, tight-downtime, stale-role, flip-flops, read-only-errors, provider-failover, lost-writes, load-stall',
+      ).default('downtime'),
+    )
+    .addOption(new Option('--no-color', 'plain text'))
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 no gated figure regressed past the limit, 1 one did (named), 2 a file that cannot be read,
+or drills of different monitors.`,
+    )
+    .action(async (base: string, next: string, options) => {
+      const { runCompare } = await import('./report.js');
+      process.exitCode = runCompare(base, next, options);
+    });
 }
 
 /** `drill notify setup|status|teardown`: failover notifications by SNS (RDS event subscription, MemoryDB topic). */

@@ -1,6 +1,6 @@
 import { monotonicClock } from '../core/clock.js';
 import { ExitCode } from '../core/errors.js';
-import { createRenderers } from '../core/report/index.js';
+import { createRenderers, reportSpecs } from '../core/report/index.js';
 import type { RendererSpec } from '../core/report/renderer.js';
 import { styleFor } from '../core/report/style.js';
 import type { DrillService } from '../core/session/part.js';
@@ -74,10 +74,7 @@ async function drill(
   const human = plan.json ? process.stderr : process.stdout;
   const style = styleFor(human, plan.color);
   const tty = (human as NodeJS.WriteStream).isTTY === true;
-  const specs: RendererSpec[] = [{ name: 'live' }, { name: 'summary' }];
-  if (plan.json) specs.push({ name: 'json', to: '-' });
-  if (plan.reportFile) specs.push({ name: 'json', to: plan.reportFile });
-  if (plan.htmlFile) specs.push({ name: 'html', to: plan.htmlFile });
+  const specs: RendererSpec[] = [{ name: 'live' }, { name: 'summary' }, ...reportSpecs(plan)];
   const terminal = process.stdin.isTTY === true && process.stderr.isTTY === true;
   return runSession(
     service,

@@ -1,7 +1,9 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from './clock.js';
 import type { LatencyHistogram } from './histogram.js';
+import type { ReportTarget } from './report/renderer.js';
 import { redactStrings } from './secrets.js';
+import type { Gates, StopReason } from './verdict.js';
 
 export type Role = 'writer' | 'reader';
 
@@ -189,6 +191,33 @@ export interface NotificationReceived {
   eventT: number | null;
 }
 
+/**
+ * A run of the session begins. With `RunEnd` it makes a saved history self-describing: `drill report` splits a
+ * file of several runs (--repeat) at these records and judges each run as the drill did.
+ */
+export interface RunStart {
+  kind: 'run-start';
+  t: number;
+  at: string;
+  index: number;
+  total: number;
+  /** When this run's clock started (its axis' 0). */
+  startedAt: string;
+  /** When the session (the first run) started: the JSON report's `startedAt`. */
+  sessionStartedAt: string;
+}
+
+/** A run ended: why, the gates it is judged by, and what was drilled. Absent when the drill was killed. */
+export interface RunEnd {
+  kind: 'run-end';
+  t: number;
+  at: string;
+  stop: StopReason;
+  gates: Gates;
+  target: ReportTarget;
+  header: { title: string; details: string };
+}
+
 export interface Note {
   kind: 'note';
   t: number;
@@ -211,7 +240,9 @@ export type HistoryRecord =
   | LoadWindow
   | LoadStop
   | NotificationsSubscribed
-  | NotificationReceived;
+  | NotificationReceived
+  | RunStart
+  | RunEnd;
 
 /** A record before the history stamps it with its wall time. */
 export type Unstamped<R> = R extends HistoryRecord ? Omit<R, 'at'> : never;
@@ -243,6 +274,12 @@ export class History {
     if (this.fd !== undefined) this.writeLine(stamped);
     for (const l of this.listeners) l(stamped);
     return stamped;
+  }
+
+  /** A record read back from a history file: it keeps its wall time, and is not streamed again. */
+  restore(record: HistoryRecord): void {
+    this.records.push(record);
+    for (const l of this.listeners) l(record);
   }
 
   /** Shorthand for a note at the current time. */

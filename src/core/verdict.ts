@@ -10,26 +10,42 @@ export interface Gates {
 
 export type StopReason = 'duration' | 'recovered' | 'no-outage' | 'timeout' | 'interrupted';
 
+/** The gates a drill is judged by; a JUnit report has a test case for each. */
+export type Gate = 'trigger' | 'recovered' | 'saw-role' | 'max-downtime' | 'lost-writes';
+
+/** One failed gate: which, for which monitor (none for the run-wide gates), and why. */
+export interface GateFailure {
+  gate: Gate;
+  monitor?: string;
+  reason: string;
+}
+
 export interface Verdict {
   exitCode: ExitCodeValue;
   passed: boolean;
   /** One line per failed gate, in words a runbook can quote. */
   reasons: string[];
+  /** The same failures with the gate each belongs to, for reports that show a line per gate. */
+  failures: GateFailure[];
 }
 
 /** Pure: whether a drill passed its gates. Interrupted drills exit 130 but still say what failed. */
 export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason): Verdict {
-  const reasons: string[] = [];
+  const failures: GateFailure[] = [];
+  const fail = (gate: Gate, reason: string, monitor?: string) =>
+    failures.push(monitor === undefined ? { gate, reason } : { gate, monitor, reason });
   if (gates.trigger !== undefined && analysis.trigger === null) {
-    reasons.push(
+    fail(
+      'trigger',
       `trigger ${gates.trigger} never fired: the drill ended (${stop}) before it was due or before every monitor was steady for --baseline`,
     );
   }
   if (analysis.trigger?.failed)
-    reasons.push(`trigger ${analysis.trigger.name} failed: ${analysis.trigger.failed}`);
+    fail('trigger', `trigger ${analysis.trigger.name} failed: ${analysis.trigger.failed}`);
   const w = analysis.writes;
   if (w?.lost) {
-    reasons.push(
+    fail(
+      'lost-writes',
       `${w.lost} acknowledged write${w.lost === 1 ? '' : 's'} lost (ledger seq ${w.lostSeqs.join(', ')})`,
     );
   }
@@ -38,17 +54,19 @@ export function verdict(analysis: DrillAnalysis, gates: Gates, stop: StopReason)
       const open = m.outages[m.outages.length - 1];
       const since = open ? ` (down for at least ${formatDuration(open.lengthMs)})` : '';
       const how = stop === 'interrupted' ? 'not recovered when interrupted' : 'never recovered';
-      reasons.push(`${m.monitor}: ${how}${since}`);
+      fail('recovered', `${m.monitor}: ${how}${since}`, m.monitor);
     } else if (m.timeToFirstGoodMs === null) {
-      reasons.push(`${m.monitor}: never saw the ${m.expect}`);
+      fail('saw-role', `${m.monitor}: never saw the ${m.expect}`, m.monitor);
     }
     if (gates.maxDowntimeMs !== undefined && m.downtimeMs !== null && m.downtimeMs > gates.maxDowntimeMs) {
-      reasons.push(
+      fail(
+        'max-downtime',
         `${m.monitor}: downtime ${formatDuration(m.downtimeMs)} exceeds --max-downtime ${formatDuration(gates.maxDowntimeMs)}`,
+        m.monitor,
       );
     }
   }
-  const passed = reasons.length === 0;
+  const passed = failures.length === 0;
   const exitCode = stop === 'interrupted' ? ExitCode.interrupted : passed ? ExitCode.passed : ExitCode.failed;
-  return { exitCode, passed, reasons };
+  return { exitCode, passed, reasons: failures.map((f) => f.reason), failures };
 }

@@ -11,11 +11,15 @@
  * | ------------------------------ | ------------------- | ------------------------------------------------ |
  * | (by hand) `drill lab up`       | default lab         | proxy .10, instances .11-.19 (8 readers at most) |
  * | (by hand) `drill aurora --lab` | throwaway lab       | proxy .20, instances .21-.22                     |
+ * | bench/wrapper-failover.mjs     | lab                 | proxy .23, instances .24-.25                     |
+ * | lab-identity.test.ts           | lab                 | proxy .30, instances .31-.32                     |
+ * | wrapper-failover.test.ts       | lab                 | proxy .35, instances .36-.37                     |
  * | simple-monitor.test.ts         | database, refused   | .42 (MariaDB), .43 (nothing listens)             |
  * | proxy-sessions.test.ts         | lab                 | proxy .45, instances .46-.47                     |
  * | lab.test.ts                    | lab                 | proxy .60, instances .61-.62                     |
  * | lab-rds-api.test.ts            | 3-instance lab      | proxy .65, instances .66-.68                     |
  * | lab-drill.test.ts              | throwaway, ledger   | proxy .70, .71-.72; proxy .75, .76-.77           |
+ * | report.test.ts                 | throwaway           | proxy .80, instances .81-.82                     |
  * | aurora-modes.test.ts           | main, single, lossy | .85, .86-.87; .90, .91 (no reader); .95, .96-.97 |
  * | lab-notify-api.test.ts         | lab                 | proxy .110, instances .111-.112                  |
  * | notify.test.ts                 | lab                 | proxy .120, instances .121-.122                  |
@@ -70,12 +74,17 @@ export const addresses = {
     throwaway: lab(21),
     memorydb: memorydb(11, 10),
     memorydbThrowaway: memorydb(21),
+    /** bench/wrapper-failover.mjs. */
+    wrapperBench: lab(24),
   },
+  labIdentity: { lab: lab(31) },
+  wrapperFailover: { lab: lab(36) },
   simpleMonitor: { database: server(42), refused: server(43) },
   proxySessions: { lab: lab(46) },
   lab: { lab: lab(61) },
   labRdsApi: { lab: lab(66, 3) },
   labDrill: { throwaway: lab(71), ledger: lab(76) },
+  report: { throwaway: lab(81) },
   auroraModes: { main: lab(86), single: lab(91, 1), lossy: lab(96) },
   labNotifyApi: { lab: lab(111) },
   notify: { lab: lab(121) },

@@ -1,4 +1,13 @@
-import type { HistoryRecord, MonitorStart, Observation, Role, TriggerStep } from '../../src/core/history.js';
+import type {
+  HistoryRecord,
+  MonitorStart,
+  Observation,
+  Role,
+  RunEnd,
+  RunStart,
+  TriggerStep,
+} from '../../src/core/history.js';
+import type { Gates, StopReason } from '../../src/core/verdict.js';
 
 /** Builds synthetic histories for analysis tests: probes on a fixed grid unless told otherwise. */
 export class HistoryBuilder {
@@ -86,4 +95,44 @@ export class HistoryBuilder {
 
 function iso(t: number): string {
   return new Date(Date.UTC(2026, 0, 1) + t).toISOString();
+}
+
+/** One run of a saved history: its records, and how the drill ended it. */
+export interface SavedRunFixture {
+  records: readonly HistoryRecord[];
+  stop?: StopReason;
+  gates?: Gates;
+  /** Leave the run-end record out, as a drill that was killed does. */
+  killed?: boolean;
+}
+
+/** A history file as `--history` writes it: each run between its run-start and run-end records, as NDJSON. */
+export function savedHistory(runs: readonly SavedRunFixture[], endpoint = 'db:3306'): string {
+  const lines: HistoryRecord[] = [];
+  runs.forEach((run, index) => {
+    const start: RunStart = {
+      kind: 'run-start',
+      t: 0,
+      at: iso(0),
+      index,
+      total: runs.length,
+      startedAt: iso(0),
+      sessionStartedAt: iso(0),
+    };
+    lines.push(start, ...run.records);
+    if (run.killed) return;
+    const lastT = run.records.reduce((m, r) => Math.max(m, 't1' in r ? r.t1 : 't' in r ? r.t : 0), 0);
+    const [host, port] = endpoint.split(':');
+    const end: RunEnd = {
+      kind: 'run-end',
+      t: lastT,
+      at: iso(lastT),
+      stop: run.stop ?? 'recovered',
+      gates: run.gates ?? {},
+      target: { endpoint, host: host ?? endpoint, port: Number(port ?? 0) },
+      header: { title: `drill ${endpoint}`, details: 'a saved fixture' },
+    };
+    lines.push(end);
+  });
+  return `${lines.map((r) => JSON.stringify(r)).join('\n')}\n`;
 }

@@ -164,6 +164,7 @@ describe('--load options', () => {
       topic: 'auroralab-cluster-failovers',
       notificationsListen: '127.0.0.1:0',
       color: false,
+      stepSummary: false,
       ...extra,
     });
 

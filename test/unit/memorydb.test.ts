@@ -113,6 +113,7 @@ describe('MemoryDB: the plan', () => {
     repeat: '1',
     cooldown: '30s',
     color: false,
+    stepSummary: false,
   };
   it('defaults: port 6379, TLS on, both monitors, the password from REDISCLI_AUTH', () => {
     const plan = planMemoryDb(base, { REDISCLI_AUTH: 'pw' });

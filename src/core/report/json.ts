@@ -1,9 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import type { MonitorFigures } from '../analysis.js';
+import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { ExitCode } from '../errors.js';
+import type { ServiceEvent } from '../history.js';
 import type { Outage } from '../outages.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import { tenth, tenthOrNull } from '../rounding.js';
 import { redactText } from '../secrets.js';
+import { type GateFailure, type Gates, type Verdict, verdict } from '../verdict.js';
 import type { RenderContext, Renderer, RunResult, SessionResult } from './renderer.js';
 
 /** Bump on any change that could break a reader of the report; documented in README.md and schema/. */
@@ -153,4 +156,84 @@ function roundRepeats(r: RepeatSummary) {
     };
   }
   return { runs: r.runs, monitors, providerFailoverMs: s(r.providerFailoverMs) };
+}
+
+/**
+ * A saved JSON report read back into what renderers take (`drill report FILE.json`): the figures as they were
+ * written, rounded to the tenth. A report has no probes, so renderers that draw them get none; a --history file
+ * is the source of truth for those.
+ */
+export function sessionFromReport(report: unknown): SessionResult {
+  const r = report as ReturnType<typeof buildReport>;
+  if (!r || typeof r !== 'object' || r.schemaVersion !== schemaVersion || !Array.isArray(r.runs)) {
+    throw new Error(`not a drill JSON report of schema version ${schemaVersion}`);
+  }
+  return {
+    startedAt: r.startedAt,
+    exitCode: r.exitCode,
+    interrupted: r.exitCode === ExitCode.interrupted,
+    runs: r.runs.map(runFromReport),
+    repeats: (r.repeats as RepeatSummary | null) ?? null,
+  };
+}
+
+function runFromReport(run: RunReport, index: number): RunResult {
+  if (!run || !Array.isArray(run.monitors)) throw new Error(`run ${index + 1} has no monitors`);
+  const analysis: DrillAnalysis = {
+    triggerAtMs: run.trigger?.requestedAtMs ?? null,
+    trigger: run.trigger,
+    elapsedMs: run.elapsedMs,
+    monitors: run.monitors.map(
+      (m): MonitorFigures => ({
+        ...m,
+        monitor: m.name,
+        label: null,
+        // The report keeps no probe spacing at the outages' edges; the resolution it kept stands for it.
+        outages: m.outages.map((o) => ({ ...o, edgeSpacingMs: m.resolutionMs })),
+      }),
+    ),
+    events: run.events.map(
+      (e): ServiceEvent => ({
+        kind: 'service-event',
+        t: e.atMs,
+        at: e.at,
+        source: e.source,
+        message: e.message,
+      }),
+    ),
+    groundTruth: run.groundTruth,
+    provider: run.provider,
+    writes: run.writes,
+    ddl: run.ddl,
+    load: run.load,
+    notifications: run.notifications,
+  };
+  const gates: Gates = run.gates.maxDowntimeMs === null ? {} : { maxDowntimeMs: run.gates.maxDowntimeMs };
+  if (run.trigger) gates.trigger = run.trigger.name;
+  return {
+    index,
+    startedAt: run.startedAt,
+    target: run.target,
+    stop: run.stoppedBy,
+    gates,
+    analysis,
+    verdict: verdictFromReport(run, verdict(analysis, gates, run.stoppedBy)),
+  };
+}
+
+/**
+ * The report's own reasons stand; judging its figures again only tells which gate each belongs to. The one a
+ * report cannot show again is a trigger that never fired (it has no trigger then), so such a reason is the trigger's.
+ */
+function verdictFromReport(run: RunReport, again: Verdict): Verdict {
+  const failures = run.reasons.map(
+    (reason): GateFailure =>
+      again.failures.find((f) => f.reason === reason) ?? {
+        gate: reason.startsWith('trigger ') ? 'trigger' : 'recovered',
+        reason,
+      },
+  );
+  const exitCode =
+    run.stoppedBy === 'interrupted' ? ExitCode.interrupted : run.passed ? ExitCode.passed : ExitCode.failed;
+  return { exitCode, passed: run.passed, reasons: run.reasons, failures };
 }

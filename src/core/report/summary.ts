@@ -79,14 +79,28 @@ export function renderSummary(
     };
     table.push([style.dim(row.label), ...analysis.monitors.map(cell)]);
   }
+  const details = detailLines(analysis, stop).map((l) => (l.bad ? style.red.bold(l.text) : l.text));
+  const lines = [table.toString(), ...details];
+  if (result.passed) lines.push(style.green.bold('PASS'));
+  else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
+  return `${lines.join('\n')}\n`;
+}
 
-  const lines = [table.toString()];
+/** A line under the table; `bad` when it tells of a failure (a renderer may mark it). */
+export interface DetailLine {
+  text: string;
+  bad?: boolean;
+}
+
+/** What the table has no column for: DNS, provider, ground truth, DDL, notifications, load, writes, why it stopped. */
+export function detailLines(analysis: DrillAnalysis, stop: StopReason): DetailLine[] {
+  const lines: DetailLine[] = [];
+  const add = (text: string, bad = false) => lines.push(bad ? { text, bad } : { text });
   // Every monitor of a drill usually resolves the same way: one line, not a repeated row.
   const dns = [...new Set(analysis.monitors.flatMap((m) => (m.dns ? [m.dns] : [])))];
-  if (dns.length) lines.push(`DNS: ${dns.join('; ')}`);
+  if (dns.length) add(`DNS: ${dns.join('; ')}`);
   const p = analysis.provider;
-  if (p?.failoverMs != null)
-    lines.push(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
+  if (p?.failoverMs != null) add(`provider: failover took ${formatDuration(p.failoverMs)} by its events`);
   const g = analysis.groundTruth;
   if (g?.writerDownMs != null) {
     const parts = [`writer down at +${formatDuration(g.writerDownMs)}`];
@@ -96,7 +110,7 @@ export function renderSummary(
       );
     }
     if (g.dnsSwitchedMs !== null) parts.push(`cluster DNS moved at +${formatDuration(g.dnsSwitchedMs)}`);
-    lines.push(`lab ground truth: ${parts.join(', ')}`);
+    add(`lab ground truth: ${parts.join(', ')}`);
   }
   const d = analysis.ddl;
   if (d) {
@@ -105,20 +119,21 @@ export function renderSummary(
       d.rowsAfter === null
         ? ''
         : `; afterwards ${d.rowsAfter} rows, new column ${d.columnAdded ? 'present' : 'absent'}`;
-    lines.push(`ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}${after}`);
+    add(
+      `ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}${after}`,
+      d.outcome === 'failed',
+    );
   }
-  if (analysis.notifications) lines.push(notificationLine(analysis.notifications));
-  if (analysis.load) lines.push(...loadLines(analysis.load, analysis.triggerAtMs !== null));
+  if (analysis.notifications) add(notificationLine(analysis.notifications));
+  if (analysis.load) for (const line of loadLines(analysis.load, analysis.triggerAtMs !== null)) add(line);
   const w = analysis.writes;
   if (w) {
     const lost = w.lost === null ? 'not read back' : `${w.lost} lost`;
     const text = `writes: ${w.acknowledged} acknowledged, ${w.failed} failed, ${w.indeterminate} indeterminate, ${lost}`;
-    lines.push(w.lost ? style.red.bold(text) : text);
+    add(text, !!w.lost);
   }
-  lines.push(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
-  if (result.passed) lines.push(style.green.bold('PASS'));
-  else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
-  return `${lines.join('\n')}\n`;
+  add(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
+  return lines;
 }
 
 /** A monitor's figures as rows of plain text: the summary table's, and any other renderer's that shows them. */
@@ -168,7 +183,7 @@ function orDash(ms: number | null): string {
   return ms === null ? '-' : formatDuration(ms);
 }
 
-function errors(e: Record<string, number>): string {
+export function errors(e: Record<string, number>): string {
   const entries = Object.entries(e).sort((a, b) => b[1] - a[1]);
   return entries.length ? entries.map(([code, n]) => `${code} ×${n}`).join(', ') : 'none';
 }

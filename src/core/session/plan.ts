@@ -6,6 +6,38 @@ import { usageError } from '../errors.js';
 import { parseWhole } from '../numbers.js';
 import type { OptionSpec, OptionsOf } from '../options.js';
 
+/**
+ * Where reports go. A drill and `drill report` (which re-renders a saved run) share these, so every format works
+ * from both: a new format is one option here and one line in `reportSpecs` (core/report/index.ts).
+ */
+export const reportOptionSpecs = [
+  { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
+  { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
+  {
+    key: 'html',
+    flags: '--html <file>',
+    help: 'write the timeline (every probe, outage and event on one axis) to a self-contained HTML file',
+  },
+  {
+    key: 'junit',
+    flags: '--junit <file>',
+    help: 'write a JUnit XML report: a test suite per run, a test case per monitor and gate',
+  },
+  {
+    key: 'markdown',
+    flags: '--markdown <file>',
+    help: 'write the summary as GitHub-flavoured Markdown, verdict first',
+  },
+  {
+    key: 'stepSummary',
+    flags: '--no-step-summary',
+    help: 'do not append the Markdown summary to $GITHUB_STEP_SUMMARY (appended when it is set)',
+  },
+  { key: 'color', flags: '--no-color', help: 'plain text even on a terminal (NO_COLOR does the same)' },
+] as const satisfies readonly OptionSpec[];
+
+export type ReportOptionValues = OptionsOf<typeof reportOptionSpecs>;
+
 /** The options every drill has, whatever the service: when it stops, repeats, asks, and where it reports. */
 export const sessionOptionSpecs = [
   {
@@ -51,25 +83,31 @@ export const sessionOptionSpecs = [
   { key: 'cooldown', flags: '--cooldown <duration>', help: 'wait between repeated drills', default: '30s' },
   { key: 'yes', flags: '--yes', help: 'do not ask before a destructive trigger against a non-lab target' },
   { key: 'dryRun', flags: '--dry-run', help: 'print the plan and the equivalent commands; touch nothing' },
-  { key: 'json', flags: '--json', help: 'print the JSON report on stdout (the live view goes to stderr)' },
-  { key: 'report', flags: '--report <file>', help: 'write the JSON report to a file' },
-  {
-    key: 'html',
-    flags: '--html <file>',
-    help: 'write the timeline (every probe, outage and event on one axis) to a self-contained HTML file',
-  },
   {
     key: 'history',
     flags: '--history <file>',
     help: 'stream every observation and event to an NDJSON file as it happens',
   },
-  { key: 'color', flags: '--no-color', help: 'plain text even on a terminal (NO_COLOR does the same)' },
+  ...reportOptionSpecs,
 ] as const satisfies readonly OptionSpec[];
 
 export type SessionOptionValues = OptionsOf<typeof sessionOptionSpecs>;
 
+/** Where the reports go, validated: every file checked writable before anything starts. */
+export interface ReportPlan {
+  json: boolean;
+  reportFile: string | undefined;
+  /** `--html FILE`: the timeline page. */
+  htmlFile: string | undefined;
+  junitFile: string | undefined;
+  markdownFile: string | undefined;
+  /** $GITHUB_STEP_SUMMARY unless --no-step-summary: the Markdown summary is appended there. */
+  stepSummaryFile: string | undefined;
+  color: boolean;
+}
+
 /** The session's part of a plan, validated. */
-export interface SessionPlan {
+export interface SessionPlan extends ReportPlan {
   rules: StopRules;
   maxDowntimeMs: number | undefined;
   atMs: number;
@@ -80,12 +118,7 @@ export interface SessionPlan {
   /** DRILL_CONFIRM=always: ask before a destructive trigger even against a lab (a runbook rehearsal). */
   confirmAlways: boolean;
   dryRun: boolean;
-  json: boolean;
-  reportFile: string | undefined;
-  /** `--html FILE`: the timeline page. */
-  htmlFile: string | undefined;
   historyFile: string | undefined;
-  color: boolean;
 }
 
 /** A duration option that must be longer than 0. */
@@ -95,19 +128,48 @@ export function positiveDuration(text: string, flag: string): number {
   return ms;
 }
 
-export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = process.env): SessionPlan {
-  const files: [string, string | undefined][] = [
+/** `others` are further files the command writes (a drill's --history), which no report may share. */
+export function planReports(
+  o: ReportOptionValues,
+  env: NodeJS.ProcessEnv = process.env,
+  others: readonly [flag: string, path: string | undefined][] = [],
+): ReportPlan {
+  distinctFiles([
     ['--report', o.report],
     ['--html', o.html],
-    ['--history', o.history],
-  ];
-  files.forEach(([flag, file], i) => {
-    const other = files
-      .slice(i + 1)
-      .find(([, f]) => file !== undefined && f !== undefined && resolve(f) === resolve(file));
-    if (other) throw usageError(`${flag} and ${other[0]} name the same file ${file}: give them one each`);
-  });
+    ['--junit', o.junit],
+    ['--markdown', o.markdown],
+    ...others,
+  ]);
+  const file = (path: string | undefined, flag: string) =>
+    path === undefined ? undefined : writableFile(path, flag);
+  const stepSummary = env.GITHUB_STEP_SUMMARY;
   return {
+    json: o.json === true,
+    reportFile: file(o.report, '--report'),
+    junitFile: file(o.junit, '--junit'),
+    htmlFile: file(o.html, '--html'),
+    markdownFile: file(o.markdown, '--markdown'),
+    stepSummaryFile: o.stepSummary && stepSummary ? stepSummary : undefined,
+    color: o.color,
+  };
+}
+
+/** Two outputs in one file would overwrite each other: refuse before anything starts. */
+function distinctFiles(files: readonly [flag: string, path: string | undefined][]): void {
+  const seen = new Map<string, string>();
+  for (const [flag, path] of files) {
+    if (path === undefined) continue;
+    const earlier = seen.get(resolve(path));
+    if (earlier) throw usageError(`${earlier} and ${flag} name the same file ${path}: give them one each`);
+    seen.set(resolve(path), flag);
+  }
+}
+
+export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = process.env): SessionPlan {
+  const reports = planReports(o, env, [['--history', o.history]]);
+  return {
+    ...reports,
     rules: {
       durationMs: o.duration === undefined ? undefined : positiveDuration(o.duration, '--duration'),
       untilRecovered: o.untilRecovered === true,
@@ -122,11 +184,7 @@ export function planSession(o: SessionOptionValues, env: NodeJS.ProcessEnv = pro
     yes: o.yes === true,
     confirmAlways: confirmAlways(env.DRILL_CONFIRM),
     dryRun: o.dryRun === true,
-    json: o.json === true,
-    reportFile: o.report === undefined ? undefined : writableFile(o.report, '--report'),
-    htmlFile: o.html === undefined ? undefined : writableFile(o.html, '--html'),
     historyFile: o.history === undefined ? undefined : writableFile(o.history, '--history'),
-    color: o.color,
   };
 }
 

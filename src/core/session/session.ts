@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import { runDrill, type ScheduledTrigger, type StopRules } from '../drill.js';
 import { formatDuration } from '../duration.js';
 import { DrillError, ExitCode, usageError } from '../errors.js';
-import { History } from '../history.js';
+import { History, type RunEnd, type RunStart } from '../history.js';
 import { summarizeRuns } from '../repeats.js';
 import type { Renderer, RunResult, SessionResult } from '../report/renderer.js';
 import { pause } from '../scheduler.js';
@@ -76,17 +76,26 @@ export async function runSession(
         if (interrupt.signal.aborted) break;
       }
       if (options.repeat > 1) io.human.write(io.style.bold(`\nrun ${i + 1} of ${options.repeat}\n`));
-      runs.push(await runOnce(service, options, io, i, interrupt.signal));
+      runs.push(await runOnce(service, options, io, i, interrupt.signal, startedAt));
     }
   } finally {
     unsubscribe();
   }
-  const interrupted = interrupt.signal.aborted;
-  const exitCode = interrupted ? ExitCode.interrupted : Math.max(...runs.map((r) => r.verdict.exitCode));
-  const repeats = options.repeat > 1 ? summarizeRuns(runs.map((r) => r.analysis)) : null;
-  const session: SessionResult = { startedAt, exitCode, interrupted, runs, repeats };
+  const session = sessionResult(startedAt, runs, options.repeat, interrupt.signal.aborted);
   each(io, (r) => r.sessionEnded?.(session));
-  return exitCode;
+  return session.exitCode;
+}
+
+/** The session's outcome from its runs: the worst run's exit code (130 when interrupted), the spread of repeats. */
+export function sessionResult(
+  startedAt: string,
+  runs: RunResult[],
+  repeat: number,
+  interrupted: boolean,
+): SessionResult {
+  const exitCode = interrupted ? ExitCode.interrupted : Math.max(...runs.map((r) => r.verdict.exitCode));
+  const repeats = repeat > 1 ? summarizeRuns(runs.map((r) => r.analysis)) : null;
+  return { startedAt, exitCode, interrupted, runs, repeats };
 }
 
 async function runOnce(
@@ -95,6 +104,7 @@ async function runOnce(
   io: SessionIO,
   index: number,
   interrupt: AbortSignal,
+  sessionStartedAt: string,
 ): Promise<RunResult> {
   const clock = io.clock();
   const startedAt = new Date(clock.originWallMs).toISOString();
@@ -103,6 +113,14 @@ async function runOnce(
   let ran = false;
   try {
     if (options.historyFile) history.streamTo(options.historyFile, index > 0);
+    history.append<RunStart>({
+      kind: 'run-start',
+      t: clock.now(),
+      index,
+      total: options.repeat,
+      startedAt,
+      sessionStartedAt,
+    });
     if (index > 0) history.note(`run ${index + 1} of ${options.repeat}`);
     each(io, (r) => r.runStarted?.(history, { index, total: options.repeat }));
     const setup = await service.setup({ index, total: options.repeat, history, clock });
@@ -133,10 +151,19 @@ async function runOnce(
     await finish(prepared, true, history, interrupt);
     prepared.length = 0;
 
-    const analysis = analyze(history.records);
     const gates: Gates = trigger
       ? { ...options.gates, trigger: trigger.scheduled.trigger.name }
       : options.gates;
+    // What `drill report` needs to judge this run again from the history file alone.
+    history.append<RunEnd>({
+      kind: 'run-end',
+      t: clock.now(),
+      stop,
+      gates,
+      target: setup.target,
+      header: setup.header,
+    });
+    const analysis = analyze(history.records);
     const run: RunResult = {
       index,
       startedAt,
@@ -210,7 +237,10 @@ async function confirm(trigger: PreparedTrigger, options: SessionOptions, io: Se
 }
 
 /** Calls every renderer; one that throws is reported and the others still run (the exit code is kept). */
-function each(io: SessionIO, call: (r: Renderer) => void): void {
+export function each(
+  io: Pick<SessionIO, 'renderers' | 'human' | 'style'>,
+  call: (r: Renderer) => void,
+): void {
   for (const r of io.renderers) {
     try {
       call(r);

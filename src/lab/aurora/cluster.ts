@@ -12,7 +12,13 @@ import { type FrontDecision, InstanceFront } from './front.js';
 import type { LoginPolicy } from './front-login.js';
 import { MariadbInstance, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
-import { type InstanceFacts, rewriteAuroraSql, rewriteShowVariables, type TopologyRow } from './rewrite.js';
+import {
+  auroraHostname,
+  type InstanceFacts,
+  mysqlVersionOf,
+  rewriteStatement,
+  type TopologyRow,
+} from './rewrite.js';
 
 /** How long each step of a failover or crash takes; `fast` keeps tests quick, `aurora` is close to the seed lab. */
 export interface TimingProfile {
@@ -190,6 +196,7 @@ export class AuroraLabCluster {
         this.frontPort,
         { host: address, port: this.backendPort },
         (sql) => this.onStatement(instance, sql),
+        mysqlVersionOf(this.auroraVersion),
         instance.login,
       );
       db.onExit = () => this.onInstanceExit(instance);
@@ -290,6 +297,13 @@ export class AuroraLabCluster {
       serverId: i.id,
       readOnly: i.readOnly,
       auroraVersion: this.auroraVersion,
+      identity: {
+        version: mysqlVersionOf(this.auroraVersion),
+        // What Aurora MySQL answers: it is built from source, not a distribution's package.
+        versionComment: 'Source distribution',
+        port: this.frontPort,
+        hostname: auroraHostname(i.address),
+      },
       topology: this.topology(),
     };
   }
@@ -599,8 +613,7 @@ export class AuroraLabCluster {
     if (congestion && now < congestion.until && Math.random() * 100 < congestion.percent) {
       await sleep(congestion.minMs + Math.random() * (congestion.maxMs - congestion.minMs));
     }
-    const facts = this.facts(i);
-    return { kind: 'forward', sql: rewriteShowVariables(sql, facts) ?? rewriteAuroraSql(sql, facts) };
+    return { kind: 'forward', sql: rewriteStatement(sql, this.facts(i)) };
   }
 
   private alterSystem(i: LabInstance, a: AlterSystem): FrontDecision {

@@ -65,7 +65,8 @@ export function errPacket(seq: number, errno: number, sqlState: string, message:
 
 /**
  * A MySQL-protocol front for one lab instance. The login is relayed (front-login.ts), so MariaDB itself checks
- * passwords; TLS ends at the front and compression is taken out of the greeting, so statements stay readable. After login,
+ * passwords; the greeting announces `serverVersion`, TLS ends at the front and compression is taken out of the
+ * greeting, so statements stay readable. After login,
  * statements go through `handler`, which may rewrite them, answer them, or drop the connection; everything else,
  * and every byte from the server, passes through as it is.
  */
@@ -78,6 +79,8 @@ export class InstanceFront {
     readonly port: number,
     private readonly backend: { host: string; port: number },
     private readonly handler: StatementHandler,
+    /** The server version the greeting announces instead of MariaDB's (`5.5.5-10.11.…-MariaDB`). */
+    private readonly serverVersion?: string,
     /** TLS, --require-tls and IAM tokens: what the login accepts besides MariaDB's own passwords. */
     private readonly login: LoginPolicy = { tls: undefined, requireTls: false },
   ) {}
@@ -136,7 +139,9 @@ export class InstanceFront {
     client.setNoDelay(true);
     backend.setNoDelay(true);
 
-    relayLogin(client, backend, this.login, closeBoth).then(
+    relayLogin(client, backend, this.login, closeBoth, (greeting) =>
+      withServerVersion(greeting, this.serverVersion),
+    ).then(
       (loggedIn) => {
         if (loggedIn) this.command(loggedIn, backend, closeBoth);
       },
@@ -199,4 +204,15 @@ export class InstanceFront {
       pump().catch(closeBoth);
     }
   }
+}
+
+/** A copy of the server greeting (protocol 10) announcing `version`: what the client reads as the server's version. */
+function withServerVersion(payload: Buffer, version: string | undefined): Buffer {
+  const versionEnd = payload.indexOf(0, 1);
+  if (payload[0] !== 10 || version === undefined || versionEnd === -1) return Buffer.from(payload);
+  return Buffer.concat([
+    payload.subarray(0, 1),
+    Buffer.from(version, 'latin1'),
+    payload.subarray(versionEnd),
+  ]);
 }

@@ -4,7 +4,7 @@ import { formatDuration } from '../../duration.js';
 import type { HistoryRecord } from '../../history.js';
 import type { Spread } from '../../repeats.js';
 import type { RunResult, SessionResult } from '../renderer.js';
-import { figureRows, stopWords } from '../summary.js';
+import { detailLines, figureRows } from '../summary.js';
 import { script, styles } from './assets.js';
 import { esc } from './markup.js';
 import { timelineSvg } from './timeline.js';
@@ -109,50 +109,7 @@ function facts(run: RunResult): string[] {
       bad: !!t.failed,
     });
   }
-  const p = a.provider;
-  if (p?.failoverMs != null)
-    lines.push({ text: `provider: failover took ${formatDuration(p.failoverMs)} by its events` });
-  const g = a.groundTruth;
-  if (g?.writerDownMs != null) {
-    const parts = [`writer down at ${plus(g.writerDownMs)}`];
-    if (g.writerUpMs !== null)
-      parts.push(`a writer up at ${plus(g.writerUpMs)} (${formatDuration(g.writerRecoveryMs ?? 0)} later)`);
-    if (g.dnsSwitchedMs !== null) parts.push(`DNS moved at ${plus(g.dnsSwitchedMs)}`);
-    lines.push({ text: `lab ground truth: ${parts.join(', ')}` });
-  }
-  const n = a.notifications;
-  if (n) {
-    const parts = [`${n.received} received from ${n.topic}`];
-    if (n.maxDelayMs !== null) parts.push(`each within ${formatDuration(n.maxDelayMs)} of its event`);
-    if (!n.confirmed) parts.push('the subscription was never confirmed');
-    lines.push({ text: `notifications: ${parts.join(', ')}` });
-  }
-  const l = a.load;
-  if (l) {
-    const parts = [
-      `${l.workers} connections: ${l.reads} reads and ${l.writes} writes ok, ${l.failed} failed`,
-    ];
-    if (l.longestGapMs !== null) parts.push(`no operation succeeded for ${formatDuration(l.longestGapMs)}`);
-    if (l.recoveredMs !== null) parts.push(`back to rate ${plus(l.recoveredMs)} after the trigger`);
-    lines.push({ text: `load: ${parts.join('; ')}` });
-  }
-  const w = a.writes;
-  if (w) {
-    const lost = w.lost === null ? 'not read back' : `${w.lost} lost`;
-    lines.push({
-      text: `writes: ${w.acknowledged} acknowledged, ${w.failed} failed, ${w.indeterminate} indeterminate, ${lost}`,
-      bad: !!w.lost,
-    });
-  }
-  const d = a.ddl;
-  if (d) {
-    const took = d.durationMs === null ? '' : ` after ${formatDuration(d.durationMs)}`;
-    lines.push({
-      text: `ddl: ALTER TABLE ${d.outcome}${took}${d.error ? ` (${d.error})` : ''}`,
-      bad: d.outcome === 'failed',
-    });
-  }
-  lines.push({ text: `stopped: ${stopWords[run.stop]} after ${formatDuration(a.elapsedMs)}` });
+  lines.push(...detailLines(a, run.stop));
   return lines.map((l) => `<li${l.bad ? ' class="bad"' : ''}>${esc(l.text)}</li>`);
 }
 

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import Table from 'cli-table3';
+import { formatDuration } from '../core/duration.js';
+import { ExitCode, quote, usageError } from '../core/errors.js';
+import { type ComparedRow, compareDrills, figureNames } from '../core/report/compare.js';
+import { createRenderers, reportSpecs } from '../core/report/index.js';
+import type { SessionResult } from '../core/report/renderer.js';
+import { styleFor } from '../core/report/style.js';
+import { planReports, type ReportOptionValues } from '../core/session/plan.js';
+import { readSavedDrill, type SavedDrill } from '../core/session/replay.js';
+import { tool } from './tool.js';
+
+/** `drill report FILE`: a saved JSON report, or a history analysed again, through any renderer. Exit 0 once written. */
+export function runReport(file: string, options: ReportOptionValues): number {
+  const plan = planReports(options, process.env, [['the file read', file]]);
+  const saved = load(file);
+  const human = plan.json ? process.stderr : process.stdout;
+  const style = styleFor(human, plan.color);
+  const tty = (human as NodeJS.WriteStream).isTTY === true;
+  const renderers = createRenderers([{ name: 'summary' }, ...reportSpecs(plan)], {
+    human,
+    stdout: process.stdout,
+    style,
+    tty,
+    tool,
+  });
+  saved.replay({ human, style, renderers });
+  return ExitCode.passed;
+}
+
+export interface CompareOptions {
+  maxRegression: string;
+  figure: string;
+  color: boolean;
+}
+
+/**
+ * `drill report compare BASE NEW`: the figures side by side; exit 1 when a gated figure (--figure, downtime by
+ * default) got worse by more than --max-regression, 2 when the files cannot be read or compared.
+ */
+export function runCompare(basePath: string, newPath: string, options: CompareOptions): number {
+  const limit = parsePercent(options.maxRegression);
+  const gated = parseFigures(options.figure);
+  const base = sessionOf(load(basePath));
+  const next = sessionOf(load(newPath));
+  const { rows, regressions } = compareDrills(base, next, gated, limit);
+  const style = styleFor(process.stdout, options.color);
+  const table = new Table({
+    head: ['figure', 'monitor', 'BASE', 'NEW', 'change'].map((h) => style.bold(h)),
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+    chars: {
+      mid: '',
+      'left-mid': '',
+      'mid-mid': '',
+      'right-mid': '',
+      top: '',
+      'top-mid': '',
+      'top-left': '',
+      'top-right': '',
+      bottom: '',
+      'bottom-mid': '',
+      'bottom-left': '',
+      'bottom-right': '',
+      left: '',
+      right: '',
+      middle: ' ',
+    },
+  });
+  for (const r of rows) {
+    const change = changeText(r);
+    table.push([
+      r.gated ? style.bold(r.figure) : r.figure,
+      r.monitor ?? '-',
+      value(r, r.base),
+      value(r, r.next),
+      r.regressed ? style.red.bold(change) : change,
+    ]);
+  }
+  const lines = [`BASE ${basePath}`, `NEW  ${newPath}`, table.toString()];
+  for (const r of regressions) {
+    lines.push(
+      style.red.bold(
+        `REGRESSED ${r.figure}${r.monitor ? ` (${r.monitor})` : ''}: ${value(r, r.base)} -> ${value(r, r.next)}, ${changeText(r)} (limit +${limit}%)`,
+      ),
+    );
+  }
+  if (regressions.length === 0) {
+    lines.push(style.green.bold(`no regression past +${limit}% in ${gated.join(', ')}`));
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return regressions.length ? ExitCode.failed : ExitCode.passed;
+}
+
+/** A saved drill, or one line saying why not (exit 2). */
+function load(file: string): SavedDrill {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw usageError(`cannot read ${file} (${why})`);
+  }
+  try {
+    return readSavedDrill(text);
+  } catch (err) {
+    throw usageError(`${file} is ${(err as Error).message}`);
+  }
+}
+
+/** The session a saved drill stands for, rendered to nobody. */
+function sessionOf(saved: SavedDrill): SessionResult {
+  return saved.replay({ human: process.stderr, style: styleFor(process.stderr, false), renderers: [] });
+}
+
+function parsePercent(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  if (!m) throw usageError(`--max-regression must be a percentage like 20%, got ${quote(text)}`);
+  return Number(m[1]);
+}
+
+function parseFigures(text: string): string[] {
+  const names = text.split(',').map((f) => f.trim());
+  for (const n of names) {
+    if (!figureNames.includes(n)) {
+      throw usageError(`unknown figure ${quote(n)}: choose from ${figureNames.join(', ')}`);
+    }
+  }
+  return names;
+}
+
+function value(r: ComparedRow, v: number | null): string {
+  if (v === null) return '-';
+  return r.unit === 'ms' ? formatDuration(v) : String(v);
+}
+
+function changeText(r: ComparedRow): string {
+  if (r.base === null || r.next === null) return '-';
+  if (r.base === r.next) return '=';
+  if (r.changePct === null) return r.next > r.base ? 'from 0' : 'to 0';
+  return `${r.changePct > 0 ? '+' : ''}${Math.round(r.changePct)}%`;
+}

@@ -1,0 +1,138 @@
+import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { usageError } from '../errors.js';
+import { spread } from '../repeats.js';
+import { tenth } from '../rounding.js';
+import type { SessionResult } from './renderer.js';
+
+/** A figure `drill report compare` sets side by side; lower is better for every one of them. */
+interface FigureDef {
+  name: string;
+  unit: 'ms' | 'count';
+  /** A monitor's figure (one row per monitor), or the run's. */
+  of: { monitor: (m: MonitorFigures) => number | null } | { run: (a: DrillAnalysis) => number | null };
+  /** Why a run may lack it, for the line that says so. */
+  absent?: string;
+}
+
+/**
+ * The figures compared. A downtime of "none" (no outage) counts as 0, so a drill that had no outage and one that
+ * had one compare; the run-wide figures exist only when the drill measured them.
+ */
+export const comparedFigures: readonly FigureDef[] = [
+  { name: 'downtime', unit: 'ms', of: { monitor: (m) => m.downtimeMs ?? 0 } },
+  { name: 'tight-downtime', unit: 'ms', of: { monitor: (m) => m.tightDowntimeMs ?? 0 } },
+  { name: 'stale-role', unit: 'ms', of: { monitor: (m) => m.staleRoleMs } },
+  { name: 'flip-flops', unit: 'count', of: { monitor: (m) => m.flipFlops } },
+  { name: 'read-only-errors', unit: 'count', of: { monitor: (m) => m.readOnlyErrors } },
+  {
+    name: 'provider-failover',
+    unit: 'ms',
+    of: { run: (a) => a.provider?.failoverMs ?? null },
+    absent: 'no provider failover events',
+  },
+  {
+    name: 'lost-writes',
+    unit: 'count',
+    of: { run: (a) => a.writes?.lost ?? null },
+    absent: 'no --write-check read back',
+  },
+  {
+    name: 'load-stall',
+    unit: 'ms',
+    of: { run: (a) => a.load?.longestGapMs ?? null },
+    absent: 'no --load',
+  },
+];
+
+export const figureNames = comparedFigures.map((f) => f.name);
+
+export interface ComparedRow {
+  figure: string;
+  unit: 'ms' | 'count';
+  /** The monitor, for a monitor's figure. */
+  monitor: string | null;
+  base: number | null;
+  next: number | null;
+  /** (new - base) / base in percent; null when either is absent or base is 0. */
+  changePct: number | null;
+  /** Gated (named by --figure) and worse by more than the limit. */
+  regressed: boolean;
+  gated: boolean;
+}
+
+export interface Comparison {
+  rows: ComparedRow[];
+  regressions: ComparedRow[];
+}
+
+/**
+ * Pure: the figures of BASE and NEW side by side, and which gated figures got worse by more than
+ * `maxRegressionPct`. With --repeat, a figure is the median over the runs. A figure 0 in BASE has regressed
+ * when it is above 0 in NEW (there is no percentage of nothing). Drills of different monitors, or a gated figure
+ * one of them lacks, are a usage error (exit 2): a gate that cannot be judged must not pass.
+ */
+export function compareDrills(
+  base: SessionResult,
+  next: SessionResult,
+  gated: readonly string[],
+  maxRegressionPct: number,
+): Comparison {
+  const monitors = monitorNames(base);
+  const nextMonitors = monitorNames(next);
+  if (monitors.join(',') !== nextMonitors.join(',')) {
+    throw usageError(
+      `BASE and NEW watched different monitors (${monitors.join(', ') || 'none'} vs ${nextMonitors.join(', ') || 'none'}): compare two drills of the same kind`,
+    );
+  }
+  const rows: ComparedRow[] = [];
+  for (const f of comparedFigures) {
+    const isGated = gated.includes(f.name);
+    const push = (monitor: string | null, b: number | null, n: number | null) => {
+      if (isGated && (b === null || n === null)) {
+        const side = b === null ? 'BASE' : 'NEW';
+        throw usageError(`--figure ${f.name}: ${side} has none (${f.absent ?? 'not measured'})`);
+      }
+      const changePct = b === null || n === null || b === 0 ? null : ((n - b) / b) * 100;
+      const worse = b !== null && n !== null && (b === 0 ? n > 0 : (changePct as number) > maxRegressionPct);
+      rows.push({
+        figure: f.name,
+        unit: f.unit,
+        monitor,
+        base: b,
+        next: n,
+        changePct,
+        gated: isGated,
+        regressed: isGated && worse,
+      });
+    };
+    const of = f.of;
+    if ('monitor' in of) {
+      for (const name of monitors) {
+        const value = (s: SessionResult) =>
+          median(
+            s.runs
+              .map((r) => r.analysis.monitors.find((m) => m.monitor === name))
+              .map((m) => (m ? of.monitor(m) : null)),
+          );
+        push(name, value(base), value(next));
+      }
+    } else {
+      const value = (s: SessionResult) => median(s.runs.map((r) => of.run(r.analysis)));
+      const b = value(base);
+      const n = value(next);
+      // A run-wide figure neither drill measured is not shown, unless it was asked for (then it is an error above).
+      if (b !== null || n !== null || isGated) push(null, b, n);
+    }
+  }
+  return { rows, regressions: rows.filter((r) => r.regressed) };
+}
+
+function monitorNames(s: SessionResult): string[] {
+  return [...new Set(s.runs.flatMap((r) => r.analysis.monitors.map((m) => m.monitor)))].sort();
+}
+
+/** Rounded to the tenth as reports are, so that a JSON report and its own history compare equal. */
+function median(values: readonly (number | null)[]): number | null {
+  const m = spread(values)?.median;
+  return m === undefined ? null : tenth(m);
+}
