@@ -34,6 +34,17 @@ export const auroraOptionSpecs = [
     help: 'CA certificates (PEM) that sign the server certificate, e.g. the RDS bundle (default: the system CAs)',
     env: 'DRILL_SSL_CA',
   },
+  {
+    key: 'iamAuth',
+    flags: '--iam-auth',
+    help: 'log in with an IAM database token (rds-db:connect; made from --region/--profile credentials, renewed every 10 min; TLS only)',
+  },
+  {
+    key: 'secretId',
+    flags: '--secret-id <id|arn>',
+    help: 'read the user and password from this Secrets Manager secret (secretsmanager:GetSecretValue), once',
+    env: 'DRILL_SECRET_ID',
+  },
   ...dnsOptionSpecs,
   {
     key: 'mode',

@@ -64,6 +64,7 @@ export async function loadPart(
     user: plan.user,
     password: plan.password ?? '',
     tls: plan.tls,
+    iam: plan.iamAuth ? plan.aws : undefined,
     connectTimeoutMs: plan.connectTimeoutMs,
     queryTimeoutMs: plan.queryTimeoutMs,
     schema: plan.writeSchema,

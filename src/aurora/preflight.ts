@@ -15,6 +15,7 @@ export function startFailure(
   user: string,
   first: ProbeOutcome,
   mode = 'simple',
+  login: 'password' | 'iam' | 'secret' = 'password',
 ): DrillError | undefined {
   const e = first.error;
   if (first.ok) {
@@ -32,9 +33,12 @@ export function startFailure(
     );
   }
   if (e.errno === MysqlErrno.accessDenied) {
-    return cannotStart(
-      `access denied for user '${user}' at ${endpoint.text}: check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)`,
-    );
+    const check = {
+      password: 'check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)',
+      iam: 'the IAM token was refused: the user must log in with IAM (AWSAuthenticationPlugin), and the AWS identity (--profile, AWS_*) needs rds-db:connect on it in --region',
+      secret: 'the password in --secret-id was refused (rotated since it was read? run again)',
+    }[login];
+    return cannotStart(`access denied for user '${user}' at ${endpoint.text}: ${check}`);
   }
   if (e.errno === 1109 && mode === 'aware') {
     return usageError(

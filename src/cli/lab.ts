@@ -185,6 +185,9 @@ function describe(
     `  DNS server        ${s.dnsServer} (TTL 5 s)`,
     `  RDS and SNS API   ${s.apiEndpoint} (and Secrets Manager)`,
     ...(s.aurora.secretId ? [`  master secret     ${s.aurora.secretId} (--secret-id)`] : []),
+    ...(s.aurora.iamUser
+      ? [`  IAM auth user     ${s.aurora.iamUser} (--iam-auth -u ${s.aurora.iamUser}, over TLS)`]
+      : []),
     `  SNS outbox        ${s.outbox} (mail and SQS deliveries, a file each)`,
     `  ground truth      ${s.groundTruthFile}`,
     ...memoryDbLines(s),

@@ -105,6 +105,8 @@ export interface LabStatus {
     requireTls?: boolean;
     /** The master user secret in the lab's Secrets Manager (same API endpoint): `--secret-id`. */
     secretId?: string;
+    /** The user that logs in with IAM tokens (`--iam-auth --user`), over TLS. */
+    iamUser?: string;
     instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
   };
   dnsServer: string;

@@ -30,6 +30,9 @@ import { SnsDelivery } from './notify-delivery.js';
 import { listenable } from './ports.js';
 import { gone, labPidsFile, recordProcess } from './processes.js';
 
+/** The lab's IAM database user: it logs in with tokens signed by the lab's keys (`lab`/`lab`), over TLS. */
+export const labIamUser = 'drill_iam';
+
 /**
  * A running lab: the Aurora cluster, its DNS server and its control plane, all on loopback, all under one state
  * directory. One process owns every part; `stop()` (or `drill lab down`, which signals that process) leaves
@@ -71,6 +74,7 @@ export class Lab {
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
       requireTls: options.requireTls === true,
+      iam: { user: labIamUser, keys: { accessKeyId: 'lab', secretAccessKey: 'lab', region: options.region } },
       onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
     });
     this.cluster = cluster;
@@ -239,6 +243,7 @@ export class Lab {
         ...(this.cluster.caFile ? { caFile: this.cluster.caFile } : {}),
         requireTls: this.options.requireTls === true,
         secretId: this.secrets.arn,
+        iamUser: labIamUser,
         instances: this.cluster.instances.map((i) => ({
           id: i.id,
           host: this.names.instanceHost(i.id),

@@ -1,3 +1,4 @@
+import type { AwsTarget } from '../../aws/clients.js';
 import type { DnsChoice } from '../../net/resolver.js';
 import { quoteIdent } from '../sql.js';
 import type { TlsChoice } from '../tls.js';
@@ -21,6 +22,8 @@ export interface MysqlLoadService {
   user: string;
   password: string;
   tls: TlsChoice;
+  /** --iam-auth: each worker makes its own tokens (a function cannot cross to a thread), for this target. */
+  iam: AwsTarget | undefined;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   schema: string;

@@ -1,5 +1,7 @@
 import { connect } from 'node:net';
 import mysql from 'mysql2';
+import type { AwsTarget } from '../../aws/clients.js';
+import type { TokenKeeper } from '../../aws/rds-token.js';
 import { type LoadDriver, loadServiceData, runLoadWorker } from '../../core/load/worker.js';
 import { makeResolver } from '../../net/resolver.js';
 import { type Credentials, connectOptions } from '../connection.js';
@@ -13,6 +15,15 @@ import { loadRows, type MysqlLoadService, pointRead, pointWrite } from './statem
 const config = loadServiceData<MysqlLoadService>();
 const resolver = makeResolver(config.dns);
 const credentials: Credentials = { user: config.user, password: config.password, tls: config.tls };
+const tokens = config.iam ? await iamTokens(config.iam) : undefined;
+if (tokens) credentials.token = () => tokens.current();
+
+async function iamTokens(target: AwsTarget): Promise<TokenKeeper> {
+  const { rdsTokenMaker, TokenKeeper } = await import('../../aws/rds-token.js');
+  const keeper = new TokenKeeper(await rdsTokenMaker(target, config.host, config.port, config.user));
+  await keeper.start();
+  return keeper;
+}
 const sql = { read: pointRead(config.schema), write: pointWrite(config.schema) };
 
 const driver: LoadDriver<mysql.Connection> = {

@@ -14,6 +14,9 @@ export function mysqlOptions(run: AuroraRun, endpoint = run.endpoint): MysqlMoni
   return { endpoint, credentials, timeouts, resolver, intervalMs: plan.intervalMs };
 }
 
+/** How the run logs in, for the hint of an access-denied line. */
+const loginKind = (run: AuroraRun) => (run.plan.iamAuth ? 'iam' : run.plan.secretId ? 'secret' : 'password');
+
 /**
  * A table that could not be made because nobody answered (or the name did not resolve, or the login failed) is
  * the same "cannot start" as a first probe that failed that way (exit 3), not a refused CREATE (exit 2).
@@ -30,7 +33,9 @@ export function unreachable(
     lookupCodes.has(error.code) ||
     tlsFailure(error.code, error.message) !== undefined ||
     error.errno === MysqlErrno.accessDenied;
-  return reach ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode) : undefined;
+  return reach
+    ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode, loginKind(run))
+    : undefined;
 }
 
 /**
@@ -47,7 +52,7 @@ export function monitorPart(
   const part: DrillPart = { name: monitor.name, monitor };
   const probeFirst = async (): Promise<void> => {
     const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
-    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode);
+    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode, loginKind(run));
     if (failure) throw failure;
     if (!writing) run.firstAddress ??= outcome.address;
   };

@@ -10,6 +10,7 @@ import { makeCertificates } from '../tls.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
 import type { LoginPolicy } from './front-login.js';
+import { iamTokenProblem, type LabKeys } from './iam-auth.js';
 import { MariadbInstance, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import {
@@ -116,6 +117,8 @@ export interface ClusterOptions {
   firstAddress?: number;
   /** Refuse logins without TLS (`drill lab up --require-tls`); TLS is always offered. */
   requireTls?: boolean;
+  /** IAM database authentication: the user that logs in with tokens signed by the lab's keys. */
+  iam?: { user: string; keys: LabKeys };
   /** Told of every process the cluster starts, the moment it starts it (the lab records them). */
   onSpawn?: (pid: number | undefined, kind: 'mariadbd' | 'mariadb-install-db') => void;
 }
@@ -141,6 +144,8 @@ export class AuroraLabCluster {
   readonly auroraVersion: string;
   readonly createdAt = new Date();
   readonly replPassword = randomBytes(12).toString('hex');
+  /** The IAM user's MariaDB password: only the fronts know it, clients send tokens. */
+  private readonly iamPassword = randomBytes(12).toString('hex');
   private poller: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
@@ -151,6 +156,7 @@ export class AuroraLabCluster {
   constructor(readonly options: ClusterOptions) {
     this.auroraVersion = options.auroraVersion ?? '3.05.2';
     const first = options.firstAddress ?? 11;
+    const iam = options.iam;
     const zones = ['a', 'b', 'c'];
     for (let n = 1; n <= options.readers + 1; n++) {
       const id = options.names.instanceId(n);
@@ -187,7 +193,19 @@ export class AuroraLabCluster {
         cpu: 0,
         db,
         front: undefined as unknown as InstanceFront,
-        login: { tls: undefined, requireTls: options.requireTls === true },
+        login: {
+          tls: undefined,
+          requireTls: options.requireTls === true,
+          ...(iam
+            ? {
+                iam: {
+                  user: iam.user,
+                  check: (token: string, user: string) => iamTokenProblem(token, user, iam.keys),
+                  backendPassword: this.iamPassword,
+                },
+              }
+            : {}),
+        },
         faults: {},
         expectingExit: false,
       };
@@ -237,6 +255,15 @@ export class AuroraLabCluster {
        CREATE OR REPLACE USER 'repl'@'%' IDENTIFIED BY ?; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';`,
       [this.options.user, this.options.password, this.options.user, this.options.user, this.replPassword],
     );
+    const iam = this.options.iam;
+    if (iam) {
+      // RDS's IAM user (IDENTIFIED WITH AWSAuthenticationPlugin): the front checks its token and logs it in here.
+      await w.db.admin(
+        `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';
+         REVOKE READ_ONLY ADMIN ON *.* FROM ?@'%';`,
+        [iam.user, this.iamPassword, iam.user, iam.user],
+      );
+    }
     await this.setReadOnly(w, false);
     for (const r of this.readers) await this.replicateFrom(r, w);
     const pos = await this.binlogPos(w);
