@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import mysql from 'mysql2/promise';
 import { type Observation, parseNdjson } from '../../src/core/history.js';
 import { addresses } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
+import { labIamToken } from '../support/iam.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 
 // This file's lab: instances on 127.0.0.116-.117 (proxy .115), from test/support/addresses.ts.
@@ -164,6 +167,142 @@ describe('drill aurora over TLS against the lab', () => {
         good.every((o) => (o.tlsMs !== undefined) === tls),
         mode,
       );
+    }
+  });
+});
+
+// The second lab: instances on 127.0.0.226-.227 (proxy .225), refusing logins without TLS, with a password
+// distinctive enough that finding it anywhere in the drill's output means it leaked.
+describe('IAM tokens, Secrets Manager and --require-tls against the lab', () => {
+  const strict = join(dir, 'strict');
+  const password = 'Leak-Canary-4fq9Zx';
+  let s: TestLab;
+  const outputs: string[] = [];
+  before(async () => {
+    s = await startTestLab(strict, addresses.auroraTls.requireTls.first, [
+      '--require-tls',
+      '--password',
+      password,
+    ]);
+  });
+  after(async () => {
+    await stopTestLab(strict);
+  });
+
+  /** `drill aurora -e` by the lab's exports, as a user on a bastion would run it: no password given. */
+  const byExports = (args: string[], env: Record<string, string> = {}) =>
+    drill(['aurora', '-e', s.status.aurora.clusterEndpoint, ...args], {
+      DRILL_DNS_SERVER: s.status.dnsServer,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: s.status.apiEndpoint,
+      AWS_REGION: s.status.region,
+      AWS_ACCESS_KEY_ID: 'lab',
+      AWS_SECRET_ACCESS_KEY: 'lab',
+      ...env,
+    }).then((r) => {
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    });
+
+  it('a plain login is refused as RDS refuses it with require_secure_transport: exit 3, one line', async () => {
+    const r = await drill(['aurora', '--lab-state-dir', strict, '--duration', '1s']);
+    outputs.push(r.stdout, r.stderr);
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /3159 Connections using insecure transport are prohibited/);
+  });
+
+  it('--iam-auth: the drill logs in with tokens over verified TLS, the load and write check too', async () => {
+    const history = join(dir, 'iam.ndjson');
+    const report = join(dir, 'iam.json');
+    const r = await drill(
+      ['aurora', '--lab-state-dir', strict, '--iam-auth', '--ssl-mode', 'verify-identity'].concat([
+        '--write-check',
+        '--load',
+        '1',
+        '--duration',
+        '2s',
+        '--history',
+        history,
+        '--report',
+        report,
+      ]),
+    );
+    outputs.push(r.stdout, r.stderr, readFileSync(history, 'utf8'), readFileSync(report, 'utf8'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /as drill_iam/);
+    assert.ok(observations(history).some((o) => o.write?.outcome === 'acknowledged'));
+  });
+
+  it('a token signed with other keys (forged) is refused: exit 3, one line about the IAM token', async () => {
+    const r = await byExports(['-u', 'drill_iam', '--iam-auth'], { AWS_SECRET_ACCESS_KEY: 'forged' });
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.match(r.stderr, /access denied for user 'drill_iam' .*the IAM token was refused/);
+  });
+
+  it('an expired token is refused with the error RDS gives (1045 Access denied)', async () => {
+    const writer = s.status.aurora.instances.find((i) => i.role === 'writer');
+    const old = await labIamToken(s.status.aurora.clusterEndpoint, 'drill_iam', 'lab', 16 * 60_000);
+    const fresh = await labIamToken(s.status.aurora.clusterEndpoint, 'drill_iam');
+    const login = (token: string) =>
+      mysql.createConnection({
+        host: s.status.aurora.clusterEndpoint,
+        port: 3306,
+        user: 'drill_iam',
+        stream: () => connect(3306, writer?.address ?? ''),
+        ssl: { ca: readFileSync(s.status.aurora.caFile ?? '', 'utf8'), verifyIdentity: true },
+        authPlugins: { mysql_clear_password: () => () => Buffer.from(`${token}\0`) },
+        connectTimeout: 5000,
+      });
+    await assert.rejects(login(old), (err: { errno?: number; sqlMessage?: string }) => {
+      assert.equal(err.errno, 1045);
+      assert.match(
+        err.sqlMessage ?? '',
+        /^Access denied for user 'drill_iam'@'[^']+' \(using password: YES\)$/,
+      );
+      return true;
+    });
+    const conn = await login(fresh);
+    try {
+      const [rows] = await conn.query('SELECT CURRENT_USER() AS u');
+      assert.match((rows as { u: string }[])[0]?.u ?? '', /^drill_iam@/);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it('--secret-id: user and password read from the lab Secrets Manager through the SDK (ARN or partial ARN)', async () => {
+    const arn = s.status.aurora.secretId ?? '';
+    assert.match(
+      arn,
+      /^arn:aws:secretsmanager:us-east-1:\d{12}:secret:rds!cluster-[0-9a-f-]+-[A-Za-z0-9]{6}$/,
+    );
+    for (const id of [arn, arn.slice(0, -7)]) {
+      const r = await byExports(['--secret-id', id, '--ssl-mode', 'required', '--duration', '1s']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /as admin/);
+    }
+    const missing = await byExports(['--secret-id', 'no-such-secret', '--ssl-mode', 'required']);
+    assert.equal(missing.code, 3, missing.stderr);
+    assert.match(
+      missing.stderr,
+      /^drill: ResourceNotFound: Secrets Manager can't find the specified secret\./,
+    );
+  });
+
+  it('logins that cannot go together are usage errors', async () => {
+    const disabled = await byExports(['-u', 'drill_iam', '--iam-auth', '--ssl-mode', 'disabled']);
+    assert.equal(disabled.code, 2);
+    assert.match(disabled.stderr, /--iam-auth sends its token over TLS only/);
+    const both = await byExports(['--iam-auth', '--secret-id', 'x']);
+    assert.equal(both.code, 2);
+  });
+
+  it('neither the password nor any token appears in any output, report or history', () => {
+    assert.ok(outputs.length > 0);
+    for (const text of outputs) {
+      assert.ok(!text.includes(password), 'the password leaked');
+      assert.ok(!/X-Amz-Signature|Action=connect/.test(text), 'a token leaked');
     }
   });
 });

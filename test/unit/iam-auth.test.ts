@@ -1,39 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Signer } from '@aws-sdk/rds-signer';
 import { TokenKeeper, tokenRefreshMs } from '../../src/aws/rds-token.js';
 import { iamTokenProblem } from '../../src/lab/aurora/iam-auth.js';
+import { labIamToken } from '../support/iam.js';
 
 const keys = { accessKeyId: 'lab', secretAccessKey: 'lab', region: 'us-east-1' };
 const host = 'auroralab-mysql-cluster.cluster-drilllab0001.us-east-1.rds.amazonaws.com';
 
-/** A token as the unmodified @aws-sdk/rds-signer makes it, signed `agoMs` in the past. */
-async function token(user: string, secretAccessKey = 'lab', agoMs = 0): Promise<string> {
-  const signer = new Signer({
-    hostname: host,
-    port: 3306,
-    username: user,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'lab', secretAccessKey },
-  });
-  const RealDate = Date;
-  // The signer reads the time from Date: a past clock while it signs makes an old token.
-  class PastDate extends RealDate {
-    constructor(...args: unknown[]) {
-      if (args.length === 0) super(RealDate.now() - agoMs);
-      else super(...(args as [string]));
-    }
-    static override now(): number {
-      return RealDate.now() - agoMs;
-    }
-  }
-  globalThis.Date = PastDate as DateConstructor;
-  try {
-    return await signer.getAuthToken();
-  } finally {
-    globalThis.Date = RealDate;
-  }
-}
+const token = (user: string, secretAccessKey = 'lab', agoMs = 0) =>
+  labIamToken(host, user, secretAccessKey, agoMs);
 
 describe('the lab checks IAM tokens as RDS does', () => {
   it('a token from rds-signer with the lab keys is good for its user', async () => {
