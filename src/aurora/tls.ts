@@ -15,7 +15,12 @@ export function tlsFailure(code: string, message: string): string | undefined {
   }
   if (code !== 'HANDSHAKE_SSL_ERROR') return undefined;
   if (/altnames|does not match/i.test(message)) {
-    return `its certificate is not valid for that name (${message}); connect by a name the certificate holds, or use --ssl-mode verify-ca`;
+    // Node names 'localhost' when the drill connected by address (no name to send): say only what the cert holds.
+    const said = message.replace(
+      /Host: localhost\. is not in the cert's altnames: /,
+      "the certificate's names: ",
+    );
+    return `its certificate is not valid for that name (${said}); connect by a name the certificate holds, or use --ssl-mode verify-ca`;
   }
   return `its certificate is not signed by a CA the drill trusts (${message}); give --ca the CA bundle (for RDS: https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)`;
 }
