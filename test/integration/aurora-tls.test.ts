@@ -52,9 +52,14 @@ const observations = (file: string): Observation[] =>
   parseNdjson(readFileSync(file, 'utf8')).filter((r): r is Observation => r.kind === 'observation');
 
 describe('drill aurora over TLS against the lab', () => {
-  it('lab status names the CA file and the --ca flag', () => {
+  it('lab status names the CA file and the --ca flag, the master secret and the IAM user', async () => {
     assert.ok(lab.status.aurora.caFile?.endsWith('ca.crt'));
     assert.match(readFileSync(lab.status.aurora.caFile ?? '', 'utf8'), /BEGIN CERTIFICATE/);
+    const text = (await drill(['lab', 'status', '--state-dir', stateDir])).stdout;
+    assert.ok(text.includes(`--ssl-mode verify-identity --ca ${lab.status.aurora.caFile}`), text);
+    assert.ok(text.includes(`master secret     ${lab.status.aurora.secretId} (--secret-id)`), text);
+    assert.match(text, /IAM auth user {5}drill_iam/);
+    assert.match(text, /export AWS_ENDPOINT_URL_SECRETS_MANAGER='http:\/\/127\.0\.0\.1:\d+'/);
   });
 
   it('a failover drilled with --ssl-mode verify-identity: every probe verified, the new writer by name too', async () => {

@@ -200,7 +200,15 @@ export class AuroraLabCluster {
             ? {
                 iam: {
                   user: iam.user,
-                  check: (token: string, user: string) => iamTokenProblem(token, user, iam.keys),
+                  check: (token: string, user: string) => {
+                    // The client only hears RDS's 1045; the lab's log says why, for whoever debugs it.
+                    const why = iamTokenProblem(token, user, iam.keys);
+                    if (why)
+                      process.stderr.write(
+                        `${new Date().toISOString()} ${id}: IAM token for ${user} refused: ${why}\n`,
+                      );
+                    return why;
+                  },
                   backendPassword: this.iamPassword,
                 },
               }
