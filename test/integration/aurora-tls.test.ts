@@ -214,6 +214,10 @@ describe('IAM tokens, Secrets Manager and --require-tls against the lab', () => 
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /3159 Connections using insecure transport are prohibited/);
+    // The lab's RDS Proxy offers no TLS, and its own link to the instances is not refused.
+    const proxy = await drill(['aurora', '--lab-state-dir', strict, '--mode', 'proxy', '--duration', '1s']);
+    outputs.push(proxy.stdout, proxy.stderr);
+    assert.equal(proxy.code, 0, proxy.stderr);
   });
 
   it('--iam-auth: the drill logs in with tokens over verified TLS, the load and write check too', async () => {

@@ -196,6 +196,7 @@ export class AuroraLabCluster {
         login: {
           tls: undefined,
           requireTls: options.requireTls === true,
+          proxyAddress: `127.0.0.${first - 1}`,
           ...(iam
             ? {
                 iam: {

@@ -16,6 +16,8 @@ export interface LoginPolicy {
   tls: SecureContext | undefined;
   /** Refuse a login without TLS, as RDS does with require_secure_transport=ON. */
   requireTls: boolean;
+  /** The lab's RDS Proxy connects from this address: its own link to the instance needs no TLS. */
+  proxyAddress?: string;
   /** IAM database authentication: the user that logs in with tokens, and how to check one. */
   iam?: IamLogin;
 }
@@ -100,7 +102,7 @@ export function relayLogin(
             upgrade(rest);
             return;
           }
-          if (policy.requireTls && toClient === client) {
+          if (policy.requireTls && toClient === client && client.remoteAddress !== policy.proxyAddress) {
             fail(
               p.seq + 1,
               3159,

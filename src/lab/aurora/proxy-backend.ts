@@ -103,8 +103,10 @@ export class BackendConnection {
     },
     key: string,
     timeoutMs: number,
+    /** The proxy's own address, so the front knows the connection for the lab's (see front-login.ts). */
+    localAddress?: string,
   ): Promise<BackendConnection> {
-    const socket = connect(port, instance.address);
+    const socket = connect({ port, host: instance.address, ...(localAddress ? { localAddress } : {}) });
     socket.on('error', () => {});
     const conn = new BackendConnection(socket, instance, key);
     const timer = setTimeout(() => socket.destroy(), timeoutMs);

@@ -331,7 +331,14 @@ export class LabProxy {
       database: s.database,
     };
     try {
-      const conn = await BackendConnection.open(writer, this.cluster.frontPort, login, s.key, 2000);
+      const conn = await BackendConnection.open(
+        writer,
+        this.cluster.frontPort,
+        login,
+        s.key,
+        2000,
+        this.address,
+      );
       conn.database = s.database;
       conn.state = JSON.stringify([s.database ?? null, []]);
       return conn;
