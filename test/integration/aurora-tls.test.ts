@@ -131,21 +131,37 @@ describe('drill aurora over TLS against the lab', () => {
     assert.match(r.stderr, /its certificate is not valid for that name/);
   });
 
-  it('a server without TLS (the lab proxy) with --ssl-mode required: exit 3, one line', async () => {
-    const r = await drill([
-      'aurora',
-      '--lab-state-dir',
-      stateDir,
-      '--mode',
-      'proxy',
-      '--ssl-mode',
-      'required',
-      '--duration',
-      '1s',
-    ]);
+  it("a server without TLS (an instance's own mariadbd) with --ssl-mode required: exit 3, one line", async () => {
+    const writer = lab.status.aurora.instances.find((i) => i.role === 'writer');
+    const r = await drill(
+      [
+        'aurora',
+        '-e',
+        `${writer?.address}:3307`,
+        '-u',
+        'admin',
+        '--ssl-mode',
+        'required',
+        '--duration',
+        '1s',
+      ],
+      { DRILL_PASSWORD: lab.password },
+    );
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /does not offer TLS/);
+  });
+
+  it('the lab RDS Proxy offers TLS too: proxy mode verifies its certificate (and refuses the wrong CA)', async () => {
+    const proxy = ['aurora', '--lab-state-dir', stateDir, '--mode', 'proxy', '--ssl-mode', 'verify-identity'];
+    const r = await drill([...proxy, '--duration', '1s']);
+    assert.equal(r.code, 0, r.stderr);
+    const wrong = await drill([...proxy, '--ca', wrongCa(), '--duration', '1s']);
+    assert.equal(wrong.code, 3, wrong.stderr);
+    assert.match(
+      wrong.stderr,
+      /^drill: TLS to auroralab-mysql-proxy\.proxy-.* failed: its certificate is not signed/,
+    );
   });
 
   it('--ssl-mode preferred uses TLS where offered; disabled stays plain', async () => {
@@ -214,7 +230,7 @@ describe('IAM tokens, Secrets Manager and --require-tls against the lab', () => 
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /3159 Connections using insecure transport are prohibited/);
-    // The lab's RDS Proxy offers no TLS, and its own link to the instances is not refused.
+    // The lab's RDS Proxy takes plain logins (RDS Proxy's TLS is its own setting); its link to the instances is let in.
     const proxy = await drill(['aurora', '--lab-state-dir', strict, '--mode', 'proxy', '--duration', '1s']);
     outputs.push(proxy.stdout, proxy.stderr);
     assert.equal(proxy.code, 0, proxy.stderr);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Role } from '../../core/history.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming } from '../client.js';
@@ -152,6 +152,8 @@ export class AuroraLabCluster {
   private busy: Promise<void> = Promise.resolve();
   /** The lab's CA certificate (PEM), once made: clients trust it to verify the fronts. */
   caFile: string | undefined;
+  /** The lab RDS Proxy's certificate (its endpoint's name), signed by the same CA. */
+  proxyTls: SecureContext | undefined;
 
   constructor(readonly options: ClusterOptions) {
     this.auroraVersion = options.auroraVersion ?? '3.05.2';
@@ -293,15 +295,21 @@ export class AuroraLabCluster {
    */
   private async makeCertificates(): Promise<void> {
     const { names } = this.options;
-    const certs = await makeCertificates(
-      join(this.options.dir, 'tls'),
-      'drill lab Aurora CA',
-      this.instances.map((i) => ({
+    const certs = await makeCertificates(join(this.options.dir, 'tls'), 'drill lab Aurora CA', [
+      ...this.instances.map((i) => ({
         name: i.id,
         dnsNames: [names.instanceHost(i.id), names.clusterEndpoint, names.readerEndpoint],
         addresses: [],
       })),
-    );
+      { name: 'proxy', dnsNames: [names.proxyEndpoint], addresses: [] },
+    ]);
+    const proxy = certs.nodes.get('proxy');
+    if (proxy) {
+      this.proxyTls = createSecureContext({
+        cert: readFileSync(proxy.certFile),
+        key: readFileSync(proxy.keyFile),
+      });
+    }
     this.caFile = certs.caFile;
     for (const i of this.instances) {
       const cert = certs.nodes.get(i.id);

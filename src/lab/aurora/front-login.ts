@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { type SecureContext, TLSSocket } from 'node:tls';
 import { errPacket, PacketReader, packets } from './front.js';
+import { nativeToken } from './proxy-wire.js';
 
 const CLIENT_CONNECT_WITH_DB = 0x8;
 const CLIENT_COMPRESS = 0x20;
@@ -228,18 +228,9 @@ function withNativePassword(response: Buffer, password: string, scramble: Buffer
     tokens.push(Buffer.from('mysql_native_password\0'));
     rest = rest.subarray(pluginEnd + 1);
   }
-  const auth = nativeScramble(password, scramble);
+  const auth = nativeToken(password, scramble);
   const newCaps = (caps | CLIENT_SECURE_CONNECTION) & ~CLIENT_PLUGIN_AUTH_LENENC;
   const head = Buffer.from(response.subarray(0, userEnd + 1));
   head.writeUInt32LE(newCaps >>> 0, 0);
   return Buffer.concat([head, Buffer.from([auth.length]), auth, ...tokens, rest]);
-}
-
-/** mysql_native_password: SHA1(password) XOR SHA1(scramble + SHA1(SHA1(password))). */
-function nativeScramble(password: string, scramble: Buffer): Buffer {
-  if (password === '') return Buffer.alloc(0);
-  const sha1 = (b: Buffer): Buffer => createHash('sha1').update(b).digest();
-  const stage1 = sha1(Buffer.from(password, 'utf8'));
-  const stage2 = sha1(Buffer.concat([scramble, sha1(stage1)]));
-  return Buffer.from(stage1.map((b, i) => b ^ (stage2[i] as number)));
 }

@@ -45,6 +45,11 @@ export class PacketQueue {
     socket.on('error', close);
   }
 
+  /** Bytes read but not yet a whole packet (a TLS handshake that came right behind an SSL request). */
+  rest(): Buffer {
+    return this.reader.rest();
+  }
+
   next(): Promise<Packet> {
     const p = this.ready.shift();
     if (p) return Promise.resolve(p);
