@@ -16,6 +16,7 @@ import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
 import { planDns } from '../net/options.js';
 import type { DnsChoice } from '../net/resolver.js';
+import { checkModeEndpoints } from './monitors/endpoints.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
 import { type SslMode, sslModes, type TlsChoice } from './tls.js';
@@ -92,6 +93,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     );
   }
   refuseOrphans(o);
+  if (endpoint) checkModeEndpoints(modes, endpoint, o.instancePattern);
   const positive = positiveDuration;
   return {
     ...planSession(o, env),

@@ -6,6 +6,7 @@ import { type ComparedRow, compareDrills, figureNames } from '../core/report/com
 import { createRenderers, reportSpecs } from '../core/report/index.js';
 import type { SessionResult } from '../core/report/renderer.js';
 import { styleFor } from '../core/report/style.js';
+import { compact } from '../core/report/summary.js';
 import { planReports, type ReportOptionValues } from '../core/session/plan.js';
 import { readSavedDrill, type SavedDrill } from '../core/session/replay.js';
 import { tool } from './tool.js';
@@ -43,28 +44,12 @@ export function runCompare(basePath: string, newPath: string, options: CompareOp
   const gated = parseFigures(options.figure);
   const base = sessionOf(load(basePath));
   const next = sessionOf(load(newPath));
-  const { rows, regressions } = compareDrills(base, next, gated, limit);
+  const { rows, regressions, newFailures, notes } = compareDrills(base, next, gated, limit);
   const style = styleFor(process.stdout, options.color);
   const table = new Table({
     head: ['figure', 'monitor', 'BASE', 'NEW', 'change'].map((h) => style.bold(h)),
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
-    chars: {
-      mid: '',
-      'left-mid': '',
-      'mid-mid': '',
-      'right-mid': '',
-      top: '',
-      'top-mid': '',
-      'top-left': '',
-      'top-right': '',
-      bottom: '',
-      'bottom-mid': '',
-      'bottom-left': '',
-      'bottom-right': '',
-      left: '',
-      right: '',
-      middle: ' ',
-    },
+    chars: compact,
   });
   for (const r of rows) {
     const change = changeText(r);
@@ -84,11 +69,13 @@ export function runCompare(basePath: string, newPath: string, options: CompareOp
       ),
     );
   }
-  if (regressions.length === 0) {
+  for (const why of newFailures) lines.push(style.red.bold(`NEW failed its own gates: ${why}`));
+  for (const note of notes) lines.push(style.yellow(`note: ${note}`));
+  if (regressions.length === 0 && newFailures.length === 0) {
     lines.push(style.green.bold(`no regression past +${limit}% in ${gated.join(', ')}`));
   }
   process.stdout.write(`${lines.join('\n')}\n`);
-  return regressions.length ? ExitCode.failed : ExitCode.passed;
+  return regressions.length || newFailures.length ? ExitCode.failed : ExitCode.passed;
 }
 
 /** A saved drill, or one line saying why not (exit 2). */
@@ -113,7 +100,8 @@ function sessionOf(saved: SavedDrill): SessionResult {
 }
 
 function parsePercent(text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(text);
+  // The % is required: 0.2 could mean 0.2 % or 20 %, and a CI gate must not guess.
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(text);
   if (!m) throw usageError(`--max-regression must be a percentage like 20%, got ${quote(text)}`);
   return Number(m[1]);
 }

@@ -1,4 +1,5 @@
 import { awsOptionSpecs } from '../aws/options.js';
+import { loadOptionSpecs } from '../core/load/plan.js';
 import type { OptionSpec, OptionsOf } from '../core/options.js';
 import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
@@ -78,6 +79,7 @@ export const memorydbOptionSpecs = [
     flags: '--write-check',
     help: 'read every acknowledged write back after the drill and report lost ones',
   },
+  ...loadOptionSpecs,
   {
     key: 'events',
     flags: '--no-events',

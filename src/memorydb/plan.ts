@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { cannotStart, usageError } from '../core/errors.js';
+import type { LoadShape } from '../core/load/messages.js';
+import { planLoad } from '../core/load/plan.js';
 import {
   parseModes,
   parseTrigger,
@@ -38,6 +40,8 @@ export interface MemoryDbPlan extends SessionPlan, LabChoice {
   cluster: string | undefined;
   shard: string;
   writeCheck: boolean;
+  /** `--load N`: application clients doing GET/SET across every shard. */
+  load: LoadShape | undefined;
   events: boolean;
   aws: {
     region?: string;
@@ -59,6 +63,11 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
   if (!/^\d{4}$/.test(o.shard)) {
     throw usageError(`--shard '${o.shard}': MemoryDB names shards 0001, 0002, ...`);
   }
+  if (o.shard !== '0001' && trigger === 'none') {
+    throw usageError(
+      `--shard names the shard FailoverShard fails over: it has no effect with --trigger none`,
+    );
+  }
   return {
     ...planSession(o, env),
     endpoint: fromLab ? undefined : parseEndpoint(o.endpoint as string, memorydbPort),
@@ -76,6 +85,7 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     cluster: o.cluster,
     shard: o.shard,
     writeCheck: o.writeCheck === true,
+    load: planLoad(o),
     events: o.events !== false,
     aws: { region: o.region, profile: o.profile },
     ...labChoice,

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { formatDuration } from '../core/duration.js';
+import type { LoadShape } from '../core/load/messages.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
 import type { Endpoint } from '../net/endpoint.js';
 import type { MemoryDbCluster, MemoryDbControl } from './api.js';
 import { clusterClient, type RedisTarget } from './connection.js';
+import type { RedisLoadService } from './load/keys.js';
 import { monitorModes } from './monitors/index.js';
 import type { MemoryDbPlan } from './plan.js';
 import { startFailure } from './preflight.js';
@@ -82,11 +84,13 @@ async function setupRun(
   };
   const parts: DrillPart[] = [];
   for (const mode of plan.modes) parts.push(...(await monitorModes[mode].parts(run)));
+  if (plan.load) parts.push(await loadPart(run, plan.load));
   if (groundTruthFile)
     parts.push((await import('../lab/client.js')).groundTruthPart(groundTruthFile, history));
   if (plan.events) parts.push(await eventsPart(run));
   const trigger = plan.trigger === 'none' ? undefined : triggerKinds[plan.trigger];
   const details = [`${shards.length} shards`, `write every ${formatDuration(plan.intervalMs)}`];
+  if (plan.load) details.push(`load ${plan.load.workers} clients`);
   if (trigger) details.push(`${plan.trigger} of shard ${plan.shard} at +${formatDuration(plan.atMs)}`);
   return {
     header: {
@@ -106,6 +110,29 @@ async function setupRun(
       return trigger?.prepare(run);
     },
   };
+}
+
+/**
+ * `--load N`: N application clients on the cluster, in a worker thread, GET and SET across every shard. Nothing
+ * to create first: its keys expire by themselves after a day.
+ */
+async function loadPart(run: MemoryDbRun, load: LoadShape): Promise<DrillPart> {
+  const { LoadWorkload } = await import('../core/load/workload.js');
+  const { resolver: _, ...target } = run.target;
+  const service: RedisLoadService = {
+    target,
+    dns: run.plan.dns,
+    seed: { host: run.endpoint.host, port: run.endpoint.port },
+    hosts: run.shards.flatMap((s) => s.nodes.map((n) => n.host)),
+  };
+  const workload = new LoadWorkload(run.history, run.clock, {
+    ...load,
+    worker: new URL('./load/worker.js', import.meta.url),
+    target: run.endpoint.text,
+    windowMs: 1000,
+    service,
+  });
+  return { name: 'load', writes: true, start: () => workload.start(), stop: () => workload.stop() };
 }
 
 /** MemoryDB DescribeEvents followed through the drill, when the cluster is known. */

@@ -15,7 +15,7 @@ export const dnsOptionSpecs = [
   {
     key: 'dnsCache',
     flags: '--dns-cache <off|ttl|duration>',
-    help: 'keep answers: off (ask every time), ttl (for the record TTL; needs --dns-server), or e.g. 30s',
+    help: 'keep answers: off (ask every time), ttl (for the record TTL; needs --dns-server or a lab), or e.g. 30s',
     default: 'off',
     env: 'DRILL_DNS_CACHE',
   },
@@ -36,12 +36,9 @@ export function planDns(o: { dnsServer?: string; dnsCache: string }, fromLab: bo
 function parseDnsCache(text: string): DnsCache {
   const t = text.trim().toLowerCase();
   if (t === 'off' || t === 'ttl') return t;
-  let ms: number;
-  try {
-    ms = parseDuration(t, '--dns-cache');
-  } catch {
-    throw usageError(`--dns-cache '${text}': use off, ttl, or a duration such as 30s`);
-  }
+  // A number is meant as a duration: its own error (a missing unit, past 7 days) says what is wrong with it.
+  if (!/^\d/.test(t)) throw usageError(`--dns-cache '${text}': use off, ttl, or a duration such as 30s`);
+  const ms = parseDuration(t, '--dns-cache');
   return ms === 0 ? 'off' : { ms };
 }
 

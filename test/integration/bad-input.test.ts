@@ -19,6 +19,30 @@ const db = ['aurora', '-e', 'db.example', '-u', 'x'];
 /** [what the user did wrong, the arguments, the exit code, the one line that says so]. */
 const cases: [string, string[], number, RegExp][] = [
   [
+    '--shard without a trigger to use it',
+    ['memorydb', '-e', 'clustercfg.my-cluster.abc1de.memorydb.us-east-1.amazonaws.com', '--shard', '0002'],
+    2,
+    /^drill: --shard names the shard FailoverShard fails over: it has no effect with --trigger none/,
+  ],
+  [
+    '--dns-cache past 7 days',
+    [...db, '--dns-cache', '200h'],
+    2,
+    /^drill: --dns-cache '200h' is too long: at most 168h/,
+  ],
+  [
+    'a reader endpoint for simple mode, even with --dry-run',
+    ['aurora', '-e', 'c.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com', '-u', 'x', '--dry-run'],
+    2,
+    /^drill: c\.cluster-ro-abc123xyz789\.us-east-1\.rds\.amazonaws\.com is a reader endpoint: simple mode watches the writer/,
+  ],
+  [
+    'aware mode on an address, even with --dry-run',
+    ['aurora', '-e', '10.0.0.5', '-u', 'x', '--mode', 'aware', '--dry-run'],
+    2,
+    /^drill: aware mode cannot name instance endpoints from 10\.0\.0\.5: pass --instance-pattern/,
+  ],
+  [
     '--dns-cache that is no cache rule',
     [...db, '--dns-cache', 'forever'],
     2,

@@ -3,10 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { DescribeClustersCommand, FailoverShardCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import type { LabStatus } from '../../src/lab/client.js';
 import { addresses } from '../support/addresses.js';
 import { drill, startDrill, until } from '../support/cli.js';
 import { labStatus, startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
+import { reportProblems } from '../support/schema.js';
 
 // The lab of this file (test/support/addresses.ts): Aurora on 127.0.0.211+, MemoryDB nodes on 127.0.1.101-.106.
 const block = addresses.memorydbDrill;
@@ -80,6 +82,24 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
       Math.abs(measured - truthMs) <= 100 + 100,
       `nodes:0002 measured ${measured} ms, the truth ${truthMs} ms`,
     );
+  });
+
+  it('--load 2: application clients GET and SET across every shard through a FailoverShard, per second', async () => {
+    const r = await drill(
+      [...base(), '--trigger', 'failover-shard', '--shard', '0003', '--at', '1s', '--until-recovered'].concat(
+        ['--settle', '1s', '--load', '2', '--load-mix', 'read=50,write=50', '--json'],
+      ),
+      {},
+      120_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    assert.deepEqual(reportProblems(JSON.parse(r.stdout)), []);
+    assert.equal(run.load.workers, 2);
+    assert.ok(run.load.reads > 100 && run.load.writes > 100, JSON.stringify(run.load));
+    assert.ok(run.load.before.opsPerSec > 0, 'throughput before the trigger');
+    assert.ok(run.load.timeline.length >= 2, 'a window per second');
+    assert.match(r.stderr, /^load: 2 connections, 50% reads: \d+ reads and \d+ writes ok/m);
   });
 
   it('a hard kill of a primary (drill lab kill): the replica is promoted, the drill measures it, nothing is lost', async () => {
@@ -224,6 +244,39 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
       assert.ok(run.writes.lost > 0, JSON.stringify(run.writes));
       assert.match(run.reasons.join('\n'), /acknowledged writes? lost \(ledger seq /);
       assert.match(r.stderr, /FAIL \d+ acknowledged writes? lost/);
+
+      // That was the cluster's first FailoverShard of the day; four more use up MemoryDB's five per 24 h.
+      const status = await labStatus(stateDir);
+      const api = new MemoryDBClient({
+        region: status.region,
+        endpoint: status.apiEndpoint,
+        credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+        maxAttempts: 1,
+      });
+      const clusterName = status.memorydb?.clusterName as string;
+      for (let i = 0; i < 4; i++) {
+        // One failover at a time: while the last one runs the API answers InvalidClusterStateFault; 10 s at most.
+        for (let waited = 0; ; waited += 200) {
+          const call = api.send(new FailoverShardCommand({ ClusterName: clusterName, ShardName: '0001' }));
+          const err = await call.then(
+            () => undefined,
+            (e: Error) => e,
+          );
+          if (!err) break;
+          if (err.name !== 'InvalidClusterStateFault' || waited > 10_000) throw err;
+          await new Promise((res) => setTimeout(res, 200));
+        }
+      }
+      const sixth = await drill(
+        ['memorydb', '--lab-state-dir', stateDir, '--trigger', 'failover-shard', '--duration', '5s'],
+        {},
+        60_000,
+      );
+      assert.equal(sixth.code, 3, sixth.stderr);
+      assert.match(
+        sixth.stderr.trim(),
+        /^drill: cluster my-cluster had 5 FailoverShard calls in the last 24 h: MemoryDB allows 5; try again later$/m,
+      );
     } finally {
       await stopTestLab(stateDir);
     }

@@ -52,12 +52,12 @@ export class HistoryBuilder {
     return this;
   }
 
-  trigger(atMs: number): this {
+  trigger(atMs: number, name = 'failover'): this {
     this.records.push({
       kind: 'trigger',
       t: atMs,
       at: iso(atMs),
-      trigger: 'failover',
+      trigger: name,
       step: 'requested',
     } satisfies TriggerStep);
     return this;

@@ -207,6 +207,37 @@ describe('compare', () => {
     assert.equal(compareDrills(base(), repeated, ['downtime'], 20).rows[0]?.next, 4005);
   });
 
+  it('a drill with no failover in it, or of another fault, cannot be compared: it would read as 0 downtime', () => {
+    const neverFired = session([
+      { records: new HistoryBuilder().writer('node-01', 20).records, gates: { trigger: 'failover' } },
+    ]);
+    assert.throws(
+      () => compareDrills(base(), neverFired, ['downtime'], 20),
+      (e: unknown) =>
+        e instanceof DrillError && /^NEW cannot be compared: trigger failover never fired/.test(e.message),
+    );
+    const crash = session([
+      {
+        records: new HistoryBuilder(250, 5, 'simple')
+          .writer('node-01', 8)
+          .trigger(2000, 'crash')
+          .fail('ECONNREFUSED', 4)
+          .writer('node-01', 8).records,
+      },
+    ]);
+    assert.throws(
+      () => compareDrills(base(), crash, ['downtime'], 20),
+      /different faults \(failover vs crash\)/,
+    );
+  });
+
+  it('NEW failing its own gates is a regression whatever the figures; BASE failing its own is a note', () => {
+    const c = compareDrills(session([gated(10)]), session([gated(6)]), ['downtime'], 20);
+    assert.deepEqual(c.regressions, []);
+    assert.match(c.newFailures.join('\n'), /downtime 6\.005 s exceeds --max-downtime 5\.000 s/);
+    assert.match(c.notes.join('\n'), /^BASE failed its own gates: simple: downtime 10\.005 s exceeds/);
+  });
+
   it('different monitors, or a gated figure one side lacks, cannot be compared', () => {
     const other = session([{ records: failover(4, 'aware').records }]);
     assert.throws(

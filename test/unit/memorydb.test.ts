@@ -98,6 +98,7 @@ describe('MemoryDB: the plan', () => {
     tls: true,
     mode: 'app,nodes',
     dnsCache: 'off',
+    loadMix: 'read=80,write=20',
     interval: '250ms',
     fastInterval: '100ms',
     connectTimeout: '1s',

@@ -87,6 +87,26 @@ describe('summary table', () => {
     assert.ok(!text.includes('\u001b['), 'no colour codes in plain mode');
   });
 
+  it('splits six monitors into tables that fit the width, each monitor once, as MemoryDB drills have', () => {
+    const names = ['app:0001', 'app:0002', 'app:0003', 'nodes:0001', 'nodes:0002', 'nodes:0003'];
+    const records = names.flatMap(
+      (n) =>
+        new HistoryBuilder(250, 5, n)
+          .writer('my-cluster-0001-001', 8)
+          .fail('CLUSTERDOWN', 3)
+          .writer('my-cluster-0001-002', 8).records,
+    );
+    const a = analyze(records);
+    const text = renderSummary(a, verdict(a, {}, 'recovered'), 'recovered', plain, 120);
+    const lines = text.split('\n');
+    assert.ok(Math.max(...lines.map((l) => l.trimEnd().length)) <= 120, text);
+    for (const n of names) assert.equal(text.split(` ${n} `).length - 1, 1, `${n} heads one column: ${text}`);
+    assert.ok(lines.filter((l) => /^ downtime /.test(l)).length >= 2, 'more than one table');
+    // Wide enough, one table.
+    const wide = renderSummary(a, verdict(a, {}, 'recovered'), 'recovered', plain, 400);
+    assert.equal(wide.split('\n').filter((l) => /^ downtime /.test(l)).length, 1);
+  });
+
   it('says FAIL and why when a gate is breached', () => {
     const a = analyze(failover().records);
     const text = renderSummary(a, verdict(a, { maxDowntimeMs: 1000 }, 'recovered'), 'recovered', plain);

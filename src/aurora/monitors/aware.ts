@@ -1,12 +1,12 @@
 import type { Clock } from '../../core/clock.js';
-import { usageError } from '../../core/errors.js';
 import type { History, Observation } from '../../core/history.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
 import { probeState } from '../../core/outages.js';
 import type { DrillPart } from '../../core/session/part.js';
 import type { Query } from '../connection.js';
-import { classifyHost, instanceHost, instancePattern } from '../hostnames.js';
+import { instanceHost } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
+import { awarePattern } from './endpoints.js';
 import { monitorPart, mysqlOptions } from './part.js';
 import { type MysqlMonitorOptions, SimpleMonitor } from './simple.js';
 
@@ -113,17 +113,7 @@ export class AwareMonitor extends SimpleMonitor {
 /** `--mode aware`: needs instance endpoint names, from an RDS-shaped endpoint or --instance-pattern. */
 export async function awarePart(run: AuroraRun): Promise<DrillPart> {
   const { endpoint, plan } = run;
-  if (classifyHost(endpoint.host).kind === 'proxy') {
-    throw usageError(
-      `${endpoint.host} is an RDS Proxy endpoint: aware mode needs the cluster or reader endpoint`,
-    );
-  }
-  const pattern = instancePattern(endpoint.host, plan.instancePattern);
-  if (!pattern) {
-    throw usageError(
-      `aware mode cannot name instance endpoints from ${endpoint.host}: pass --instance-pattern '?.abc123xyz789.us-east-1.rds.amazonaws.com'`,
-    );
-  }
+  const pattern = awarePattern(endpoint, plan.instancePattern);
   const monitor = new AwareMonitor(run.history, run.clock, {
     ...mysqlOptions(run),
     instancePattern: pattern,

@@ -1,5 +1,4 @@
 import type { Clock } from '../../core/clock.js';
-import { usageError } from '../../core/errors.js';
 import type { History, ProbeError } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { tenth } from '../../core/rounding.js';
@@ -15,9 +14,10 @@ import {
   withConnection,
 } from '../connection.js';
 import { classifyError, MysqlErrno } from '../errors.js';
-import { classifyHost, shortTarget } from '../hostnames.js';
+import { shortTarget } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
 import { type Dialect, readWriterCheck, writerCheckSql } from '../sql.js';
+import { simpleEndpoint } from './endpoints.js';
 import { monitorPart, mysqlOptions } from './part.js';
 
 export type { ProbeOutcome } from '../../core/monitor.js';
@@ -119,10 +119,6 @@ export function failure(err: unknown): ProbeError {
 /** `--mode simple`: the writer through the cluster endpoint; a reader endpoint is refused before any probe. */
 export async function simplePart(run: AuroraRun): Promise<DrillPart> {
   const { endpoint } = run;
-  if (classifyHost(endpoint.host).kind === 'cluster-ro') {
-    throw usageError(
-      `${endpoint.host} is a reader endpoint: simple mode watches the writer, so use the cluster endpoint (or --mode aware, which works from either)`,
-    );
-  }
+  simpleEndpoint(endpoint);
   return monitorPart(run, new SimpleMonitor(run.history, run.clock, mysqlOptions(run)), endpoint);
 }

@@ -1,4 +1,4 @@
-import type { LatencyHistogram } from '../histogram.js';
+import type { LoadWindow } from '../history.js';
 
 /** The shape of a `--load` workload, whatever it runs against. */
 export interface LoadShape {
@@ -19,18 +19,6 @@ export interface LoadWorkerData<S> extends LoadShape {
 }
 
 /** A window as the worker thread posts it (a LoadWindow without the history's stamps). */
-export interface PostedWindow {
-  t: number;
-  windowMs: number;
-  reads: number;
-  writes: number;
-  failed: number;
-  errors: Record<string, number>;
-  readOnly?: number;
-  latency: LatencyHistogram;
-  firstOkT: number | null;
-  lastOkT: number | null;
-  innerGap: { fromT: number; toT: number } | null;
-}
+export type PostedWindow = Omit<LoadWindow, 'kind' | 'at'>;
 
 export type WorkerMessage = { type: 'window'; window: PostedWindow } | { type: 'done' };

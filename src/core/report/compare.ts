@@ -63,6 +63,10 @@ export interface ComparedRow {
 export interface Comparison {
   rows: ComparedRow[];
   regressions: ComparedRow[];
+  /** NEW failed its own gates (a lost write, a monitor that never recovered, --max-downtime): worse, whatever the figures. */
+  newFailures: string[];
+  /** What the reader should know to trust the comparison: BASE's own failures, different DNS clients. */
+  notes: string[];
 }
 
 /**
@@ -77,6 +81,17 @@ export function compareDrills(
   gated: readonly string[],
   maxRegressionPct: number,
 ): Comparison {
+  judgeable(base, 'BASE');
+  judgeable(next, 'NEW');
+  // A drill without a trigger watched a fault caused elsewhere, whatever it was: only two named faults can differ.
+  const faults = [base, next].map((s) =>
+    [...new Set(s.runs.flatMap((r) => r.analysis.trigger?.name ?? []))].join('+'),
+  );
+  if (faults[0] && faults[1] && faults[0] !== faults[1]) {
+    throw usageError(
+      `BASE and NEW drilled different faults (${faults[0]} vs ${faults[1]}): compare two drills of the same kind`,
+    );
+  }
   const monitors = monitorNames(base);
   const nextMonitors = monitorNames(next);
   if (monitors.join(',') !== nextMonitors.join(',')) {
@@ -124,7 +139,35 @@ export function compareDrills(
       if (b !== null || n !== null || isGated) push(null, b, n);
     }
   }
-  return { rows, regressions: rows.filter((r) => r.regressed) };
+  const failures = (s: SessionResult) =>
+    s.runs.flatMap((r) =>
+      r.verdict.reasons.map((why) => (s.runs.length > 1 ? `run ${r.index}: ${why}` : why)),
+    );
+  const notes = failures(base).map((why) => `BASE failed its own gates: ${why}`);
+  const dns = [base, next].map((s) =>
+    [...new Set(s.runs.flatMap((r) => r.analysis.monitors.map((m) => m.dns ?? '?')))].join('; '),
+  );
+  if (dns[0] !== dns[1]) {
+    notes.push(
+      `BASE resolved names with ${dns[0]}, NEW with ${dns[1]}: the figures are of different clients`,
+    );
+  }
+  return { rows, regressions: rows.filter((r) => r.regressed), newFailures: failures(next), notes };
+}
+
+/**
+ * A drill whose trigger never fired (or failed), or that was interrupted, has no failover to compare: its
+ * downtime would read as 0 and pass. Refused (exit 2), as a gate that cannot be judged.
+ */
+function judgeable(s: SessionResult, side: 'BASE' | 'NEW'): void {
+  for (const r of s.runs) {
+    const which = s.runs.length > 1 ? `${side} run ${r.index}` : side;
+    if (r.stop === 'interrupted') {
+      throw usageError(`${which} was interrupted: its figures are partial; compare drills that finished`);
+    }
+    const trigger = r.verdict.failures.find((f) => f.gate === 'trigger');
+    if (trigger) throw usageError(`${which} cannot be compared: ${trigger.reason}`);
+  }
 }
 
 function monitorNames(s: SessionResult): string[] {

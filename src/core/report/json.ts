@@ -32,6 +32,7 @@ function monitor(m: MonitorFigures) {
     name: m.monitor,
     mode: m.mode,
     target: m.target,
+    label: m.label,
     dns: m.dns,
     expect: m.expect,
     intervalMs: m.intervalMs,
@@ -187,7 +188,9 @@ function runFromReport(run: RunReport, index: number): RunResult {
       (m): MonitorFigures => ({
         ...m,
         monitor: m.name,
-        label: null,
+        // Reports written before the label was kept have none: the table shows the target then.
+        label: m.label ?? null,
+        dns: m.dns ?? null,
         // The report keeps no probe spacing at the outages' edges; the resolution it kept stands for it.
         outages: m.outages.map((o) => ({ ...o, edgeSpacingMs: m.resolutionMs })),
       }),

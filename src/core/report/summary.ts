@@ -18,7 +18,7 @@ export const stopWords: Record<StopReason, string> = {
 };
 
 /** Only the rule under the header: a figure per line reads better than a grid in a terminal or a CI log. */
-const compact = {
+export const compact = {
   top: '',
   'top-mid': '',
   'top-left': '',
@@ -45,7 +45,8 @@ export function summaryRenderer(ctx: RenderContext): Renderer {
   return {
     name: 'summary',
     runEnded(run) {
-      ctx.human.write(`\n${renderSummary(run.analysis, run.verdict, run.stop, ctx.style)}`);
+      const width = (ctx.human as NodeJS.WriteStream).columns || undefined;
+      ctx.human.write(`\n${renderSummary(run.analysis, run.verdict, run.stop, ctx.style, width)}`);
     },
     sessionEnded(session) {
       if (session.repeats) {
@@ -65,25 +66,57 @@ export function renderSummary(
   result: Verdict,
   stop: StopReason,
   style: ChalkInstance,
+  width = defaultWidth,
 ): string {
-  const table = new Table({
-    head: ['', ...analysis.monitors.map((m) => style.bold(m.monitor))],
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
-    chars: compact,
+  const tables = columnGroups(analysis.monitors, width).map((monitors) => {
+    const table = new Table({
+      head: ['', ...monitors.map((m) => style.bold(m.monitor))],
+      style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+      chars: compact,
+    });
+    for (const row of figureRows) {
+      const cell = (m: MonitorFigures) => {
+        const text = row.cell(m);
+        if (row.label !== 'downtime') return text;
+        return m.downtimeMs === null ? style.green(text) : m.recovered ? text : style.red(text);
+      };
+      table.push([style.dim(row.label), ...monitors.map(cell)]);
+    }
+    return table.toString();
   });
-  for (const row of figureRows) {
-    const cell = (m: MonitorFigures) => {
-      const text = row.cell(m);
-      if (row.label !== 'downtime') return text;
-      return m.downtimeMs === null ? style.green(text) : m.recovered ? text : style.red(text);
-    };
-    table.push([style.dim(row.label), ...analysis.monitors.map(cell)]);
-  }
   const details = detailLines(analysis, stop).map((l) => (l.bad ? style.red.bold(l.text) : l.text));
-  const lines = [table.toString(), ...details];
+  const lines = [tables.join('\n\n'), ...details];
   if (result.passed) lines.push(style.green.bold('PASS'));
   else lines.push(...result.reasons.map((r) => style.red.bold(`FAIL ${r}`)));
   return `${lines.join('\n')}\n`;
+}
+
+/** Where no terminal says how wide it is (a CI log), a table is kept to this many columns. */
+const defaultWidth = 160;
+
+/**
+ * The monitors in groups whose table fits `width` columns: six MemoryDB monitors side by side would be 230
+ * columns wide, so they become tables of a few monitors each, one under the other. A group has one at least.
+ */
+function columnGroups(monitors: readonly MonitorFigures[], width: number): MonitorFigures[][] {
+  const padding = 3;
+  const labelWidth = Math.max(...figureRows.map((r) => r.label.length)) + padding;
+  const widthOf = (m: MonitorFigures) =>
+    Math.max(m.monitor.length, ...figureRows.map((r) => r.cell(m).length)) + padding;
+  const groups: MonitorFigures[][] = [];
+  let used = labelWidth;
+  for (const m of monitors) {
+    const w = widthOf(m);
+    const last = groups[groups.length - 1];
+    if (last && used + w <= width) {
+      last.push(m);
+      used += w;
+    } else {
+      groups.push([m]);
+      used = labelWidth + w;
+    }
+  }
+  return groups;
 }
 
 /** A line under the table; `bad` when it tells of a failure (a renderer may mark it). */
