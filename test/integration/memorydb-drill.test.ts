@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { DescribeClustersCommand, FailoverShardCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
+import { FailoverShardCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
 import type { LabStatus } from '../../src/lab/client.js';
 import { addresses } from '../support/addresses.js';
 import { drill, startDrill, until } from '../support/cli.js';
