@@ -1,7 +1,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
+import { type SecureContext, TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { cannotStart } from '../core/errors.js';
 
@@ -91,4 +94,33 @@ export async function makeCertificates(
     }),
   );
   return { caFile, nodes: certs };
+}
+
+/**
+ * The server side of TLS on a MySQL connection after its SSL request: `early` is what was read past the request
+ * (a ClientHello that came in the same segment). Such bytes are fed to TLS through a stream of our own, since a
+ * socket's handle, once TLS takes it over, never sees what JavaScript already read.
+ */
+export function acceptTls(socket: Socket, early: Buffer, secureContext: SecureContext): TLSSocket {
+  socket.removeAllListeners('data');
+  if (early.length === 0) return new TLSSocket(socket, { isServer: true, secureContext });
+  const carrier = new Duplex({
+    read() {},
+    write(chunk: Buffer, _encoding, done) {
+      socket.write(chunk, done);
+    },
+    final(done) {
+      socket.end();
+      done();
+    },
+    destroy(err, done) {
+      socket.destroy();
+      done(err);
+    },
+  });
+  carrier.push(early);
+  socket.on('data', (chunk: Buffer) => carrier.push(chunk));
+  socket.on('end', () => carrier.push(null));
+  socket.on('close', () => carrier.destroy());
+  return new TLSSocket(carrier as unknown as Socket, { isServer: true, secureContext });
 }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { connect as tlsConnect } from 'node:tls';
 import mysql from 'mysql2/promise';
 import { type Observation, parseNdjson } from '../../src/core/history.js';
 import { addresses } from '../support/addresses.js';
@@ -46,6 +48,44 @@ function wrongCa(): string {
     '/CN=not the lab',
   ]);
   return file;
+}
+
+/**
+ * A TLS handshake as a client that sends its SSL request and ClientHello in one segment: the front or proxy
+ * must pass what it read past the request on to TLS. Resolves whether the handshake completed and verified.
+ */
+async function tlsInOneSegment(address: string, servername: string, ca: string): Promise<boolean> {
+  const raw = connect(3306, address);
+  try {
+    await new Promise((resolve) => raw.once('data', resolve)); // the greeting
+    const request = Buffer.alloc(36);
+    request.writeUIntLE(32, 0, 3);
+    request[3] = 1;
+    request.writeUInt32LE(0x800 | 0x200 | 0x8000 | 0x80000, 4); // SSL, PROTOCOL_41, SECURE_CONNECTION, PLUGIN_AUTH
+    request.writeUInt32LE(0xffffff, 8);
+    request[12] = 45;
+    let first = true;
+    const carrier = new Duplex({
+      read() {},
+      write(chunk: Buffer, _encoding, done) {
+        raw.write(first ? Buffer.concat([request, chunk]) : chunk, done);
+        first = false;
+      },
+    });
+    raw.on('data', (d: Buffer) => carrier.push(d));
+    const secure = tlsConnect({ socket: carrier as unknown as Socket, ca, servername });
+    return await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 5000);
+      secure.once('secureConnect', () => {
+        clearTimeout(timer);
+        resolve(secure.authorized);
+        secure.destroy();
+      });
+      secure.once('error', () => resolve(false));
+    });
+  } finally {
+    raw.destroy();
+  }
 }
 
 const observations = (file: string): Observation[] =>
@@ -96,6 +136,13 @@ describe('drill aurora over TLS against the lab', () => {
     assert.ok(observations(history).some((o) => o.monitor === 'pool' && o.ok));
     const load = records.filter((x) => x.kind === 'load') as { reads: number; writes: number }[];
     assert.ok(load.reduce((n, w) => n + w.reads + w.writes, 0) > 0, 'load operations over TLS');
+  });
+
+  it('a ClientHello in the same segment as the SSL request reaches TLS, at the front and at the proxy', async () => {
+    const ca = readFileSync(lab.status.aurora.caFile ?? '', 'utf8');
+    const writer = lab.status.aurora.instances.find((i) => i.role === 'writer');
+    assert.ok(await tlsInOneSegment(writer?.address ?? '', lab.status.aurora.clusterEndpoint, ca));
+    assert.ok(await tlsInOneSegment(lab.status.aurora.proxyAddress, lab.status.aurora.proxyEndpoint, ca));
   });
 
   it('--ca naming the wrong CA: exit 3, one line', async () => {

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import { type SecureContext, TLSSocket } from 'node:tls';
+import type { SecureContext } from 'node:tls';
+import { acceptTls } from '../tls.js';
 import { errPacket, PacketReader, packets } from './front.js';
 import { nativeToken } from './proxy-wire.js';
 
@@ -149,13 +150,11 @@ export function relayLogin(
     };
 
     const upgrade = (early: Buffer): void => {
-      client.off('data', onClient);
-      const secure = new TLSSocket(client, { isServer: true, secureContext: policy.tls });
+      const secure = acceptTls(client, early, policy.tls as SecureContext);
       secure.on('error', closeBoth);
       secure.on('close', closeBoth);
       toClient = secure;
       secure.on('data', onClient);
-      if (early.length) client.unshift(early);
     };
 
     backend.on('data', onServer);

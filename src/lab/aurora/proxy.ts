@@ -1,8 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
 import { cannotStart } from '../../core/errors.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { acceptTls } from '../tls.js';
 import type { AuroraLabCluster, LabInstance } from './cluster.js';
 import { errPacket, okPacket } from './front.js';
 import { type StatementEffect, statementEffect } from './pinning.js';
@@ -125,10 +125,8 @@ export class LabProxy {
     let hello = await queue.next();
     if (tls && isSslRequest(hello.payload)) {
       // TLS ends here, as at RDS Proxy; the login and every statement after it come over it.
-      const early = queue.rest();
-      const secure = new TLSSocket(raw, { isServer: true, secureContext: tls });
+      const secure = acceptTls(raw, queue.rest(), tls);
       secure.on('error', () => secure.destroy());
-      if (early.length) raw.unshift(early);
       client = secure;
       queue = new PacketQueue(secure);
       hello = await queue.next();
