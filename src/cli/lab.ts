@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { formatDuration, parseDuration } from '../core/duration.js';
 import { usageError } from '../core/errors.js';
@@ -9,10 +9,12 @@ import {
   killLabProcesses,
   type LabOptions,
   type LabStatus,
+  labPasswordFile,
   readLabPassword,
   requireRunning,
   startDetached,
   stopLab,
+  throwawayLabEnv,
 } from '../lab/client.js';
 import { exportLines, Lab } from '../lab/lab.js';
 import { describeServers } from '../lab/processes.js';
@@ -68,6 +70,7 @@ export function planLab(o: LabUpOptions): LabOptions {
     ...(o.requireTls ? { requireTls: true } : {}),
     region: o.region,
     firstAddress: parseWhole(o.firstAddress, '--first-address', 3, 254),
+    ...(process.env[throwawayLabEnv] ? { throwaway: true } : {}),
     ...(o.dnsDelay !== undefined ? { dnsDelayMs: parseDuration(o.dnsDelay, '--dns-delay') } : {}),
     ...(o.memorydb
       ? {
@@ -114,6 +117,16 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     interrupted.abort();
   };
   for (const s of interrupts) process.on(s, onSignal);
+  // A drill's throwaway lab: EOF on stdin means the drill is gone, however it died; the lab follows it.
+  let ownerGone = false;
+  const onOwnerGone = (): void => {
+    ownerGone = true;
+    interrupted.abort();
+  };
+  if (plan.throwaway) {
+    process.stdin.once('end', onOwnerGone).once('close', onOwnerGone).on('error', onOwnerGone);
+    process.stdin.resume();
+  }
   try {
     const { signal } = interrupted;
     if (o.detach) {
@@ -133,6 +146,8 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     return 0;
   } finally {
     for (const s of interrupts) process.off(s, onSignal);
+    if (plan.throwaway) process.stdin.destroy();
+    if (ownerGone) rmSync(plan.stateDir, { recursive: true, force: true });
   }
 }
 
@@ -190,6 +205,9 @@ function describe(
       : []),
     `  SNS outbox        ${s.outbox} (mail and SQS deliveries, a file each)`,
     `  ground truth      ${s.groundTruthFile}`,
+    ...(password
+      ? []
+      : [`  password          in ${labPasswordFile(s.stateDir)} (mode 600; the export line reads it)`]),
     ...memoryDbLines(s),
     '',
     style.dim(detached ? 'Point drill, the AWS SDK and the AWS CLI at it:' : 'In another terminal:'),
@@ -199,6 +217,8 @@ function describe(
     `  aws rds failover-db-cluster --db-cluster-identifier ${s.aurora.clusterId} --endpoint-url ${s.apiEndpoint}`,
     ...(s.memorydb
       ? [
+          // DRILL_ENDPOINT above is Aurora's: the lab's state dir gives drill memorydb its own endpoint.
+          `  drill memorydb --lab-state-dir ${s.stateDir} --trigger failover-shard --until-recovered`,
           `  aws memorydb failover-shard --cluster-name ${s.memorydb.clusterName} --shard-name 0001 --endpoint-url ${s.apiEndpoint}`,
         ]
       : []),

@@ -11,6 +11,7 @@ import {
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   readSync,
   rmSync,
@@ -18,6 +19,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { cannotStart, DrillError, ExitCode } from '../core/errors.js';
 import type { GroundTruthEvent, GroundTruthFact, History, Unstamped } from '../core/history.js';
@@ -51,6 +53,8 @@ export interface LabOptions {
   dnsDelayMs?: number;
   /** A MemoryDB cluster besides the Aurora one (`--memorydb`). */
   memorydb?: MemoryDbPlan;
+  /** A drill's `--lab`: its process ends with the drill's (see `throwawayLabEnv`). */
+  throwaway?: boolean;
 }
 
 /** `drill lab up --memorydb`: shards of a primary and replicas on 127.0.1.`firstAddress` and up, port 6379. */
@@ -170,6 +174,39 @@ export function interruptedStart(): DrillError {
 /** Set in the environment of the background `lab up` that `--detach` starts: its output goes to lab.log. */
 export const detachedOwnerEnv = 'DRILL_LAB_DETACHED_OWNER';
 
+/**
+ * Set for a drill's throwaway lab: its stdin is a pipe from the drill, and EOF there (the drill exited, however,
+ * SIGKILL included: the kernel closes the pipe) takes the lab down and removes its state dir.
+ */
+export const throwawayLabEnv = 'DRILL_LAB_THROWAWAY';
+
+/** Where a drill's throwaway labs live: `drill-ephemeral-lab-XXXXXX` under the temporary folder. */
+const ephemeralPrefix = 'drill-ephemeral-lab-';
+
+/**
+ * The state dir of a lab (running, or whose servers a killed owner left) that listens on `address`, among the
+ * default state dir and the throwaway labs' dirs: to name in an "address taken" message.
+ */
+export function labDirUsing(address: string): string | undefined {
+  let dirs: string[] = [];
+  try {
+    dirs = readdirSync(tmpdir())
+      .filter((e) => e.startsWith(ephemeralPrefix))
+      .map((e) => join(tmpdir(), e));
+  } catch {
+    // no temporary folder to look in
+  }
+  for (const dir of [resolve(defaultLabStateDir()), ...dirs]) {
+    const status = readLabStatus(dir);
+    if (!status) continue;
+    const a = status.aurora;
+    const addresses = [a.proxyAddress, ...a.instances.map((i) => i.address)];
+    if (!addresses.includes(address)) continue;
+    if (alive(status.pid) || labProcesses(dir).length > 0) return dir;
+  }
+  return undefined;
+}
+
 /** Refuses a second lab on a state dir whose lab still runs (or still starts). */
 export function refuseIfRunning(stateDir: string): void {
   const dir = resolve(stateDir);
@@ -259,14 +296,21 @@ export async function startDetached(
   if (plan.memorydb) args.push(...memoryDbArgs(plan.memorydb));
   const child = spawn(process.execPath, [bin, ...args], {
     detached: true,
-    stdio: ['ignore', log, log],
+    // A throwaway lab watches its stdin: this process holds the other end until it exits.
+    stdio: [plan.throwaway ? 'pipe' : 'ignore', log, log],
     env: {
       ...process.env,
       [detachedOwnerEnv]: '1',
+      ...(plan.throwaway ? { [throwawayLabEnv]: '1' } : {}),
       ...(plan.password ? { DRILL_LAB_PASSWORD: plan.password } : {}),
     },
   });
   closeSync(log);
+  if (child.stdin) {
+    child.stdin.on('error', () => {});
+    // The pipe must not keep this process alive: its end is the lab's signal that the drill is gone.
+    (child.stdin as Writable & { unref?: () => void }).unref?.();
+  }
   let exited = false;
   const exit = new Promise<void>((resolveExit) =>
     child.once('exit', () => {
@@ -370,7 +414,8 @@ export function memoryDbArgs(plan: MemoryDbPlan): string[] {
  * DRILL_LAB_FIRST_ADDRESS moves them); with `memorydb`, a MemoryDB cluster (3 shards x 2, TLS) on 127.0.1.21 and up
  * (DRILL_LAB_MEMORYDB_FIRST_ADDRESS). `signal` aborted during the start takes down what was started, removes
  * the state dir and rejects with exit 130. `stop()` takes everything down and removes the state dir; Ctrl+C and
- * errors get there through `finally`.
+ * errors get there through `finally`; a drill that dies without either (SIGKILL) closes the lab's stdin, and the
+ * lab does the same by itself.
  */
 export async function startEphemeralLab(
   timing: LabTiming,
@@ -379,7 +424,7 @@ export async function startEphemeralLab(
   const first = parseWhole(process.env.DRILL_LAB_FIRST_ADDRESS ?? '21', 'DRILL_LAB_FIRST_ADDRESS', 3, 253);
   const [dnsPort, apiPort] = [await freePort(), await freePort()];
   if (signal?.aborted) throw interruptedStart();
-  const stateDir = mkdtempSync(join(tmpdir(), 'drill-ephemeral-lab-'));
+  const stateDir = mkdtempSync(join(tmpdir(), ephemeralPrefix));
   const plan: LabOptions = {
     stateDir,
     readers: 1,
@@ -390,6 +435,7 @@ export async function startEphemeralLab(
     lossy: false,
     region: 'us-east-1',
     firstAddress: first,
+    throwaway: true,
     ...(memorydb
       ? {
           memorydb: {

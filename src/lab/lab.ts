@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
@@ -18,6 +19,7 @@ import {
   killLabProcesses,
   type LabOptions,
   type LabStatus,
+  labDirUsing,
   labPasswordFile,
   labStatusFile,
   refuseIfRunning,
@@ -317,9 +319,13 @@ async function refuseTakenAddresses(o: LabOptions): Promise<void> {
   wanted.push(['127.0.0.1', o.dnsPort, '--dns-port'], ['127.0.0.1', o.apiPort, '--api-port']);
   for (const [address, port, option] of wanted) {
     if (await listenable(address, port)) continue;
-    throw cannotStart(
-      `${address}:${port} is taken (another lab may run there: 'drill lab status'): start this lab elsewhere with ${option}`,
-    );
+    // A throwaway lab's user gave a drill no --first-address: its knob is the environment variable.
+    const elsewhere = o.throwaway && option === '--first-address' ? 'DRILL_LAB_FIRST_ADDRESS=N' : option;
+    const owner = labDirUsing(address);
+    const who = owner
+      ? `by the lab running from ${owner}: stop it with 'drill lab down --state-dir ${owner}'`
+      : `(another lab may run there: 'drill lab status', or a leftover throwaway lab: 'drill lab down --state-dir DIR' for its DIR in ${join(tmpdir(), 'drill-ephemeral-lab-*')})`;
+    throw cannotStart(`${address}:${port} is taken ${who}; or start this lab elsewhere with ${elsewhere}`);
   }
 }
 
@@ -328,7 +334,8 @@ export const shellQuoted = (value: string): string => `'${value.replaceAll("'", 
 
 /**
  * The lines a user pastes into a second terminal to point drill, the AWS SDK and the AWS CLI at the lab; every
- * value quoted, so a password with quotes, spaces or `$(...)` arrives as it is and runs nothing.
+ * value quoted, so a password with quotes, spaces or `$(...)` arrives as it is and runs nothing. Without the
+ * password (`lab status`), DRILL_PASSWORD is read from the lab's password file when pasted.
  */
 export function exportLines(status: LabStatus, password: string | undefined): string[] {
   const vars: [string, string][] = [
@@ -336,6 +343,8 @@ export function exportLines(status: LabStatus, password: string | undefined): st
     ['AWS_ENDPOINT_URL_SNS', status.snsEndpoint ?? status.apiEndpoint],
     ['AWS_ENDPOINT_URL_SECRETS_MANAGER', status.apiEndpoint],
     ['AWS_REGION', status.region],
+    // The AWS CLI v1 reads only this one.
+    ['AWS_DEFAULT_REGION', status.region],
     ['AWS_ACCESS_KEY_ID', 'lab'],
     ['AWS_SECRET_ACCESS_KEY', 'lab'],
     ['DRILL_DNS_SERVER', status.dnsServer],
@@ -344,7 +353,10 @@ export function exportLines(status: LabStatus, password: string | undefined): st
   ];
   if (password) vars.push(['DRILL_PASSWORD', password]);
   if (status.memorydb) vars.push(['AWS_ENDPOINT_URL_MEMORYDB', status.apiEndpoint]);
-  return vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
+  const lines = vars.map(([name, value]) => `export ${name}=${shellQuoted(value)}`);
+  if (!password)
+    lines.push(`export DRILL_PASSWORD="$(cat ${shellQuoted(labPasswordFile(status.stateDir))})"`);
+  return lines;
 }
 
 /** FailoverShard calls of the last 24 hours: kept across labs on the same state dir; delete it to reset. */

@@ -33,6 +33,8 @@
  * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
  * | lab-memorydb.test.ts           | lab, lossy lab      | proxy .190, .191-.192; proxy .195, .196          |
  * | memorydb-drill.test.ts         | labs (their Aurora) | proxy .210, .211-.212; proxy .220, .221-.222     |
+ * | lab-throwaway.test.ts          | throwaway labs      | proxy .243, instances .244-.245                  |
+ * | lab-secrets.test.ts            | lab                 | proxy .247, instances .248-.249                  |
  *
  * MemoryDB nodes (`drill lab up --memorydb --memorydb-first-address N`) listen on 127.0.1.N, N+1, ... (port 6379,
  * cluster bus 16379): the third octet 1 keeps them apart from the Aurora addresses above. Their own table:
@@ -43,6 +45,8 @@
  * | (by hand) `drill aurora --lab` | throwaway lab       | 127.0.1.21-.26                                   |
  * | lab-memorydb.test.ts           | lab, lossy lab      | 127.0.1.61-.66 (3 x 2); 127.0.1.71-.72 (1 x 2)   |
  * | memorydb-drill.test.ts         | lab, lossy lab      | 127.0.1.101-.106 (3 x 2); 127.0.1.111-.112 (1 x 2)|
+ * | lab-throwaway.test.ts          | throwaway lab       | 127.0.1.170-.175 (3 x 2)                         |
+ * | lab-secrets.test.ts            | lab, lone nodes     | 127.0.1.176-.177 (1 x 2); 127.0.1.178-.179       |
  *
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
  *
@@ -114,6 +118,8 @@ export const addresses = {
     lossyLab: lab(221),
     lossyMemorydb: memorydb(111, 2),
   },
+  labThrowaway: { lab: lab(244), memorydb: memorydb(170) },
+  labSecrets: { lab: lab(248), memorydb: memorydb(176, 2), node: memorydb(178, 2) },
 } as const;
 
 export const loopback = (octet: number): string => `127.0.0.${octet}`;

@@ -11,7 +11,7 @@ import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-syste
 import { type FrontDecision, InstanceFront } from './front.js';
 import type { LoginPolicy } from './front-login.js';
 import { iamTokenProblem, type LabKeys } from './iam-auth.js';
-import { MariadbInstance, prepareTemplate } from './mariadb.js';
+import { MariadbInstance, nativePasswordHash, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import {
   auroraHostname,
@@ -259,20 +259,27 @@ export class AuroraLabCluster {
     await this.makeCertificates();
     await Promise.all(this.instances.map((i) => this.startReadOnly(i)));
     const w = this.writer;
-    // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks.
+    // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks. By its hash:
+    // the statement goes to every binlog and relay log, and the password is in no file but the lab's `password`.
     await w.db.admin(
-      `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION;
+      `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY PASSWORD ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION;
        REVOKE READ_ONLY ADMIN ON *.* FROM ?@'%';
        CREATE OR REPLACE USER 'repl'@'%' IDENTIFIED BY ?; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'%';`,
-      [this.options.user, this.options.password, this.options.user, this.options.user, this.replPassword],
+      [
+        this.options.user,
+        nativePasswordHash(this.options.password),
+        this.options.user,
+        this.options.user,
+        this.replPassword,
+      ],
     );
     const iam = this.options.iam;
     if (iam) {
       // RDS's IAM user (IDENTIFIED WITH AWSAuthenticationPlugin): the front checks its token and logs it in here.
       await w.db.admin(
-        `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';
+        `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY PASSWORD ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';
          REVOKE READ_ONLY ADMIN ON *.* FROM ?@'%';`,
-        [iam.user, this.iamPassword, iam.user, iam.user],
+        [iam.user, nativePasswordHash(this.iamPassword), iam.user, iam.user],
       );
     }
     await this.setReadOnly(w, false);

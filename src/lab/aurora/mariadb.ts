@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -58,6 +59,16 @@ export async function prepareTemplate(
   rmSync(datadir, { recursive: true, force: true });
   renameSync(partial, datadir);
   return datadir;
+}
+
+/**
+ * How MariaDB stores a mysql_native_password: `*` and SHA1(SHA1(pw)) in upper-case hex ('' for no password).
+ * `IDENTIFIED BY PASSWORD` with it keeps the password itself out of the binlog and relay logs.
+ */
+export function nativePasswordHash(password: string): string {
+  if (password === '') return '';
+  const sha1 = (b: Buffer | string): Buffer => createHash('sha1').update(b).digest();
+  return `*${sha1(sha1(password)).toString('hex').toUpperCase()}`;
 }
 
 /**
@@ -168,11 +179,10 @@ export class MariadbInstance {
 
   /** Creates (or resets the password of) a user with every privilege, for TCP clients. */
   async createUser(user: string, password: string): Promise<void> {
-    await this.admin(`CREATE OR REPLACE USER ?@'%' IDENTIFIED BY ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';`, [
-      user,
-      password,
-      user,
-    ]);
+    await this.admin(
+      `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY PASSWORD ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';`,
+      [user, nativePasswordHash(password), user],
+    );
   }
 
   describe(): string {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -108,6 +109,8 @@ export class MemoryDbLabCluster {
   private hotUntil = 0;
   private readonly primaryOf = new Map<number, string>();
   private readonly recovering = new Map<string, Promise<void>>();
+  /** Replicas log in to their primary as the nodes' own replication user, with this password. */
+  private readonly replicationPassword = randomBytes(16).toString('hex');
 
   constructor(readonly options: MemoryDbLabOptions) {
     const { names, shards, replicas, firstAddress } = options;
@@ -132,6 +135,7 @@ export class MemoryDbLabCluster {
             port,
             user: options.user,
             password: options.password,
+            replicationPassword: this.replicationPassword,
             nodeTimeoutMs: options.timing.nodeTimeoutMs,
             tls: undefined,
             ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
@@ -417,7 +421,7 @@ export class MemoryDbLabCluster {
       log((err as Error).message);
     } finally {
       if (this.options.lossy) {
-        await this.command(replica, 'CONFIG', 'SET', 'masterauth', this.options.password).catch(() => {});
+        await this.command(replica, 'CONFIG', 'SET', 'masterauth', this.replicationPassword).catch(() => {});
       }
       primary.handingOver = false;
       this.settle(primary);

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cannotStart } from '../../core/errors.js';
 import { waitForListener } from '../aurora/mariadb.js';
@@ -16,6 +17,8 @@ export interface RedisNodeOptions {
   port: number;
   user: string;
   password: string;
+  /** The password of the nodes' own replication user (`lab-replication`): replicas log in to primaries with it. */
+  replicationPassword: string;
   nodeTimeoutMs: number;
   /** TLS on the client port, the cluster bus and replication; undefined: plain TCP. */
   tls: { caFile: string; cert: NodeCertificate } | undefined;
@@ -47,15 +50,18 @@ export class RedisNode {
     return join(this.options.dir, 'redis.log');
   }
 
-  /** Writes redis.conf (mode 600: it holds the password). */
+  /**
+   * Writes redis.conf (mode 600: it holds the replication user's password). The user's password is there only
+   * as its SHA-256: it is in no file but the lab's `password`.
+   */
   writeConfig(): string {
     const o = this.options;
     mkdirSync(o.dir, { recursive: true });
     const lines = [
       `bind ${o.address}`,
       'protected-mode no',
-      `dir ${o.dir}`,
-      `logfile ${this.logFile}`,
+      `dir ${confValue(o.dir)}`,
+      `logfile ${confValue(this.logFile)}`,
       'daemonize no',
       // The config file (under the lab's state dir) in `ps`, so `drill lab down` can be checked from outside.
       'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"',
@@ -73,18 +79,20 @@ export class RedisNode {
       'repl-diskless-sync-delay 0',
       'repl-ping-replica-period 1',
       'repl-timeout 5',
-      `masteruser ${o.user}`,
-      `masterauth ${o.password}`,
+      `masteruser ${replicationUser}`,
+      `masterauth ${confValue(o.replicationPassword)}`,
       'user default off',
-      `user ${o.user} on >${o.password} ~* &* +@all`,
+      // What a replica needs of its primary, and no more.
+      `user ${replicationUser} on ${confValue(hashedPassword(o.replicationPassword))} +psync +replconf +ping`,
+      `user ${confValue(o.user)} on ${confValue(hashedPassword(o.password))} ~* &* +@all`,
     ];
     if (o.tls) {
       lines.push(
         'port 0',
         `tls-port ${o.port}`,
-        `tls-cert-file ${o.tls.cert.certFile}`,
-        `tls-key-file ${o.tls.cert.keyFile}`,
-        `tls-ca-cert-file ${o.tls.caFile}`,
+        `tls-cert-file ${confValue(o.tls.cert.certFile)}`,
+        `tls-key-file ${confValue(o.tls.cert.keyFile)}`,
+        `tls-ca-cert-file ${confValue(o.tls.caFile)}`,
         'tls-auth-clients no',
         'tls-cluster yes',
         'tls-replication yes',
@@ -99,14 +107,17 @@ export class RedisNode {
   async start(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error(`${this.options.name} is already running`);
     const config = this.writeConfig();
-    const child = spawn(findBinary('redis-server'), [config], { stdio: 'ignore' });
+    // What redis-server says before its log file is open (a config error) goes to stderr.log.
+    const stderr = openSync(this.stderrFile, 'w', 0o600);
+    const child = spawn(findBinary('redis-server'), [config], { stdio: ['ignore', 'ignore', stderr] });
+    closeSync(stderr);
     this.child = child;
     this.options.onSpawn?.(child.pid);
     this.paused = false;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
     child.once('exit', (code, signal) => this.onExit?.(code, signal));
     const failed = this.exited.then(() => {
-      throw cannotStart(`redis-server ${this.options.name} exited during start-up: ${this.lastLogLine()}`);
+      throw cannotStart(`redis-server ${this.options.name} exited during start-up: ${this.lastWords()}`);
     });
     failed.catch(() => {});
     await Promise.race([
@@ -135,11 +146,43 @@ export class RedisNode {
     await stopServer(this.child, this.exited, graceMs);
   }
 
-  private lastLogLine(): string {
-    try {
-      return readFileSync(this.logFile, 'utf8').trim().split('\n').pop() ?? 'no log';
-    } catch {
-      return 'no log';
-    }
+  get stderrFile(): string {
+    return join(this.options.dir, 'stderr.log');
   }
+
+  /** The last lines of the node's log, or of its stderr when it wrote no log (a config error). */
+  private lastWords(): string {
+    for (const file of [this.logFile, this.stderrFile]) {
+      let lines: string[] = [];
+      try {
+        lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
+      } catch {
+        // not written
+      }
+      if (lines.length > 0) return `${file} ends: ${lines.slice(-4).join(' | ')}`;
+    }
+    return 'no log, nothing on stderr';
+  }
+}
+
+/** The nodes' replication user: its own random password, so the user's is not needed in redis.conf. */
+const replicationUser = 'lab-replication';
+
+/** An ACL rule for a password by its SHA-256 (`#<hex>`): the password itself stays out of redis.conf. */
+const hashedPassword = (password: string): string =>
+  password === '' ? 'nopass' : `#${createHash('sha256').update(password).digest('hex')}`;
+
+/**
+ * A redis.conf value as its parser reads it: in double quotes, with `\`, `"` and control bytes escaped, so spaces,
+ * quotes and `$` arrive as they are.
+ */
+export function confValue(value: string): string {
+  const escaped = [...value]
+    .map((c) => {
+      if (c === '\\' || c === '"') return `\\${c}`;
+      const code = c.charCodeAt(0);
+      return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, '0')}` : c;
+    })
+    .join('');
+  return `"${escaped}"`;
 }
