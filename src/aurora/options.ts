@@ -5,6 +5,7 @@ import { sessionOptionSpecs } from '../core/session/plan.js';
 import { labOptionSpecs } from '../lab/options.js';
 import { dnsOptionSpecs } from '../net/options.js';
 import { modeNames } from './monitors/index.js';
+import { sslModes } from './tls.js';
 import { triggerNames } from './triggers/index.js';
 
 /** Every option of `drill aurora`, once: the CLI builds its help from this, the plan reads the result. */
@@ -20,6 +21,29 @@ export const auroraOptionSpecs = [
     key: 'password',
     flags: '-p, --password <password>',
     help: 'password (prefer DRILL_PASSWORD or MYSQL_PWD; prompted on a TTY)',
+  },
+  {
+    key: 'sslMode',
+    flags: '--ssl-mode <mode>',
+    help: `TLS, as the mysql client says it: ${sslModes.join(', ')} (default: disabled; verify-ca with --ca)`,
+    env: 'DRILL_SSL_MODE',
+  },
+  {
+    key: 'ca',
+    flags: '--ca <file>',
+    help: 'CA certificates (PEM) that sign the server certificate, e.g. the RDS bundle (default: the system CAs)',
+    env: 'DRILL_SSL_CA',
+  },
+  {
+    key: 'iamAuth',
+    flags: '--iam-auth',
+    help: 'log in with an IAM database token (rds-db:connect; made from --region/--profile credentials, renewed every 10 min; TLS only)',
+  },
+  {
+    key: 'secretId',
+    flags: '--secret-id <id|arn>',
+    help: 'read the user and password from this Secrets Manager secret (secretsmanager:GetSecretValue), once',
+    env: 'DRILL_SECRET_ID',
   },
   ...dnsOptionSpecs,
   {

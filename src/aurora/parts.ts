@@ -63,6 +63,8 @@ export async function loadPart(
     dns: plan.dns,
     user: plan.user,
     password: plan.password ?? '',
+    tls: plan.tls,
+    iam: plan.iamAuth ? plan.aws : undefined,
     connectTimeoutMs: plan.connectTimeoutMs,
     queryTimeoutMs: plan.queryTimeoutMs,
     schema: plan.writeSchema,

@@ -1,4 +1,6 @@
-import { usageError } from '../core/errors.js';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { quote, usageError } from '../core/errors.js';
 import type { LoadShape } from '../core/load/messages.js';
 import { planLoad } from '../core/load/plan.js';
 import { parseWhole } from '../core/numbers.js';
@@ -17,6 +19,7 @@ import type { DnsChoice } from '../net/resolver.js';
 import { checkModeEndpoints } from './monitors/endpoints.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { AuroraOptions } from './options.js';
+import { type SslMode, sslModes, type TlsChoice } from './tls.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
 
 /** A drill, fully validated: nothing after this can fail because of what the user typed. */
@@ -25,6 +28,12 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
   endpoint: Endpoint | undefined;
   user: string;
   password: string | undefined;
+  /** --iam-auth: log in with IAM tokens instead of a password. */
+  iamAuth: boolean;
+  /** --secret-id: the Secrets Manager secret the user and password are read from at the start. */
+  secretId: string | undefined;
+  /** --ssl-mode and --ca: how every connection of the drill uses TLS. */
+  tls: TlsChoice;
   /** How names are resolved: a DNS server (e.g. the lab's) or the system's, and the cache. */
   dns: DnsChoice;
   modes: ModeName[];
@@ -65,8 +74,9 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     );
   }
   const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string);
-  if (!fromLab && !o.user)
+  if (!fromLab && !o.user && !o.secretId)
     throw usageError('missing --user: the database user to connect as (-u NAME, or DRILL_USER)');
+  refuseLoginClashes(o);
   const modes = parseModes(o.mode, modeNames);
   const trigger = parseTrigger(o.trigger, triggerNames);
   if (o.target && o.trigger !== 'failover') {
@@ -90,6 +100,9 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
     endpoint,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
+    iamAuth: o.iamAuth === true,
+    secretId: o.secretId,
+    tls: planTls(o),
     dns: planDns(o, fromLab),
     modes,
     instancePattern: o.instancePattern === undefined ? undefined : validPattern(o.instancePattern),
@@ -130,6 +143,55 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   };
 }
 
+/** `--ssl-mode` and `--ca`: the CA file is read now, so a wrong path stops the drill before anything starts. */
+function planTls(o: AuroraOptions): TlsChoice {
+  // IAM tokens go over TLS only, as RDS demands: TLS unless the user says how.
+  const mode = o.sslMode ?? (o.ca ? 'verify-ca' : o.iamAuth ? 'required' : 'disabled');
+  if (!(sslModes as readonly string[]).includes(mode)) {
+    throw usageError(`--ssl-mode ${quote(mode)}: use one of ${sslModes.join(', ')}`);
+  }
+  if (o.iamAuth && (mode === 'disabled' || mode === 'preferred')) {
+    throw usageError(
+      `--iam-auth sends its token over TLS only: use --ssl-mode required, verify-ca or verify-identity, not ${mode}`,
+    );
+  }
+  const verifies = mode === 'verify-ca' || mode === 'verify-identity';
+  if (o.ca === undefined) return { mode: mode as SslMode, ca: undefined };
+  if (!verifies) {
+    throw usageError(
+      `--ca checks the server's certificate: it has no effect with --ssl-mode ${mode} (use verify-ca or verify-identity)`,
+    );
+  }
+  let ca: string;
+  try {
+    ca = readFileSync(o.ca, 'utf8');
+  } catch (err) {
+    throw usageError(
+      `--ca ${quote(o.ca)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+    );
+  }
+  try {
+    new X509Certificate(ca);
+  } catch {
+    throw usageError(
+      `--ca ${quote(o.ca)} holds no PEM certificate: give the CA bundle (e.g. global-bundle.pem from AWS)`,
+    );
+  }
+  return { mode: mode as SslMode, ca };
+}
+
+/** The three ways to log in are one at a time: a password, an IAM token, or a Secrets Manager secret. */
+function refuseLoginClashes(o: AuroraOptions): void {
+  if (o.iamAuth && o.secretId) {
+    throw usageError('--iam-auth logs in with a token, --secret-id with a stored password: pick one');
+  }
+  if (o.password !== undefined && (o.iamAuth || o.secretId)) {
+    throw usageError(
+      `-p gives a password, which ${o.iamAuth ? '--iam-auth' : '--secret-id'} replaces: leave -p out`,
+    );
+  }
+}
+
 /** Options that only mean something beside another one: given alone, they would be silently ignored. */
 function refuseOrphans(o: AuroraOptions): void {
   const given = (value: string | undefined, fallback?: string) => value !== undefined && value !== fallback;
@@ -168,11 +230,17 @@ function validSchema(name: string): string {
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
 export function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
   plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
-  plan.user = status.aurora.user;
+  // --iam-auth logs in as the lab's IAM user, with tokens; otherwise as the master user, with its password.
+  plan.user = plan.iamAuth && status.aurora.iamUser ? status.aurora.iamUser : status.aurora.user;
   plan.password = password;
   plan.dns.server = parseEndpoint(status.dnsServer, 53);
   plan.cluster = status.aurora.clusterId;
   plan.proxyEndpoint = parseEndpoint(status.aurora.proxyEndpoint);
+  // A lab's certificates are signed by its own CA: trust it when the drill verifies and was given no other.
+  const caFile = status.aurora.caFile;
+  if (caFile && plan.tls.ca === undefined && plan.tls.mode.startsWith('verify-')) {
+    plan.tls.ca = readFileSync(caFile, 'utf8');
+  }
   plan.aws = {
     region: status.region,
     endpoint: status.apiEndpoint,

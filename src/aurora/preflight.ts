@@ -4,6 +4,7 @@ import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
 import { classifyHost } from './hostnames.js';
 import type { ProbeOutcome } from './monitors/simple.js';
 import type { ClusterView } from './rds.js';
+import { tlsFailure } from './tls.js';
 
 /**
  * Turns the first probe's outcome into the one line a user needs when a drill cannot start, or undefined when
@@ -14,6 +15,7 @@ export function startFailure(
   user: string,
   first: ProbeOutcome,
   mode = 'simple',
+  login: 'password' | 'iam' | 'secret' = 'password',
 ): DrillError | undefined {
   const e = first.error;
   if (first.ok) {
@@ -31,9 +33,12 @@ export function startFailure(
     );
   }
   if (e.errno === MysqlErrno.accessDenied) {
-    return cannotStart(
-      `access denied for user '${user}' at ${endpoint.text}: check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)`,
-    );
+    const check = {
+      password: 'check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)',
+      iam: 'the IAM token was refused: the user must log in with IAM (AWSAuthenticationPlugin), and the AWS identity (--profile, AWS_*) needs rds-db:connect on it in --region',
+      secret: 'the password in --secret-id was refused (rotated since it was read? run again)',
+    }[login];
+    return cannotStart(`access denied for user '${user}' at ${endpoint.text}: ${check}`);
   }
   if (e.errno === 1109 && mode === 'aware') {
     return usageError(
@@ -47,6 +52,8 @@ export function startFailure(
     );
   }
   const at = first.address && first.address !== endpoint.host ? ` (${first.address})` : '';
+  const tls = tlsFailure(e.code, e.message);
+  if (tls) return cannotStart(`TLS to ${endpoint.text}${at} failed: ${tls}`);
   if (unreachableCodes.has(e.code)) {
     return cannotStart(
       `cannot reach ${endpoint.text}${at}: ${e.code} (${e.message}); check that the server is up and that this host may connect to it`,

@@ -1,4 +1,6 @@
+import type { TokenKeeper } from '../aws/rds-token.js';
 import { formatDuration } from '../core/duration.js';
+import { cannotStart, quote } from '../core/errors.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
 import type { Endpoint } from '../net/endpoint.js';
@@ -12,18 +14,48 @@ import { triggerKinds } from './triggers/index.js';
  * `drill aurora` as the session sees it: one run = the monitors of --mode, the parts the flags ask for, and the
  * trigger. Drivers and the SDK load when a run is built, never for --help or a plan that fails validation.
  */
-export function auroraService(plan: AuroraPlan, groundTruthFile: string | undefined): DrillService {
+export async function auroraService(
+  plan: AuroraPlan,
+  groundTruthFile: string | undefined,
+): Promise<DrillService> {
   const endpoint = plan.endpoint as Endpoint;
   checkNotificationsReach(plan);
   addSecret(plan.password);
+  const tokens = await login(plan, endpoint);
   return {
     passwordPrompt: () =>
-      plan.password === undefined ? `Password for ${plan.user}@${endpoint.text}: ` : undefined,
+      plan.password === undefined && !tokens ? `Password for ${plan.user}@${endpoint.text}: ` : undefined,
     usePassword: (password) => {
       plan.password = password;
     },
-    setup: (ctx) => setupRun(plan, endpoint, groundTruthFile, ctx),
+    setup: (ctx) => setupRun(plan, endpoint, groundTruthFile, ctx, tokens),
   };
+}
+
+/**
+ * --secret-id: the user and password read once from Secrets Manager. --iam-auth: the first token made now (a
+ * missing credential or region fails here, before anything starts), later ones as they come due.
+ */
+async function login(plan: AuroraPlan, endpoint: Endpoint): Promise<TokenKeeper | undefined> {
+  if (plan.secretId) {
+    const { readDatabaseSecret } = await import('../aws/secrets.js');
+    const secret = await readDatabaseSecret(plan.aws, plan.secretId);
+    plan.user = secret.username ?? plan.user;
+    plan.password = secret.password;
+    if (!plan.user) {
+      throw cannotStart(`secret ${quote(plan.secretId)} names no "username": give -u`);
+    }
+  }
+  if (!plan.iamAuth) return undefined;
+  const [{ rdsTokenMaker, TokenKeeper }, { explainAwsError }] = await Promise.all([
+    import('../aws/rds-token.js'),
+    import('../aws/errors.js'),
+  ]);
+  const keeper = new TokenKeeper(await rdsTokenMaker(plan.aws, endpoint.host, endpoint.port, plan.user));
+  await keeper.start().catch((err) => {
+    throw explainAwsError(err, 'rds-db:connect');
+  });
+  return keeper;
 }
 
 async function setupRun(
@@ -31,6 +63,7 @@ async function setupRun(
   endpoint: Endpoint,
   groundTruthFile: string | undefined,
   { history, clock }: RunContext,
+  tokens: TokenKeeper | undefined,
 ): Promise<DrillSetup> {
   const { makeResolver } = await import('../net/resolver.js');
   let cluster: Promise<AwsCluster | undefined> | undefined;
@@ -40,7 +73,12 @@ async function setupRun(
     history,
     clock,
     resolver: makeResolver(plan.dns),
-    credentials: { user: plan.user, password: plan.password },
+    credentials: {
+      user: plan.user,
+      password: plan.password,
+      tls: plan.tls,
+      ...(tokens ? { token: () => tokens.current() } : {}),
+    },
     timeouts: { connectTimeoutMs: plan.connectTimeoutMs, queryTimeoutMs: plan.queryTimeoutMs },
     firstAddress: undefined,
     cluster: () => {

@@ -3,13 +3,14 @@ import { awsTimeouts, drillRetryStrategy } from './timeouts.js';
 type SnsModule = typeof import('@aws-sdk/client-sns');
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type MemoryDbModule = typeof import('@aws-sdk/client-memorydb');
+type SecretsManagerModule = typeof import('@aws-sdk/client-secrets-manager');
 
 /** Where and as whom drill calls AWS (or a lab that answers like it). */
 export interface AwsTarget {
   region?: string;
   profile?: string;
   /**
-   * One endpoint for SNS, RDS and MemoryDB (a lab's control plane, or --endpoint-url); otherwise the SDK's own
+   * One endpoint for SNS, RDS, MemoryDB and Secrets Manager (a lab's control plane, or --endpoint-url); otherwise the SDK's own
    * resolution (AWS_ENDPOINT_URL_RDS and the like, then AWS).
    */
   endpoint?: string;
@@ -62,4 +63,10 @@ export async function memoryDbClient(t: AwsTarget, maxAttempts = 4) {
   prepare(t);
   const sdk: MemoryDbModule = await import('@aws-sdk/client-memorydb');
   return { sdk, client: new sdk.MemoryDBClient(common(t, maxAttempts)) };
+}
+
+export async function secretsManagerClient(t: AwsTarget, maxAttempts = 4) {
+  prepare(t);
+  const sdk: SecretsManagerModule = await import('@aws-sdk/client-secrets-manager');
+  return { sdk, client: new sdk.SecretsManagerClient(common(t, maxAttempts)) };
 }

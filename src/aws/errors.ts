@@ -172,10 +172,11 @@ function service(action: string): { name: string; format: string; env: string } 
     rds: { name: 'RDS', format: 'XML' },
     sns: { name: 'SNS', format: 'XML' },
     memorydb: { name: 'MemoryDB', format: 'JSON' },
+    secretsmanager: { name: 'Secrets Manager', format: 'JSON' },
   };
   const s = known[prefix];
   return s
-    ? { ...s, env: `AWS_ENDPOINT_URL_${prefix.toUpperCase()}` }
+    ? { ...s, env: `AWS_ENDPOINT_URL_${s.name.toUpperCase().replaceAll(' ', '_')}` }
     : { name: 'AWS', format: '', env: 'AWS_ENDPOINT_URL_*' };
 }
 
@@ -203,6 +204,7 @@ const httpStatus = (err: unknown): number | undefined =>
 function notFoundHint(err: unknown): string {
   if (isAwsError(err, 'DBClusterNotFound')) return 'check --cluster and --region';
   if (isAwsError(err, 'ClusterNotFound')) return 'check --memorydb and --region';
+  if (isAwsError(err, 'ResourceNotFound')) return 'check --secret-id (its name or ARN) and --region';
   if (isAwsError(err, 'ShardNotFound'))
     return "check the shard name (0001, ...) against the cluster's shards";
   return 'check the name and --region';

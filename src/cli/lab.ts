@@ -27,6 +27,7 @@ export interface LabUpOptions {
   timing: string;
   password?: string;
   lossy?: boolean;
+  requireTls?: boolean;
   region: string;
   firstAddress: string;
   dnsDelay?: string;
@@ -66,6 +67,7 @@ export function planLab(o: LabUpOptions): LabOptions {
     user: 'admin',
     password: o.password,
     lossy: o.lossy === true,
+    ...(o.requireTls ? { requireTls: true } : {}),
     region: o.region,
     firstAddress: parseWhole(o.firstAddress, '--first-address', 3, 254),
     ...(process.env[throwawayLabEnv] ? { throwaway: true } : {}),
@@ -194,8 +196,13 @@ function describe(
     ...s.aurora.instances.map(
       (i) => `  instance          ${i.id} (${i.role}) ${i.host} -> ${i.address}:3306`,
     ),
+    ...auroraTlsLines(s),
     `  DNS server        ${s.dnsServer} (TTL 5 s)`,
-    `  RDS and SNS API   ${s.apiEndpoint}`,
+    `  RDS and SNS API   ${s.apiEndpoint} (and Secrets Manager)`,
+    ...(s.aurora.secretId ? [`  master secret     ${s.aurora.secretId} (--secret-id)`] : []),
+    ...(s.aurora.iamUser
+      ? [`  IAM auth user     ${s.aurora.iamUser} (--iam-auth -u ${s.aurora.iamUser}, over TLS)`]
+      : []),
     `  SNS outbox        ${s.outbox} (mail and SQS deliveries, a file each)`,
     `  ground truth      ${s.groundTruthFile}`,
     ...(password
@@ -219,6 +226,14 @@ function describe(
     style.dim(detached ? `Stop it with: drill lab down --state-dir ${s.stateDir}` : 'Ctrl+C stops the lab.'),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The instance fronts' TLS, and the flags a drill verifying them needs. */
+function auroraTlsLines(s: LabStatus): string[] {
+  const ca = s.aurora.caFile;
+  if (!ca) return [];
+  const plain = s.aurora.requireTls ? 'required' : 'optional';
+  return [`  TLS               ${plain}; CA ${ca}: --ssl-mode verify-identity --ca ${ca}`];
 }
 
 /** The MemoryDB cluster's endpoints and nodes, for `drill lab up` and `drill lab status`. */

@@ -76,6 +76,9 @@ Docs: README.md (figures, JSON report, environment variables).`,
     .addOption(
       new Option('--lossy', 'promote without waiting for the reader to catch up: loses writes, on purpose'),
     )
+    .addOption(
+      new Option('--require-tls', 'instance fronts refuse logins without TLS (require_secure_transport=ON)'),
+    )
     .addOption(new Option('--region <region>', 'region in host names and ARNs').default('us-east-1'))
     .addOption(
       new Option('--first-address <n>', 'instances listen on 127.0.0.N, N+1, ... (port 3306)').default('11'),

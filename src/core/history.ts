@@ -57,6 +57,8 @@ export interface Observation {
   error?: ProbeError;
   /** How the probe got there, for monitors with more than one way in (`cluster`, `instance`, `sweep`). */
   route?: string;
+  /** The TLS handshake's share of the probe (ms), when it made a new TLS connection. */
+  tlsMs?: number;
   /** For the write checker: which ledger write this was and what became of it. */
   write?: { seq: number; outcome: 'acknowledged' | 'failed' | 'indeterminate' };
 }

@@ -6,7 +6,7 @@ import { ProbeScheduler } from './scheduler.js';
 /** What one probe found, before it is placed on the drill's axis. */
 export type ProbeOutcome = Pick<
   Observation,
-  'ok' | 'address' | 'role' | 'nodeId' | 'version' | 'error' | 'route' | 'write'
+  'ok' | 'address' | 'role' | 'nodeId' | 'version' | 'error' | 'route' | 'write' | 'tlsMs'
 >;
 
 /**

@@ -47,6 +47,8 @@ export interface LabOptions {
   region: string;
   /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
   firstAddress: number;
+  /** `--require-tls`: the instance fronts refuse logins without TLS. */
+  requireTls?: boolean;
   /** Overrides the timing profile's DNS propagation delay. */
   dnsDelayMs?: number;
   /** A MemoryDB cluster besides the Aurora one (`--memorydb`). */
@@ -101,6 +103,14 @@ export interface LabStatus {
     proxyEndpoint: string;
     proxyAddress: string;
     user: string;
+    /** The CA (PEM) that signs the instance fronts' certificates: trust it for TLS (`--ca`). */
+    caFile?: string;
+    /** `drill lab up --require-tls`: the fronts refuse connections without TLS. */
+    requireTls?: boolean;
+    /** The master user secret in the lab's Secrets Manager (same API endpoint): `--secret-id`. */
+    secretId?: string;
+    /** The user that logs in with IAM tokens (`--iam-auth --user`), over TLS. */
+    iamUser?: string;
     instances: { id: string; host: string; address: string; role: string; pid: number | null }[];
   };
   dnsServer: string;
@@ -281,6 +291,7 @@ export async function startDetached(
   args.push('--dns-port', String(plan.dnsPort), '--api-port', String(plan.apiPort), '--timing', plan.timing);
   args.push('--region', plan.region, '--first-address', String(plan.firstAddress), '--no-color');
   if (plan.lossy) args.push('--lossy');
+  if (plan.requireTls) args.push('--require-tls');
   if (plan.dnsDelayMs !== undefined) args.push('--dns-delay', `${plan.dnsDelayMs}ms`);
   if (plan.memorydb) args.push(...memoryDbArgs(plan.memorydb));
   const child = spawn(process.execPath, [bin, ...args], {

@@ -6,6 +6,7 @@ import { cannotStart, usageError } from '../core/errors.js';
 import { RdsEventSubscriptions } from './api/event-subscriptions.js';
 import { MemoryDbApi } from './api/memorydb.js';
 import { RdsApi } from './api/rds.js';
+import { SecretsManagerApi } from './api/secretsmanager.js';
 import { ControlPlane } from './api/server.js';
 import { SnsApi } from './api/sns.js';
 import { SnsSigner } from './api/sns-signing.js';
@@ -31,6 +32,9 @@ import { SnsDelivery } from './notify-delivery.js';
 import { listenable } from './ports.js';
 import { gone, labPidsFile, recordProcess } from './processes.js';
 
+/** The lab's IAM database user: it logs in with tokens signed by the lab's keys (`lab`/`lab`), over TLS. */
+export const labIamUser = 'drill_iam';
+
 /**
  * A running lab: the Aurora cluster, its DNS server and its control plane, all on loopback, all under one state
  * directory. One process owns every part; `stop()` (or `drill lab down`, which signals that process) leaves
@@ -44,6 +48,8 @@ export class Lab {
   readonly api: ControlPlane;
   readonly proxy: LabProxy;
   readonly sns: SnsApi;
+  /** Secrets Manager, holding the cluster's master user secret. */
+  readonly secrets: SecretsManagerApi;
   readonly eventSubscriptions: RdsEventSubscriptions;
   /** Only with `--memorydb`. */
   readonly memorydb: MemoryDbLabCluster | undefined;
@@ -69,6 +75,8 @@ export class Lab {
       lossy: options.lossy,
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
+      requireTls: options.requireTls === true,
+      iam: { user: labIamUser, keys: { accessKeyId: 'lab', secretAccessKey: 'lab', region: options.region } },
       onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
     });
     this.cluster = cluster;
@@ -118,6 +126,13 @@ export class Lab {
           onSpawn: (pid) => recordProcess(options.stateDir, pid, 'redis-server'),
         })
       : undefined;
+    this.secrets = new SecretsManagerApi({
+      region: options.region,
+      clusterId: this.names.clusterId,
+      username: options.user,
+      password: () => this.password,
+      createdAt: new Date(this.startedAt),
+    });
     const memorydbApi = new MemoryDbApi(this.memorydb, {
       region: options.region,
       quotaFile: memoryDbQuotaFile(options.stateDir),
@@ -128,7 +143,7 @@ export class Lab {
       options.apiPort,
       new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
       { api: this.sns, signer },
-      memorydbApi,
+      [memorydbApi, this.secrets],
     );
   }
 
@@ -227,6 +242,10 @@ export class Lab {
         proxyEndpoint: this.names.proxyEndpoint,
         proxyAddress: this.proxyAddress,
         user: this.options.user,
+        ...(this.cluster.caFile ? { caFile: this.cluster.caFile } : {}),
+        requireTls: this.options.requireTls === true,
+        secretId: this.secrets.arn,
+        iamUser: labIamUser,
         instances: this.cluster.instances.map((i) => ({
           id: i.id,
           host: this.names.instanceHost(i.id),
@@ -322,6 +341,7 @@ export function exportLines(status: LabStatus, password: string | undefined): st
   const vars: [string, string][] = [
     ['AWS_ENDPOINT_URL_RDS', status.apiEndpoint],
     ['AWS_ENDPOINT_URL_SNS', status.snsEndpoint ?? status.apiEndpoint],
+    ['AWS_ENDPOINT_URL_SECRETS_MANAGER', status.apiEndpoint],
     ['AWS_REGION', status.region],
     // The AWS CLI v1 reads only this one.
     ['AWS_DEFAULT_REGION', status.region],

@@ -119,7 +119,7 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
     assert.equal(c.VpcSecurityGroups?.[0]?.Status, 'active');
     assert.equal(c.StorageEncrypted, false);
     assert.equal(c.DeletionProtection, false);
-    assert.equal(c.IAMDatabaseAuthenticationEnabled, false);
+    assert.equal(c.IAMDatabaseAuthenticationEnabled, true);
     assert.match(c.DbClusterResourceId ?? '', /^cluster-[A-Z0-9]{26}$/);
     assert.deepEqual(c.AvailabilityZones, ['us-east-1a', 'us-east-1b', 'us-east-1c']);
     assert.deepEqual(

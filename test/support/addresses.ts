@@ -27,6 +27,7 @@
  * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
+ * | aurora-tls.test.ts             | lab, require-tls lab| proxy .115, .116-.117; proxy .225, .226-.227     |
  * | bad-input.test.ts              | refused             | .180 (nothing listens)                           |
  * | aws-timeouts.test.ts           | silent API, database| .231 (accepts, never answers), .232 (MariaDB)    |
  * | lab-safety.test.ts             | five labs           | .150, .151-.152; .155, …; .160; .165; .170-.172  |
@@ -95,6 +96,7 @@ export const addresses = {
   auroraLoad: { lab: lab(131) },
   auroraSafety: { lab: lab(136) },
   drillNotifications: { lab: lab(146) },
+  auroraTls: { lab: lab(116), requireTls: lab(226) },
   badInput: { refused: server(180) },
   awsTimeouts: { silentApi: server(231), database: server(232) },
   labSafety: {

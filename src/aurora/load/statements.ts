@@ -1,5 +1,7 @@
+import type { AwsTarget } from '../../aws/clients.js';
 import type { DnsChoice } from '../../net/resolver.js';
 import { quoteIdent } from '../sql.js';
+import type { TlsChoice } from '../tls.js';
 
 /** Rows the workload reads and updates by primary key: few enough to seed at once, enough to spread writes. */
 export const loadRows = 1000;
@@ -19,6 +21,9 @@ export interface MysqlLoadService {
   dns: DnsChoice;
   user: string;
   password: string;
+  tls: TlsChoice;
+  /** --iam-auth: each worker makes its own tokens (a function cannot cross to a thread), for this target. */
+  iam: AwsTarget | undefined;
   connectTimeoutMs: number;
   queryTimeoutMs: number;
   schema: string;

@@ -1,8 +1,11 @@
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2';
+import type { AwsTarget } from '../../aws/clients.js';
+import type { TokenKeeper } from '../../aws/rds-token.js';
 import { type LoadDriver, loadServiceData, runLoadWorker } from '../../core/load/worker.js';
 import { makeResolver } from '../../net/resolver.js';
+import { type Credentials, connectOptions } from '../connection.js';
 import { classifyError } from '../errors.js';
 import { loadRows, type MysqlLoadService, pointRead, pointWrite } from './statements.js';
 import { LoadWire } from './wire.js';
@@ -10,15 +13,28 @@ import { LoadWire } from './wire.js';
 /*
  * The worker thread of `drill aurora --load`: each worker is one application connection on the cluster endpoint,
  * running point reads and writes by primary key, resolving the name again when it reconnects. mysql2 connects,
- * logs in and prepares the two statements; then LoadWire runs them on the same socket.
+ * logs in and prepares the two statements; then LoadWire runs them on the same socket. Over TLS the socket's
+ * bytes are not the protocol's, so a TLS (or IAM) load runs its statements through mysql2 itself.
  */
 const config = loadServiceData<MysqlLoadService>();
 const resolver = makeResolver(config.dns);
+const credentials: Credentials = { user: config.user, password: config.password, tls: config.tls };
+const tokens = config.iam ? await iamTokens(config.iam) : undefined;
+if (tokens) credentials.token = () => tokens.current();
+const plain = config.tls.mode === 'disabled' && !tokens;
+
+async function iamTokens(target: AwsTarget): Promise<TokenKeeper> {
+  const { rdsTokenMaker, TokenKeeper } = await import('../../aws/rds-token.js');
+  const keeper = new TokenKeeper(await rdsTokenMaker(target, config.host, config.port, config.user));
+  await keeper.start();
+  return keeper;
+}
 const sql = { read: pointRead(config.schema), write: pointWrite(config.schema) };
 
 interface LoadConnection {
   conn: mysql.Connection;
-  wire: LoadWire;
+  /** The fast path's, on a plain connection; none over TLS. */
+  wire?: LoadWire;
 }
 
 const open = new Set<LoadWire>();
@@ -45,6 +61,7 @@ const prepare = (conn: mysql.Connection, statement: string): Promise<number> =>
 const driver: LoadDriver<LoadConnection> = {
   async connect() {
     const address = await resolver.lookup(config.host);
+    if (!plain) return { conn: await tlsConnection(address) };
     let wire: LoadWire | undefined;
     const socket = connect({
       host: address,
@@ -65,8 +82,8 @@ const driver: LoadDriver<LoadConnection> = {
     });
     const conn = mysql.createConnection({
       stream: socket,
-      user: config.user,
-      password: config.password,
+      user: credentials.user,
+      password: credentials.password,
       connectTimeout: config.connectTimeoutMs,
       // LoadWire speaks the classic COM_STMT_EXECUTE and result-set shapes.
       flags: ['-CLIENT_QUERY_ATTRIBUTES'],
@@ -87,11 +104,19 @@ const driver: LoadDriver<LoadConnection> = {
     }
   },
   run(c, kind) {
-    return c.wire.run(kind, 1 + Math.floor(Math.random() * loadRows), performance.now());
+    const id = 1 + Math.floor(Math.random() * loadRows);
+    if (c.wire) return c.wire.run(kind, id, performance.now());
+    return new Promise((resolve, reject) =>
+      c.conn.execute({ sql: sql[kind], values: [id], timeout: config.queryTimeoutMs }, (err) =>
+        err ? reject(err) : resolve(),
+      ),
+    );
   },
   close(c) {
-    open.delete(c.wire);
-    c.wire.close(Object.assign(new Error('closed'), { fatal: true }));
+    if (c.wire) {
+      open.delete(c.wire);
+      c.wire.close(Object.assign(new Error('closed'), { fatal: true }));
+    }
     c.conn.destroy();
   },
   classify(err) {
@@ -100,5 +125,25 @@ const driver: LoadDriver<LoadConnection> = {
     return { code: e.code, readOnly: e.readOnly, fatal: (err as { fatal?: boolean }).fatal === true };
   },
 };
+
+/** A connection the drill's way (TLS, an IAM token), for statements run by mysql2. */
+async function tlsConnection(address: string): Promise<mysql.Connection> {
+  const conn = mysql.createConnection({
+    ...connectOptions(credentials, config.connectTimeoutMs, {
+      host: config.host,
+      port: config.port,
+      socket: () => connect(config.port, address),
+    }),
+    maxPreparedStatements: 2,
+  });
+  conn.on('error', () => {});
+  try {
+    await new Promise<void>((resolve, reject) => conn.connect((err) => (err ? reject(err) : resolve())));
+  } catch (err) {
+    conn.destroy();
+    throw err;
+  }
+  return conn;
+}
 
 runLoadWorker(driver);

@@ -5,6 +5,7 @@ import type { Endpoint } from '../../net/endpoint.js';
 import { classifyError, lookupCodes, MysqlErrno, unreachableCodes } from '../errors.js';
 import { startFailure } from '../preflight.js';
 import type { AuroraRun } from '../run.js';
+import { tlsFailure } from '../tls.js';
 import type { MysqlMonitorOptions } from './simple.js';
 
 /** The options every MySQL monitor of a run shares. */
@@ -12,6 +13,9 @@ export function mysqlOptions(run: AuroraRun, endpoint = run.endpoint): MysqlMoni
   const { credentials, timeouts, resolver, plan } = run;
   return { endpoint, credentials, timeouts, resolver, intervalMs: plan.intervalMs };
 }
+
+/** How the run logs in, for the hint of an access-denied line. */
+const loginKind = (run: AuroraRun) => (run.plan.iamAuth ? 'iam' : run.plan.secretId ? 'secret' : 'password');
 
 /**
  * A table that could not be made because nobody answered (or the name did not resolve, or the login failed) is
@@ -27,8 +31,11 @@ export function unreachable(
   const reach =
     unreachableCodes.has(error.code) ||
     lookupCodes.has(error.code) ||
+    tlsFailure(error.code, error.message) !== undefined ||
     error.errno === MysqlErrno.accessDenied;
-  return reach ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode) : undefined;
+  return reach
+    ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode, loginKind(run))
+    : undefined;
 }
 
 /**
@@ -45,7 +52,7 @@ export function monitorPart(
   const part: DrillPart = { name: monitor.name, monitor };
   const probeFirst = async (): Promise<void> => {
     const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
-    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode);
+    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode, loginKind(run));
     if (failure) throw failure;
     if (!writing) run.firstAddress ??= outcome.address;
   };

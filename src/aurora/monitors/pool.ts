@@ -1,10 +1,11 @@
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import mysql from 'mysql2';
 import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
 import { raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
+import { connectOptions } from '../connection.js';
 import { shortTarget } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
 import { quoteIdent } from '../sql.js';
@@ -47,31 +48,33 @@ export class PoolMonitor extends ScheduledMonitor {
   private open(): mysql.Pool {
     if (this.pool) return this.pool;
     const { endpoint, credentials, timeouts, resolver, connections } = this.options;
+    // Each new connection resolves the endpoint again, with the drill's resolver, as the application's would.
+    const socket = (): Socket =>
+      connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        // Node asks for all addresses (happy eyeballs) or for one; answer in the form it asked for.
+        lookup: (host, options, done) =>
+          resolver.lookup(host).then(
+            (address) => {
+              const family = address.includes(':') ? 6 : 4;
+              if ((options as { all?: boolean }).all) {
+                (done as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+                  { address, family },
+                ]);
+              } else done(null, address, family);
+            },
+            (err: NodeJS.ErrnoException) => done(err, '', 4),
+          ),
+      });
     this.pool = mysql.createPool({
-      user: credentials.user,
-      password: credentials.password ?? '',
-      connectTimeout: timeouts.connectTimeoutMs,
+      ...connectOptions(credentials, timeouts.connectTimeoutMs, {
+        host: endpoint.host,
+        port: endpoint.port,
+        socket,
+      }),
       connectionLimit: connections,
       maxIdle: connections,
-      // Each new connection resolves the endpoint again, with the drill's resolver, as the application's would.
-      stream: () =>
-        connect({
-          host: endpoint.host,
-          port: endpoint.port,
-          // Node asks for all addresses (happy eyeballs) or for one; answer in the form it asked for.
-          lookup: (host, options, done) =>
-            resolver.lookup(host).then(
-              (address) => {
-                const family = address.includes(':') ? 6 : 4;
-                if ((options as { all?: boolean }).all) {
-                  (done as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
-                    { address, family },
-                  ]);
-                } else done(null, address, family);
-              },
-              (err: NodeJS.ErrnoException) => done(err, '', 4),
-            ),
-        }),
     });
     this.pool.on('connection', (c) => c.on('error', () => {}));
     return this.pool;

@@ -1,14 +1,15 @@
+import { connect } from 'node:net';
 import mysql from 'mysql2';
 import { usageError } from '../../core/errors.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
 import { abortReason, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
-import type { Query } from '../connection.js';
+import { connectOptions, type Handshake, type Query, timeTls } from '../connection.js';
 import { classifyHost } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
 import { readWriterCheck } from '../sql.js';
 import { monitorPart, mysqlOptions } from './part.js';
-import { failure, SimpleMonitor } from './simple.js';
+import { failure, SimpleMonitor, tlsTime } from './simple.js';
 
 /**
  * Watches through an RDS Proxy the way an application does: one long-lived connection, a statement per probe.
@@ -18,17 +19,19 @@ import { failure, SimpleMonitor } from './simple.js';
 export class ProxyMonitor extends SimpleMonitor {
   override readonly name = 'proxy';
   override readonly mode = 'proxy';
-  private conn: { conn: mysql.Connection; address: string } | undefined;
+  private conn: { conn: mysql.Connection; address: string; handshake: Handshake } | undefined;
 
   override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
     let address: string | undefined;
     try {
+      const fresh = this.conn === undefined;
       const open = this.conn ?? (await this.connect(signal));
       this.conn = open;
       address = open.address;
       const query: Query = (sql) => this.query(open.conn, sql, signal);
       const check = readWriterCheck('aurora', await this.writerCheck(query));
-      return { ok: true, address, route: 'proxy', ...check };
+      // Only the probe that (re)connected paid for a TLS handshake.
+      return { ok: true, address, route: 'proxy', ...check, ...(fresh ? tlsTime(open.handshake) : {}) };
     } catch (err) {
       if ((err as { fatal?: boolean }).fatal === true || signal.aborted) this.drop();
       return { ok: false, ...(address ? { address } : {}), route: 'proxy', error: failure(err) };
@@ -45,16 +48,19 @@ export class ProxyMonitor extends SimpleMonitor {
     this.conn = undefined;
   }
 
-  private async connect(signal: AbortSignal): Promise<{ conn: mysql.Connection; address: string }> {
+  private async connect(
+    signal: AbortSignal,
+  ): Promise<{ conn: mysql.Connection; address: string; handshake: Handshake }> {
     const { endpoint, credentials, timeouts, resolver } = this.options;
     const address = await raceAbort(resolver.lookup(endpoint.host), signal);
-    const conn = mysql.createConnection({
-      host: address,
-      port: endpoint.port,
-      user: credentials.user,
-      password: credentials.password ?? '',
-      connectTimeout: timeouts.connectTimeoutMs,
-    });
+    const conn = mysql.createConnection(
+      connectOptions(credentials, timeouts.connectTimeoutMs, {
+        host: endpoint.host,
+        port: endpoint.port,
+        socket: () => connect(endpoint.port, address),
+      }),
+    );
+    const handshake = timeTls(conn);
     // A connection the proxy (or the network) broke is reopened on the next probe.
     conn.on('error', () => {
       if (this.conn?.conn === conn) this.drop();
@@ -66,7 +72,7 @@ export class ProxyMonitor extends SimpleMonitor {
       conn.destroy();
       throw err;
     });
-    return { conn, address };
+    return { conn, address, handshake };
   }
 
   private query(conn: mysql.Connection, sql: string, signal: AbortSignal): Promise<unknown[][]> {

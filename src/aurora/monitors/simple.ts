@@ -1,11 +1,18 @@
 import type { Clock } from '../../core/clock.js';
 import type { History, ProbeError } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
+import { tenth } from '../../core/rounding.js';
 import { ProbeAborted, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import type { Endpoint } from '../../net/endpoint.js';
 import type { Resolver } from '../../net/resolver.js';
-import { type Credentials, type Query, type Timeouts, withConnection } from '../connection.js';
+import {
+  type Credentials,
+  type Handshake,
+  type Query,
+  type Timeouts,
+  withConnection,
+} from '../connection.js';
 import { classifyError, MysqlErrno } from '../errors.js';
 import { shortTarget } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
@@ -64,10 +71,11 @@ export class SimpleMonitor extends ScheduledMonitor {
       return { ok: false, error: failure(err) };
     }
     try {
-      return await withConnection(address, port, credentials, timeouts, signal, async (query) => {
+      const route = { host, address, port };
+      return await withConnection(route, credentials, timeouts, signal, async (query, handshake) => {
         const check = readWriterCheck(this.dialect, await this.writerCheck(query));
         await more?.(query);
-        return { ok: true, address, ...check };
+        return { ok: true, address, ...check, ...tlsTime(handshake) };
       });
     } catch (err) {
       return { ok: false, address, error: failure(err) };
@@ -96,6 +104,11 @@ function firstRow(rows: unknown[][]): unknown[] {
   const row = rows[0];
   if (!row) throw new Error('the writer check returned no row');
   return row;
+}
+
+/** The TLS handshake's share of a probe, when it had one. */
+export function tlsTime(handshake: Handshake): { tlsMs?: number } {
+  return handshake.tlsMs === undefined ? {} : { tlsMs: tenth(handshake.tlsMs) };
 }
 
 export function failure(err: unknown): ProbeError {

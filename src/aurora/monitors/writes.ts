@@ -73,7 +73,8 @@ export class WriteChecker extends ScheduledMonitor {
     let sent = false;
     try {
       address = await raceAbort(resolver.lookup(endpoint.host), signal);
-      return await withConnection(address, endpoint.port, credentials, timeouts, signal, async (query) => {
+      const route = { host: endpoint.host, address, port: endpoint.port };
+      return await withConnection(route, credentials, timeouts, signal, async (query) => {
         sent = true;
         await query(
           `INSERT INTO ${this.table} (run_id, seq, written_at) VALUES ('${this.runId}', ${seq}, NOW(6))`,

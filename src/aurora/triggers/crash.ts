@@ -34,8 +34,7 @@ export class CrashTrigger implements Trigger {
       const { withConnection } = await import('../connection.js');
       const address = await this.resolver.lookup(this.endpoint.host);
       const reachedReader = await withConnection(
-        address,
-        this.endpoint.port,
+        { host: this.endpoint.host, address, port: this.endpoint.port },
         this.credentials,
         this.timeouts,
         signal,

@@ -145,7 +145,9 @@ export class LiveView {
     const s = this.style;
     const shown = o.address && o.address !== o.target && !o.error?.message.includes(o.address);
     const where = shown ? s.dim(` ${o.address}`) : '';
-    const ms = s.dim(` ${Math.round(o.t1 - o.t0)} ms`);
+    // A TLS probe says what its handshake took of the latency: what the connection pays for TLS.
+    const tls = o.tlsMs === undefined ? '' : ` (TLS ${Math.round(o.tlsMs)} ms)`;
+    const ms = s.dim(` ${Math.round(o.t1 - o.t0)} ms${tls}`);
     switch (probeState(o)) {
       case 'good':
         return `${s.green(`● ${o.role}`)} ${o.nodeId ?? ''}${where}${ms}`;

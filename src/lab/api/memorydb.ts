@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MemoryDbEvent, MemoryDbLabCluster } from '../memorydb/cluster.js';
 import { shardName, slotRanges } from '../memorydb/names.js';
 import { LabFault } from './fault.js';
+import { answerJson, type Json } from './json.js';
 import type { SnsApi } from './sns.js';
 
 /** awsJson1_1 targets: `AmazonMemoryDB.<Operation>`, and the lab's own `DrillLab.<Operation>` (kill, pause). */
@@ -11,8 +12,6 @@ export const labTargetPrefix = 'DrillLab.';
 /** FailoverShard calls allowed in a rolling 24 hours, as MemoryDB allows. */
 export const failoverQuota = 5;
 const day = 24 * 3600_000;
-
-type Json = Record<string, unknown>;
 
 export interface MemoryDbApiOptions {
   region: string;
@@ -44,26 +43,7 @@ export class MemoryDbApi {
 
   /** Answers one request: HTTP status and JSON body. */
   handle(target: string, body: string): { status: number; body: string } {
-    try {
-      let input: Json;
-      try {
-        input = body.trim() ? (JSON.parse(body) as Json) : {};
-      } catch {
-        throw new LabFault('SerializationException', 'The request body is not valid JSON.');
-      }
-      if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-        throw new LabFault('SerializationException', 'The request body must be a JSON object.');
-      }
-      return { status: 200, body: JSON.stringify(this.operation(target, input)) };
-    } catch (err) {
-      if (err instanceof LabFault) {
-        return { status: err.status, body: JSON.stringify({ __type: err.code, message: err.message }) };
-      }
-      return {
-        status: 500,
-        body: JSON.stringify({ __type: 'InternalServerError', message: (err as Error).message }),
-      };
-    }
+    return answerJson(body, (input) => this.operation(target, input));
   }
 
   private operation(target: string, input: Json): Json {

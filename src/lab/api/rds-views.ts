@@ -18,7 +18,7 @@ const caCertificate = 'rds-ca-rsa2048-g1';
 const rdsHostedZones: Record<string, string> = { 'us-east-1': 'Z2R2ITUGPM61AM' };
 
 /** Stable made-up identifiers (resource ids, VPC, subnets): the same lab names give the same ones. */
-function madeUp(seed: string, length: number, alphabet: 'hex' | 'base32'): string {
+export function madeUp(seed: string, length: number, alphabet: 'hex' | 'base32'): string {
   const digest = createHash('sha256').update(seed).digest();
   if (alphabet === 'hex') return digest.toString('hex').slice(0, length);
   const letters = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
@@ -113,7 +113,7 @@ export class RdsViews {
       DbClusterResourceId: this.clusterResourceId,
       DBClusterArn: this.clusterArn,
       AssociatedRoles: [],
-      IAMDatabaseAuthenticationEnabled: false,
+      IAMDatabaseAuthenticationEnabled: true,
       ClusterCreateTime: c.createdAt,
       EngineMode: 'provisioned',
       DeletionProtection: false,
@@ -180,7 +180,7 @@ export class RdsViews {
       MonitoringInterval: 0,
       PromotionTier: i.promotionTier,
       DBInstanceArn: this.arn('db', i.id),
-      IAMDatabaseAuthenticationEnabled: false,
+      IAMDatabaseAuthenticationEnabled: true,
       PerformanceInsightsEnabled: false,
       DeletionProtection: false,
       TagList: [],

@@ -12,7 +12,7 @@ export interface SnsService {
   signer: { readonly certificatePath: string; readonly certificatePem: string };
 }
 
-/** A JSON service routed by its `X-Amz-Target` (awsJson1_1: MemoryDB). */
+/** A JSON service routed by its `X-Amz-Target` (awsJson1_1: MemoryDB, Secrets Manager). */
 export interface JsonService {
   targets: (target: string) => boolean;
   handle: (target: string, body: string) => { status: number; body: string };
@@ -28,7 +28,7 @@ interface Service {
  * The lab's control plane: one HTTP endpoint that the unmodified AWS SDK and CLI talk to (AWS_ENDPOINT_URL_RDS,
  * AWS_ENDPOINT_URL_SNS, `--endpoint-url`), in the services' real wire protocol. Requests are told apart by their
  * awsQuery `Version`; the links in SNS messages (SubscribeURL, UnsubscribeURL) carry none and go to SNS. JSON
- * services (MemoryDB) by their `X-Amz-Target` header.
+ * services (MemoryDB, Secrets Manager) by their `X-Amz-Target` header.
  */
 export class ControlPlane {
   private server: Server | undefined;
@@ -38,7 +38,7 @@ export class ControlPlane {
     readonly port: number,
     private readonly rds: RdsApi,
     private readonly sns?: SnsService,
-    private readonly json?: JsonService,
+    private readonly json: JsonService[] = [],
   ) {}
 
   get url(): string {
@@ -76,8 +76,9 @@ export class ControlPlane {
     for await (const c of req) chunks.push(c as Buffer);
     const url = new URL(req.url ?? '/', 'http://lab');
     const target = req.headers['x-amz-target'];
-    if (typeof target === 'string' && this.json?.targets(target)) {
-      const { status, body } = this.json.handle(target, Buffer.concat(chunks).toString('utf8'));
+    const json = typeof target === 'string' ? this.json.find((j) => j.targets(target)) : undefined;
+    if (typeof target === 'string' && json) {
+      const { status, body } = json.handle(target, Buffer.concat(chunks).toString('utf8'));
       res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
       res.end(body);
       return;

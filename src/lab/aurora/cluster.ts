@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import type { Role } from '../../core/history.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { makeCertificates } from '../tls.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
+import type { LoginPolicy } from './front-login.js';
+import { iamTokenProblem, type LabKeys } from './iam-auth.js';
 import { MariadbInstance, nativePasswordHash, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import {
@@ -90,6 +94,8 @@ export interface LabInstance {
   cpu: number;
   db: MariadbInstance;
   front: InstanceFront;
+  /** What the front accepts at login: its certificate once made, --require-tls, IAM tokens. */
+  login: LoginPolicy;
   faults: Faults;
   /** A stop the lab itself ordered: an exit then is not a crash. */
   expectingExit: boolean;
@@ -109,6 +115,10 @@ export interface ClusterOptions {
   frontPort?: number;
   backendPort?: number;
   firstAddress?: number;
+  /** Refuse logins without TLS (`drill lab up --require-tls`); TLS is always offered. */
+  requireTls?: boolean;
+  /** IAM database authentication: the user that logs in with tokens signed by the lab's keys. */
+  iam?: { user: string; keys: LabKeys };
   /** Told of every process the cluster starts, the moment it starts it (the lab records them). */
   onSpawn?: (pid: number | undefined, kind: 'mariadbd' | 'mariadb-install-db') => void;
 }
@@ -134,14 +144,21 @@ export class AuroraLabCluster {
   readonly auroraVersion: string;
   readonly createdAt = new Date();
   readonly replPassword = randomBytes(12).toString('hex');
+  /** The IAM user's MariaDB password: only the fronts know it, clients send tokens. */
+  private readonly iamPassword = randomBytes(12).toString('hex');
   private poller: NodeJS.Timeout | undefined;
   private readonly timers = new Set<NodeJS.Timeout>();
   private stopping = false;
   private busy: Promise<void> = Promise.resolve();
+  /** The lab's CA certificate (PEM), once made: clients trust it to verify the fronts. */
+  caFile: string | undefined;
+  /** The lab RDS Proxy's certificate (its endpoint's name), signed by the same CA. */
+  proxyTls: SecureContext | undefined;
 
   constructor(readonly options: ClusterOptions) {
     this.auroraVersion = options.auroraVersion ?? '3.05.2';
     const first = options.firstAddress ?? 11;
+    const iam = options.iam;
     const zones = ['a', 'b', 'c'];
     for (let n = 1; n <= options.readers + 1; n++) {
       const id = options.names.instanceId(n);
@@ -178,6 +195,28 @@ export class AuroraLabCluster {
         cpu: 0,
         db,
         front: undefined as unknown as InstanceFront,
+        login: {
+          tls: undefined,
+          requireTls: options.requireTls === true,
+          proxyAddress: `127.0.0.${first - 1}`,
+          ...(iam
+            ? {
+                iam: {
+                  user: iam.user,
+                  check: (token: string, user: string) => {
+                    // The client only hears RDS's 1045; the lab's log says why, for whoever debugs it.
+                    const why = iamTokenProblem(token, user, iam.keys);
+                    if (why)
+                      process.stderr.write(
+                        `${new Date().toISOString()} ${id}: IAM token for ${user} refused: ${why}\n`,
+                      );
+                    return why;
+                  },
+                  backendPassword: this.iamPassword,
+                },
+              }
+            : {}),
+        },
         faults: {},
         expectingExit: false,
       };
@@ -187,6 +226,7 @@ export class AuroraLabCluster {
         { host: address, port: this.backendPort },
         (sql) => this.onStatement(instance, sql),
         mysqlVersionOf(this.auroraVersion),
+        instance.login,
       );
       db.onExit = () => this.onInstanceExit(instance);
       this.instances.push(instance);
@@ -216,6 +256,7 @@ export class AuroraLabCluster {
       this.options.onSpawn?.(pid, 'mariadb-install-db'),
     );
     for (const i of this.instances) i.db.initFrom(template);
+    await this.makeCertificates();
     await Promise.all(this.instances.map((i) => this.startReadOnly(i)));
     const w = this.writer;
     // Aurora's master user cannot write on a reader: READ_ONLY ADMIN is the one privilege it lacks. By its hash:
@@ -232,6 +273,15 @@ export class AuroraLabCluster {
         this.replPassword,
       ],
     );
+    const iam = this.options.iam;
+    if (iam) {
+      // RDS's IAM user (IDENTIFIED WITH AWSAuthenticationPlugin): the front checks its token and logs it in here.
+      await w.db.admin(
+        `CREATE OR REPLACE USER ?@'%' IDENTIFIED BY PASSWORD ?; GRANT ALL PRIVILEGES ON *.* TO ?@'%';
+         REVOKE READ_ONLY ADMIN ON *.* FROM ?@'%';`,
+        [iam.user, nativePasswordHash(this.iamPassword), iam.user, iam.user],
+      );
+    }
     await this.setReadOnly(w, false);
     for (const r of this.readers) await this.replicateFrom(r, w);
     const pos = await this.binlogPos(w);
@@ -244,6 +294,38 @@ export class AuroraLabCluster {
     this.status = 'available';
     this.poller = setInterval(() => void this.poll(), 1000);
     this.poller.unref();
+  }
+
+  /**
+   * Each instance's certificate names what RDS's do: its instance endpoint and the cluster's endpoints (not the
+   * address: a client verifying identity must connect by name), signed by the lab's CA (`caFile`).
+   */
+  private async makeCertificates(): Promise<void> {
+    const { names } = this.options;
+    const certs = await makeCertificates(join(this.options.dir, 'tls'), 'drill lab Aurora CA', [
+      ...this.instances.map((i) => ({
+        name: i.id,
+        dnsNames: [names.instanceHost(i.id), names.clusterEndpoint, names.readerEndpoint],
+        addresses: [],
+      })),
+      { name: 'proxy', dnsNames: [names.proxyEndpoint], addresses: [] },
+    ]);
+    const proxy = certs.nodes.get('proxy');
+    if (proxy) {
+      this.proxyTls = createSecureContext({
+        cert: readFileSync(proxy.certFile),
+        key: readFileSync(proxy.keyFile),
+      });
+    }
+    this.caFile = certs.caFile;
+    for (const i of this.instances) {
+      const cert = certs.nodes.get(i.id);
+      if (!cert) continue;
+      i.login.tls = createSecureContext({
+        cert: readFileSync(cert.certFile),
+        key: readFileSync(cert.keyFile),
+      });
+    }
   }
 
   async stop(): Promise<void> {

@@ -1,5 +1,6 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { cannotStart } from '../../core/errors.js';
+import { type LoggedIn, type LoginPolicy, relayLogin } from './front-login.js';
 
 /** What the front does with one statement (COM_QUERY or COM_STMT_PREPARE). */
 export type FrontDecision =
@@ -12,8 +13,6 @@ export type StatementHandler = (sql: string) => Promise<FrontDecision> | FrontDe
 
 const COM_QUERY = 0x03;
 const COM_STMT_PREPARE = 0x16;
-const CLIENT_COMPRESS = 0x20;
-const CLIENT_SSL = 0x800;
 const MAX_PACKET = 0xffffff;
 
 /** Collects bytes into MySQL packets: 3-byte length, 1-byte sequence id, payload. */
@@ -65,9 +64,9 @@ export function errPacket(seq: number, errno: number, sqlState: string, message:
 }
 
 /**
- * A MySQL-protocol front for one lab instance. The handshake passes through, so MariaDB itself checks passwords;
- * only the greeting changes: it announces `serverVersion`, and TLS and compression are taken out of it, so the
- * stream stays readable. After login,
+ * A MySQL-protocol front for one lab instance. The login is relayed (front-login.ts), so MariaDB itself checks
+ * passwords; the greeting announces `serverVersion`, TLS ends at the front and compression is taken out of the
+ * greeting, so statements stay readable. After login,
  * statements go through `handler`, which may rewrite them, answer them, or drop the connection; everything else,
  * and every byte from the server, passes through as it is.
  */
@@ -82,6 +81,8 @@ export class InstanceFront {
     private readonly handler: StatementHandler,
     /** The server version the greeting announces instead of MariaDB's (`5.5.5-10.11.…-MariaDB`). */
     private readonly serverVersion?: string,
+    /** TLS, --require-tls and IAM tokens: what the login accepts besides MariaDB's own passwords. */
+    private readonly login: LoginPolicy = { tls: undefined, requireTls: false },
   ) {}
 
   get listening(): boolean {
@@ -138,32 +139,21 @@ export class InstanceFront {
     client.setNoDelay(true);
     backend.setNoDelay(true);
 
-    let phase: 'greeting' | 'auth' | 'command' = 'greeting';
-    const fromServer = new PacketReader();
-    backend.on('data', (chunk: Buffer) => {
-      if (phase === 'command') {
-        client.write(chunk);
-        return;
-      }
-      fromServer.push(chunk);
-      for (let p = fromServer.next(); p; p = fromServer.next()) {
-        if (phase === 'greeting') {
-          const greeting = withServerVersion(p.payload, this.serverVersion);
-          stripCapabilities(greeting);
-          client.write(packets(greeting, p.seq));
-          phase = 'auth';
-        } else {
-          client.write(p.raw);
-          if (p.payload[0] === 0x00) {
-            phase = 'command';
-            const rest = fromServer.rest();
-            if (rest.length) client.write(rest);
-            return;
-          }
-        }
-      }
-    });
+    relayLogin(client, backend, this.login, closeBoth, (greeting) =>
+      withServerVersion(greeting, this.serverVersion),
+    ).then(
+      (loggedIn) => {
+        if (loggedIn) this.command(loggedIn, backend, closeBoth);
+      },
+      () => closeBoth(),
+    );
+  }
 
+  /** After login: statements from the client go through the handler; the server's bytes pass as they are. */
+  private command(loggedIn: LoggedIn, backend: Socket, closeBoth: () => void): void {
+    const client = loggedIn.client;
+    if (loggedIn.fromServer.length) client.write(loggedIn.fromServer);
+    backend.on('data', (chunk: Buffer) => client.write(chunk));
     const fromClient = new PacketReader();
     let busy = false;
     const pump = async (): Promise<void> => {
@@ -206,13 +196,13 @@ export class InstanceFront {
       }
     };
     client.on('data', (chunk: Buffer) => {
-      if (phase !== 'command') {
-        backend.write(chunk);
-        return;
-      }
       fromClient.push(chunk);
       pump().catch(closeBoth);
     });
+    if (loggedIn.fromClient.length) {
+      fromClient.push(loggedIn.fromClient);
+      pump().catch(closeBoth);
+    }
   }
 }
 
@@ -225,14 +215,4 @@ function withServerVersion(payload: Buffer, version: string | undefined): Buffer
     Buffer.from(version, 'latin1'),
     payload.subarray(versionEnd),
   ]);
-}
-
-/** Takes TLS and compression out of the server greeting's capability flags (protocol 10). */
-function stripCapabilities(payload: Buffer): void {
-  if (payload[0] !== 10) return;
-  const versionEnd = payload.indexOf(0, 1);
-  const capsAt = versionEnd + 1 + 4 + 8 + 1;
-  if (capsAt + 2 > payload.length) return;
-  const caps = payload.readUInt16LE(capsAt);
-  payload.writeUInt16LE(caps & ~(CLIENT_SSL | CLIENT_COMPRESS), capsAt);
 }

@@ -45,6 +45,11 @@ export class PacketQueue {
     socket.on('error', close);
   }
 
+  /** Bytes read but not yet a whole packet (a TLS handshake that came right behind an SSL request). */
+  rest(): Buffer {
+    return this.reader.rest();
+  }
+
   next(): Promise<Packet> {
     const p = this.ready.shift();
     if (p) return Promise.resolve(p);
@@ -103,8 +108,10 @@ export class BackendConnection {
     },
     key: string,
     timeoutMs: number,
+    /** The proxy's own address, so the front knows the connection for the lab's (see front-login.ts). */
+    localAddress?: string,
   ): Promise<BackendConnection> {
-    const socket = connect(port, instance.address);
+    const socket = connect({ port, host: instance.address, ...(localAddress ? { localAddress } : {}) });
     socket.on('error', () => {});
     const conn = new BackendConnection(socket, instance, key);
     const timer = setTimeout(() => socket.destroy(), timeoutMs);

@@ -36,7 +36,8 @@ const CAP = {
 };
 
 /**
- * What the proxy offers clients: the usual 4.1 protocol with multi-results and plugin auth. Not TLS, compression,
+ * What the proxy offers clients: the usual 4.1 protocol with multi-results and plugin auth (TLS besides, when the
+ * lab has certificates: see `greeting`). Not compression,
  * LOCAL INFILE, session tracking or DEPRECATE_EOF, so every response has the one shape `ResponseEnd` reads.
  */
 export const PROXY_CAPABILITIES =
@@ -78,13 +79,20 @@ export function newScramble(): Buffer {
   return Buffer.from(randomBytes(20).map((b) => 0x21 + (b % 94)));
 }
 
-/** The proxy's greeting (HandshakeV10) for one client connection. */
-export function greeting(serverVersion: string, connectionId: number, scramble: Buffer): Buffer {
+/** CLIENT_SSL: offered in the greeting when the proxy has a certificate; a client asks with an SSL request. */
+export const CLIENT_SSL = 0x800;
+
+/** A client's SSL request: the first 32 bytes of a login, with CLIENT_SSL, before the TLS handshake. */
+export const isSslRequest = (payload: Buffer): boolean =>
+  payload.length === 32 && (payload.readUInt32LE(0) & CLIENT_SSL) !== 0;
+
+/** The proxy's greeting (HandshakeV10) for one client connection; `tls`: TLS offered. */
+export function greeting(serverVersion: string, connectionId: number, scramble: Buffer, tls = false): Buffer {
   const head = Buffer.alloc(4);
   head.writeUInt32LE(connectionId);
   const caps = Buffer.alloc(2);
   const upper = Buffer.alloc(2);
-  caps.writeUInt16LE(PROXY_CAPABILITIES & 0xffff);
+  caps.writeUInt16LE((PROXY_CAPABILITIES | (tls ? CLIENT_SSL : 0)) & 0xffff);
   upper.writeUInt16LE(PROXY_CAPABILITIES >>> 16);
   return packets(
     Buffer.concat([

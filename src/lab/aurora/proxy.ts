@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { cannotStart } from '../../core/errors.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { acceptTls } from '../tls.js';
 import type { AuroraLabCluster, LabInstance } from './cluster.js';
 import { errPacket, okPacket } from './front.js';
 import { type StatementEffect, statementEffect } from './pinning.js';
@@ -10,6 +11,7 @@ import {
   authSwitch,
   COM,
   greeting,
+  isSslRequest,
   nativeToken,
   newScramble,
   parseLogin,
@@ -113,12 +115,22 @@ export class LabProxy {
     this.serve(client).catch(() => client.destroy());
   }
 
-  private async serve(client: Socket): Promise<void> {
-    const queue = new PacketQueue(client);
+  private async serve(raw: Socket): Promise<void> {
+    let client: Socket = raw;
+    let queue = new PacketQueue(raw);
     const scramble = newScramble();
     const id = this.nextId++;
-    client.write(greeting('8.0.32-lab-rds-proxy', id, scramble));
-    const hello = await queue.next();
+    const tls = this.cluster.proxyTls;
+    client.write(greeting('8.0.32-lab-rds-proxy', id, scramble, tls !== undefined));
+    let hello = await queue.next();
+    if (tls && isSslRequest(hello.payload)) {
+      // TLS ends here, as at RDS Proxy; the login and every statement after it come over it.
+      const secure = acceptTls(raw, queue.rest(), tls);
+      secure.on('error', () => secure.destroy());
+      client = secure;
+      queue = new PacketQueue(secure);
+      hello = await queue.next();
+    }
     const login = parseLogin(hello.payload);
     let token = login.token;
     let seq = hello.seq;
@@ -331,7 +343,14 @@ export class LabProxy {
       database: s.database,
     };
     try {
-      const conn = await BackendConnection.open(writer, this.cluster.frontPort, login, s.key, 2000);
+      const conn = await BackendConnection.open(
+        writer,
+        this.cluster.frontPort,
+        login,
+        s.key,
+        2000,
+        this.address,
+      );
       conn.database = s.database;
       conn.state = JSON.stringify([s.database ?? null, []]);
       return conn;

@@ -6,9 +6,9 @@ import { cannotStart } from '../../core/errors.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming, MemoryDbStatus } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { makeCertificates } from '../tls.js';
 import { type MemoryDbNames, shardName, slotRanges } from './names.js';
 import { RedisNode } from './node.js';
-import { makeCertificates } from './tls.js';
 
 /** How quickly the MemoryDB half of the lab moves; `fast` keeps tests quick, `aurora` is closer to the service. */
 export interface MemoryDbTiming {
@@ -164,11 +164,11 @@ export class MemoryDbLabCluster {
     if (o.tls) {
       const certs = await makeCertificates(
         join(o.dir, 'tls'),
+        'drill lab MemoryDB CA',
         this.nodes.map((n) => ({
           name: n.name,
-          host: n.host,
-          address: n.address,
-          clusterEndpoint: o.names.clusterEndpoint,
+          dnsNames: [n.host, o.names.clusterEndpoint],
+          addresses: [n.address],
         })),
       );
       this.caFile = certs.caFile;

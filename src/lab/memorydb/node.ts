@@ -6,7 +6,7 @@ import { cannotStart } from '../../core/errors.js';
 import { waitForListener } from '../aurora/mariadb.js';
 import { findBinary } from '../binaries.js';
 import { stopServer } from '../processes.js';
-import type { NodeCertificate } from './tls.js';
+import type { NodeCertificate } from '../tls.js';
 
 export interface RedisNodeOptions {
   /** The node's own directory (config, nodes.conf, log). */

@@ -251,7 +251,9 @@ function probeTip(o: Observation, state: ProbeState): string {
   if (o.ok) lines.push(`${o.role}${o.role === o.expect ? '' : ` (wanted ${o.expect})`}`);
   lines.push(`address ${o.address ?? o.target}${o.route ? ` via ${o.route}` : ''}`);
   if (o.nodeId) lines.push(`node ${o.nodeId}`);
-  lines.push(`latency ${(o.t1 - o.t0).toFixed(1)} ms`);
+  lines.push(
+    `latency ${(o.t1 - o.t0).toFixed(1)} ms${o.tlsMs === undefined ? '' : ` (TLS handshake ${o.tlsMs} ms)`}`,
+  );
   if (o.error)
     lines.push(`error ${o.error.code}${o.error.name ? ` ${o.error.name}` : ''}: ${o.error.message}`);
   if (o.write) lines.push(`write #${o.write.seq} ${o.write.outcome}`);
