@@ -53,6 +53,9 @@ export function connectOptions(
     user: credentials.user,
     password: credentials.password ?? '',
     connectTimeout: connectTimeoutMs,
+    // Probes and checks send text statements; mysql2 would allocate a 16000-slot statement cache for every
+    // connection, and simple and aware mode open one per probe.
+    maxPreparedStatements: 1,
     stream: (opts: { config: { ssl?: unknown } }) => {
       const socket = route.socket();
       // preferred: TLS when the server offers it. mysql2 knows only "always": read the greeting's flag first.
