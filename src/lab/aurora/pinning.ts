@@ -1,3 +1,4 @@
+import { tokenize } from './sql-tokens.js';
 /**
  * What the lab's RDS Proxy makes of one SQL statement, after "Avoiding pinning an RDS Proxy" (Aurora MySQL): the
  * statements and variables it tracks (carried with the session to whichever database connection serves it), and
@@ -48,36 +49,17 @@ export const PINNING_TEXT_BYTES = 16 * 1024;
  * words inside them are not taken for SQL. Executable comments (`/*!`, `/*M!`) are reported, not removed.
  */
 function skeleton(sql: string): { text: string; executableComment: boolean } {
-  let out = '';
+  let text = '';
   let executableComment = false;
-  for (let i = 0; i < sql.length; ) {
-    const c = sql[i] as string;
-    const next = sql[i + 1];
-    if (c === '/' && next === '*') {
-      if (sql[i + 2] === '!' || (sql[i + 2] === 'M' && sql[i + 3] === '!')) executableComment = true;
-      const end = sql.indexOf('*/', i + 2);
-      i = end < 0 ? sql.length : end + 2;
-      out += ' ';
-    } else if (c === '#' || (c === '-' && next === '-' && /\s/.test(sql[i + 2] ?? ' '))) {
-      const end = sql.indexOf('\n', i);
-      i = end < 0 ? sql.length : end + 1;
-      out += ' ';
-    } else if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < sql.length) {
-        if (sql[j] === '\\' && c !== '`') j += 2;
-        else if (sql[j] === c && sql[j + 1] === c) j += 2;
-        else if (sql[j] === c) break;
-        else j++;
-      }
-      out += c === '`' ? '``' : "''";
-      i = j + 1;
-    } else {
-      out += c;
-      i++;
-    }
+  for (const t of tokenize(sql)) {
+    if (t.kind === 'quoted') text += "''";
+    else if (t.kind === 'ident') text += '``';
+    else if (t.kind === 'space' && /^(\/\*|#|--)/.test(t.text)) {
+      if (/^\/\*M?!/.test(t.text)) executableComment = true;
+      text += ' ';
+    } else text += t.text;
   }
-  return { text: out, executableComment };
+  return { text, executableComment };
 }
 
 /** Splits at top-level commas (not inside parentheses). */
