@@ -1,4 +1,4 @@
-import type { TokenKeeper } from '../aws/rds-token.js';
+import type { TokenKeeper } from '../aws/token-keeper.js';
 import { formatDuration } from '../core/duration.js';
 import { cannotStart, quote } from '../core/errors.js';
 import { addSecret } from '../core/secrets.js';
@@ -47,15 +47,14 @@ async function login(plan: AuroraPlan, endpoint: Endpoint): Promise<TokenKeeper 
     }
   }
   if (!plan.iamAuth) return undefined;
-  const [{ rdsTokenMaker, TokenKeeper }, { explainAwsError }] = await Promise.all([
+  const [{ rdsTokenMaker }, { keepTokens }, { explainAwsError }] = await Promise.all([
     import('../aws/rds-token.js'),
+    import('../aws/token-keeper.js'),
     import('../aws/errors.js'),
   ]);
-  const keeper = new TokenKeeper(await rdsTokenMaker(plan.aws, endpoint.host, endpoint.port, plan.user));
-  await keeper.start().catch((err) => {
+  return keepTokens(await rdsTokenMaker(plan.aws, endpoint.host, endpoint.port, plan.user)).catch((err) => {
     throw explainAwsError(err, 'rds-db:connect');
   });
-  return keeper;
 }
 
 async function setupRun(

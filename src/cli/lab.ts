@@ -249,6 +249,7 @@ function memoryDbLines(s: LabStatus): string[] {
           `  node              ${n.name} (shard ${sh.name}, ${n.role}) ${n.host} -> ${n.address}:${m.port}`,
       ),
     ),
+    ...(m.iamUser ? [`  IAM auth user     ${m.iamUser} (drill memorydb --iam-auth -u ${m.iamUser})`] : []),
     `  MemoryDB API      ${s.apiEndpoint} (FailoverShard: 5 calls in 24 h, counted in ${s.stateDir}/memorydb-failover-calls.json)`,
   ];
 }

@@ -72,6 +72,8 @@ export interface MemoryDbStatus {
   port: number;
   /** The ACL user; its password is the lab's password file. The default user is off. */
   user: string;
+  /** A user with IAM authentication: it logs in with tokens signed with the lab's keys (`--iam-auth`). */
+  iamUser?: string;
   tls: boolean;
   /** The lab's CA certificate (PEM) to trust, when TLS is on. */
   caFile: string | null;

@@ -34,6 +34,10 @@ import { gone, labPidsFile, recordProcess } from './processes.js';
 
 /** The lab's IAM database user: it logs in with tokens signed by the lab's keys (`lab`/`lab`), over TLS. */
 export const labIamUser = 'drill_iam';
+/** The keys the lab's APIs take (`lab`/`lab`): IAM tokens must be signed with them. */
+const labKeys = (region: string) => ({ accessKeyId: 'lab', secretAccessKey: 'lab', region });
+/** MemoryDB user names take letters, digits and hyphens. */
+export const labMemoryDbIamUser = 'drill-iam';
 
 /**
  * A running lab: the Aurora cluster, its DNS server and its control plane, all on loopback, all under one state
@@ -76,7 +80,7 @@ export class Lab {
       groundTruth: this.groundTruth,
       firstAddress: options.firstAddress,
       requireTls: options.requireTls === true,
-      iam: { user: labIamUser, keys: { accessKeyId: 'lab', secretAccessKey: 'lab', region: options.region } },
+      iam: { user: labIamUser, keys: labKeys(options.region) },
       onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
     });
     this.cluster = cluster;
@@ -124,6 +128,7 @@ export class Lab {
           lossy: options.lossy,
           groundTruth: this.groundTruth,
           onSpawn: (pid) => recordProcess(options.stateDir, pid, 'redis-server'),
+          iam: { user: labMemoryDbIamUser, keys: labKeys(options.region) },
         })
       : undefined;
     this.secrets = new SecretsManagerApi({

@@ -7,6 +7,8 @@ import type { Resolver } from '../net/resolver.js';
 export interface RedisTarget {
   user: string | undefined;
   password: string | undefined;
+  /** --iam-auth: the current IAM token, sent as the password of every new connection. */
+  token?: () => string;
   tls: boolean;
   /** Extra CA certificates (the lab's); undefined for the system's. */
   ca: string | undefined;
@@ -18,7 +20,7 @@ export interface RedisTarget {
 }
 
 function common(t: RedisTarget, host: string): RedisOptions {
-  return {
+  const options: RedisOptions = {
     ...(t.user ? { username: t.user } : {}),
     ...(t.password !== undefined ? { password: t.password } : {}),
     // SNI and the certificate check use the node's name; an address has none to offer.
@@ -26,6 +28,16 @@ function common(t: RedisTarget, host: string): RedisOptions {
     connectTimeout: t.connectTimeoutMs,
     commandTimeout: t.commandTimeoutMs,
   };
+  if (t.token) withToken(options, t.token);
+  return options;
+}
+
+/**
+ * ioredis reads `password` each time it connects: a getter gives every connection (and reconnection) the token
+ * current then, never one past its 15 minutes.
+ */
+function withToken(options: RedisOptions, token: () => string): void {
+  Object.defineProperty(options, 'password', { get: token, enumerable: true, configurable: true });
 }
 
 /**
@@ -103,7 +115,7 @@ export async function clusterClient(
             return address && address !== host ? { host: address, port: Number(key.slice(at + 1)) } : null;
           },
         }),
-    redisOptions: { ...common(t, seed.host), maxRetriesPerRequest: 1 },
+    redisOptions: Object.assign(common(t, seed.host), { maxRetriesPerRequest: 1 }),
     retryDelayOnFailover: 100,
     retryDelayOnClusterDown: 100,
     retryDelayOnTryAgain: 100,
@@ -114,6 +126,9 @@ export async function clusterClient(
   };
   const cluster = new Cluster([{ host: seed.host, port: seed.port }], options);
   cluster.on('error', () => {}); // each command reports its own failure
+  // Each node's client keeps a copy of the options it was made with: it too must read the token when it reconnects.
+  const token = t.token;
+  if (token) cluster.on('+node', (redis: Redis) => withToken(redis.options, token));
   // The client's slot map names the addresses it connected to; people know the nodes by name.
   const hostOf = (address: string): string => hosts.find((host) => known.get(host) === address) ?? address;
   return { cluster, hostOf };

@@ -22,6 +22,11 @@ export const memorydbOptionSpecs = [
     help: 'password (prefer DRILL_PASSWORD or REDISCLI_AUTH; prompted on a TTY)',
   },
   {
+    key: 'iamAuth',
+    flags: '--iam-auth',
+    help: 'log in with IAM tokens (memorydb:Connect) made from your AWS credentials, over TLS; -u names the IAM-enabled user',
+  },
+  {
     key: 'tls',
     flags: '--no-tls',
     help: 'plain TCP (MemoryDB clusters have TLS on unless created without it)',

@@ -27,6 +27,8 @@ export interface MemoryDbPlan extends SessionPlan, LabChoice {
   endpoint: Endpoint | undefined;
   user: string | undefined;
   password: string | undefined;
+  /** --iam-auth: log in with tokens signed for the cluster's name, made as they come due. */
+  iamAuth: boolean;
   tls: boolean;
   /** PEM of `--ca` (the lab's CA), read once; undefined for the system's CAs. */
   ca: string | undefined;
@@ -68,11 +70,15 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
       `--shard names the shard FailoverShard fails over: it has no effect with --trigger none`,
     );
   }
+  const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string, memorydbPort);
+  if (o.iamAuth) refuseIamClashes(o, endpoint);
   return {
     ...planSession(o, env),
-    endpoint: fromLab ? undefined : parseEndpoint(o.endpoint as string, memorydbPort),
+    endpoint,
     user: o.user,
-    password: o.password ?? env.DRILL_PASSWORD ?? env.REDISCLI_AUTH,
+    // A password in the environment (a lab's export lines) has no say when tokens log in.
+    password: o.iamAuth ? undefined : (o.password ?? env.DRILL_PASSWORD ?? env.REDISCLI_AUTH),
+    iamAuth: o.iamAuth === true,
     tls: o.tls,
     ca: o.ca === undefined ? undefined : readCa(o.ca),
     dns: planDns(o, fromLab),
@@ -90,6 +96,33 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     aws: { region: o.region, profile: o.profile },
     ...labChoice,
   };
+}
+
+/** --iam-auth needs TLS, a user, and the cluster's name (the token is signed for it); a password has no place. */
+function refuseIamClashes(o: MemoryDbOptions, endpoint: Endpoint | undefined): void {
+  if (o.password !== undefined) {
+    throw usageError('-p gives a password, which --iam-auth replaces with tokens: leave -p out');
+  }
+  if (o.tls === false) {
+    throw usageError(
+      '--iam-auth sends its token over TLS only (MemoryDB takes IAM logins over TLS): leave out --no-tls',
+    );
+  }
+  if (endpoint && !o.user) {
+    throw usageError('--iam-auth logs in as a MemoryDB user with IAM authentication: name it with -u');
+  }
+  if (endpoint && !o.cluster && !clusterFromEndpoint(endpoint.host)) {
+    throw usageError(
+      `--iam-auth signs its token for the cluster's name, which ${endpoint.host} does not give: name it with --cluster`,
+    );
+  }
+}
+
+/** The cluster's name from its endpoint: `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com`. */
+export function clusterFromEndpoint(host: string): string | undefined {
+  return /^clustercfg\.([a-z][a-z0-9-]*)\.[a-z0-9]+\.memorydb\.[a-z0-9-]+\.amazonaws\.com\.?$/i.exec(
+    host,
+  )?.[1];
 }
 
 function readCa(path: string): string {
@@ -111,8 +144,9 @@ export function useLab(plan: MemoryDbPlan, status: LabStatus, password: string):
     );
   }
   plan.endpoint = parseEndpoint(`${m.clusterEndpoint}:${m.port}`, memorydbPort);
-  plan.user = m.user;
-  plan.password = password;
+  // --iam-auth logs in as the lab's IAM user, with tokens; otherwise as its ACL user, with the password.
+  plan.user = plan.iamAuth && m.iamUser ? m.iamUser : m.user;
+  plan.password = plan.iamAuth ? undefined : password;
   plan.tls = m.tls;
   plan.ca = m.caFile ? readCa(m.caFile) : undefined;
   plan.dns.server = parseEndpoint(status.dnsServer, 53);

@@ -19,7 +19,12 @@ const tlsCodes = new Set([
  * The one line a user needs when a MemoryDB drill cannot start (the cluster endpoint did not answer, the name
  * does not resolve, the ACL user or password is wrong, TLS does not match), from the error of the first call.
  */
-export function startFailure(endpoint: Endpoint, user: string | undefined, err: unknown): DrillError {
+export function startFailure(
+  endpoint: Endpoint,
+  user: string | undefined,
+  err: unknown,
+  iam = false,
+): DrillError {
   const e: ProbeError & { rawCode?: string } = classifyRedisError(err);
   const raw = (err as { code?: unknown })?.code;
   if (typeof raw === 'string' && tlsCodes.has(raw)) {
@@ -30,6 +35,11 @@ export function startFailure(endpoint: Endpoint, user: string | undefined, err: 
   if (lookupCodes.has(e.code)) {
     return cannotStart(
       `cannot resolve '${endpoint.host}' (${e.code}): check the endpoint name and your DNS settings`,
+    );
+  }
+  if (authCodes.has(e.code) && iam) {
+    return cannotStart(
+      `${endpoint.text} refused the IAM token of user '${user}' (${e.code}): check that the user's authentication mode is IAM, that your identity may memorydb:Connect to the cluster and the user, and the region (--region)`,
     );
   }
   if (authCodes.has(e.code)) {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { TokenKeeper } from '../aws/token-keeper.js';
 import { formatDuration } from '../core/duration.js';
 import type { LoadShape } from '../core/load/messages.js';
 import { addSecret } from '../core/secrets.js';
@@ -8,7 +9,7 @@ import type { MemoryDbCluster, MemoryDbControl } from './api.js';
 import { clusterClient, type RedisTarget } from './connection.js';
 import type { RedisLoadService } from './load/keys.js';
 import { monitorModes } from './monitors/index.js';
-import type { MemoryDbPlan } from './plan.js';
+import { clusterFromEndpoint, type MemoryDbPlan } from './plan.js';
 import { startFailure } from './preflight.js';
 import type { MemoryDbRun } from './run.js';
 import { discoverShards } from './topology.js';
@@ -23,7 +24,7 @@ export function memorydbService(plan: MemoryDbPlan, groundTruthFile: string | un
   addSecret(plan.password);
   return {
     passwordPrompt: () =>
-      plan.password === undefined && plan.user !== undefined
+      plan.password === undefined && plan.user !== undefined && !plan.iamAuth
         ? `Password for ${plan.user}@${endpoint.text}: `
         : undefined,
     usePassword: (password) => {
@@ -40,9 +41,11 @@ async function setupRun(
   { history, clock }: RunContext,
 ): Promise<DrillSetup> {
   const { makeResolver } = await import('../net/resolver.js');
+  const tokens = plan.iamAuth ? await iamTokens(plan, endpoint) : undefined;
   const target: RedisTarget = {
     user: plan.user,
     password: plan.password,
+    ...(tokens ? { token: () => tokens.current() } : {}),
     tls: plan.tls,
     ca: plan.ca,
     connectTimeoutMs: plan.connectTimeoutMs,
@@ -52,7 +55,7 @@ async function setupRun(
     passthrough: plan.dns.server === undefined && plan.dns.cache === 'off',
   };
   const shards = await discoverShards(target, endpoint).catch((err) => {
-    throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err);
+    throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err, plan.iamAuth);
   });
   let seq = 0;
   let app: ReturnType<MemoryDbRun['app']> | undefined;
@@ -113,15 +116,36 @@ async function setupRun(
 }
 
 /**
+ * --iam-auth: the first token made now (a missing credential or region fails here, before anything starts),
+ * later ones as they come due. It is signed for the cluster's name: --cluster, or the one the endpoint gives.
+ */
+async function iamTokens(plan: MemoryDbPlan, endpoint: Endpoint): Promise<TokenKeeper> {
+  const [{ memorydbTokenMaker }, { keepTokens }, { explainAwsError }] = await Promise.all([
+    import('../aws/memorydb-token.js'),
+    import('../aws/token-keeper.js'),
+    import('../aws/errors.js'),
+  ]);
+  const cluster = iamCluster(plan, endpoint);
+  return keepTokens(await memorydbTokenMaker(plan.aws, cluster, plan.user as string)).catch((err) => {
+    throw explainAwsError(err, 'memorydb:Connect');
+  });
+}
+
+/** The cluster name an IAM token is signed for (the plan made sure there is one). */
+export const iamCluster = (plan: MemoryDbPlan, endpoint: Endpoint): string =>
+  plan.cluster ?? clusterFromEndpoint(endpoint.host) ?? '';
+
+/**
  * `--load N`: N application clients on the cluster, in a worker thread, GET and SET across every shard. Nothing
  * to create first: its keys expire by themselves after a day.
  */
 async function loadPart(run: MemoryDbRun, load: LoadShape): Promise<DrillPart> {
   const { LoadWorkload } = await import('../core/load/workload.js');
-  const { resolver: _, ...target } = run.target;
+  const { resolver: _, token: __, ...target } = run.target;
   const service: RedisLoadService = {
     target,
     dns: run.plan.dns,
+    ...(run.plan.iamAuth ? { iam: { aws: run.plan.aws, cluster: iamCluster(run.plan, run.endpoint) } } : {}),
     seed: { host: run.endpoint.host, port: run.endpoint.port },
     hosts: run.shards.flatMap((s) => s.nodes.map((n) => n.host)),
   };
@@ -145,13 +169,6 @@ async function eventsPart(run: MemoryDbRun): Promise<DrillPart> {
     const control = await run.control();
     return control && memorydbEvents(control.api, control.cluster.name);
   });
-}
-
-/** The cluster's name from its endpoint: `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com`. */
-export function clusterFromEndpoint(host: string): string | undefined {
-  return /^clustercfg\.([a-z][a-z0-9-]*)\.[a-z0-9]+\.memorydb\.[a-z0-9-]+\.amazonaws\.com\.?$/i.exec(
-    host,
-  )?.[1];
 }
 
 /**

@@ -4,9 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { FailoverShardCommand, MemoryDBClient } from '@aws-sdk/client-memorydb';
+import { Redis } from 'ioredis';
+import { memorydbTokenMaker } from '../../src/aws/memorydb-token.js';
 import type { LabStatus } from '../../src/lab/client.js';
+import { clusterClient } from '../../src/memorydb/connection.js';
+import { parseEndpoint } from '../../src/net/endpoint.js';
 import { addresses } from '../support/addresses.js';
 import { drill, startDrill, until } from '../support/cli.js';
+import { withClockBack } from '../support/iam.js';
 import { labStatus, startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
@@ -188,6 +193,193 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
       assert.ok(!(r.stderr + r.stdout).includes('not-the-pw-4711'), 'a wrong password never appears either');
     });
   }
+
+  describe('IAM authentication (--iam-auth), as MemoryDB checks tokens', () => {
+    const outputs: string[] = [];
+    const nodeAddress = () => m().shards[0]?.nodes.find((n) => n.role === 'primary')?.address as string;
+    /** A connection of ioredis to a node, as `user` with `password`: ACL WHOAMI, or the error. */
+    const whoami = async (user: string, password: string) => {
+      const conn = new Redis({
+        host: nodeAddress(),
+        port: m().port,
+        username: user,
+        password,
+        tls: { ca: readFileSync(m().caFile as string), servername: m().shards[0]?.nodes[0]?.host as string },
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0,
+      });
+      // ioredis emits the server's refusal, then rejects the connect with "Connection is closed".
+      let refusal: Error | undefined;
+      conn.on('error', (err: Error) => {
+        refusal ??= err;
+      });
+      try {
+        await conn.connect();
+        return String(await conn.call('ACL', 'WHOAMI'));
+      } catch (err) {
+        return (refusal ?? (err as Error)).message;
+      } finally {
+        conn.disconnect();
+      }
+    };
+    const token = async (secret = 'lab', agoMs = 0, cluster = m().clusterName) =>
+      withClockBack(agoMs, async () =>
+        (
+          await memorydbTokenMaker(
+            { region: lab.status.region, credentials: { accessKeyId: 'lab', secretAccessKey: secret } },
+            cluster,
+            m().iamUser as string,
+          )
+        )(),
+      );
+
+    it("a drill logs in as the lab's IAM user with tokens: monitors, load and write check; exit 0", async () => {
+      assert.equal(m().iamUser, 'drill-iam');
+      const history = join(dir, 'iam.ndjson');
+      const reportFile = join(dir, 'iam.json');
+      const r = await drill(
+        [...base(), '--iam-auth', '--write-check', '--load', '1', '--duration', '2s'].concat([
+          '--history',
+          history,
+          '--report',
+          reportFile,
+        ]),
+        {},
+        60_000,
+      );
+      outputs.push(r.stdout, r.stderr, readFileSync(history, 'utf8'), readFileSync(reportFile, 'utf8'));
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /as drill-iam/);
+      const run = JSON.parse(readFileSync(reportFile, 'utf8')).runs[0];
+      assert.ok(run.writes.acknowledged > 0, JSON.stringify(run.writes));
+      assert.ok(monitor(run, 'app:0001').probes > 0 && monitor(run, 'app:0001').failed === 0);
+      assert.ok(run.load.reads > 0 && run.load.failed === 0, JSON.stringify(run.load));
+    });
+
+    it('a token signed with other keys (forged): exit 3, one line about the IAM token', async () => {
+      const r = await drill(
+        [...by(), '-u', 'drill-iam', '--iam-auth', '--ca', m().caFile as string],
+        {
+          AWS_ENDPOINT_URL_MEMORYDB: lab.status.apiEndpoint,
+          AWS_REGION: lab.status.region,
+          AWS_ACCESS_KEY_ID: 'lab',
+          AWS_SECRET_ACCESS_KEY: 'forged',
+        },
+        60_000,
+      );
+      outputs.push(r.stdout, r.stderr);
+      assert.equal(r.code, 3, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.match(
+        r.stderr,
+        /refused the IAM token of user 'drill-iam' \(WRONGPASS\): check that the user's authentication mode is IAM/,
+      );
+    });
+
+    it('refused as MemoryDB refuses (WRONGPASS): expired, signed for another cluster, forged; a fresh token logs in', async () => {
+      const wrongpass = /^WRONGPASS invalid username-password pair or user is disabled\.$/;
+      assert.match(await whoami('drill-iam', await token('lab', 16 * 60_000)), wrongpass);
+      assert.match(await whoami('drill-iam', await token('lab', 0, 'other-cluster')), wrongpass);
+      assert.match(await whoami('drill-iam', await token('forged')), wrongpass);
+      assert.equal(await whoami('drill-iam', await token('lab', 14 * 60_000)), 'drill-iam');
+      assert.equal(await whoami('drill-iam', await token()), 'drill-iam');
+    });
+
+    it("Valkey GLIDE (AWS's client, its own IAM token for MemoryDB) logs in; with other keys it is refused", async () => {
+      const { GlideClient, Logger, ServiceType } = await import('@valkey/valkey-glide');
+      Logger.init('off'); // its refusals are asserted here, not logged to the test's output
+      const login = async (secret: string) => {
+        // GLIDE reads the standard credential chain: the lab's keys are in the environment for this call only.
+        process.env.AWS_ACCESS_KEY_ID = 'lab';
+        process.env.AWS_SECRET_ACCESS_KEY = secret;
+        try {
+          const client = await GlideClient.createClient({
+            addresses: [{ host: nodeAddress(), port: m().port }],
+            useTLS: true,
+            advancedConfiguration: {
+              tlsAdvancedConfiguration: { rootCertificates: readFileSync(m().caFile as string) },
+              connectionTimeout: 3000,
+            },
+            credentials: {
+              username: 'drill-iam',
+              iamConfig: {
+                clusterName: m().clusterName,
+                service: ServiceType.MemoryDB,
+                region: lab.status.region,
+              },
+            },
+            requestTimeout: 3000,
+          });
+          try {
+            return String(await client.customCommand(['ACL', 'WHOAMI']));
+          } finally {
+            client.close();
+          }
+        } catch (err) {
+          return (err as Error).message;
+        } finally {
+          delete process.env.AWS_ACCESS_KEY_ID;
+          delete process.env.AWS_SECRET_ACCESS_KEY;
+        }
+      };
+      assert.equal(await login('lab'), 'drill-iam');
+      assert.match(await login('forged'), /WRONGPASS/);
+    });
+
+    it("every reconnection of the drill's cluster client sends the token current then", async () => {
+      let current = await token();
+      const { makeResolver } = await import('../../src/net/resolver.js');
+      const target = {
+        user: 'drill-iam',
+        password: undefined,
+        token: () => current,
+        tls: true,
+        ca: readFileSync(m().caFile as string, 'utf8'),
+        connectTimeoutMs: 2000,
+        commandTimeoutMs: 2000,
+        resolver: makeResolver({ server: parseEndpoint(lab.status.dnsServer, 53), cache: 'off' }),
+        passthrough: false,
+      };
+      const hosts = m().shards.flatMap((sh) => sh.nodes.map((n) => n.host));
+      const { cluster } = await clusterClient(
+        target,
+        parseEndpoint(`${m().clusterEndpoint}:${m().port}`),
+        hosts,
+      );
+      try {
+        assert.equal(await cluster.set('drill:iam:probe', '1'), 'OK');
+        // Each node's client reads the password when it connects: it must be the token current now.
+        current = await token('forged');
+        const nodes = cluster.nodes();
+        assert.ok(nodes.length > 0);
+        for (const node of nodes) assert.equal(node.options.password, current);
+        // And a node that connects again sends it: the forged one is refused.
+        const node = nodes[0] as (typeof nodes)[number];
+        let refusal = '';
+        node.on('error', (err: Error) => {
+          refusal ||= err.message;
+        });
+        node.disconnect();
+        await new Promise((r) => setTimeout(r, 100));
+        const why = await node.connect().then(
+          () => 'connected',
+          (err: Error) => refusal || err.message,
+        );
+        assert.match(String(why), /^WRONGPASS/);
+      } finally {
+        cluster.disconnect();
+      }
+    });
+
+    after(() => {
+      // No token (a presigned URL: its signature and its Action=connect) in any output, report or history.
+      for (const text of outputs) {
+        assert.doesNotMatch(text, /X-Amz-Signature|Action=connect/);
+        assert.ok(!text.includes(lab.password), 'the lab password never appears');
+      }
+    });
+  });
 
   it('a shard that does not exist: exit 2, naming the shards there are', async () => {
     const r = await drill([...base(), '--trigger', 'failover-shard', '--shard', '0009', '--duration', '5s']);

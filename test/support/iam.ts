@@ -14,8 +14,12 @@ export async function labIamToken(
     region: 'us-east-1',
     credentials: { accessKeyId: 'lab', secretAccessKey },
   });
+  return withClockBack(agoMs, () => signer.getAuthToken());
+}
+
+/** Runs `make` with Date set `agoMs` back: signers read the time from Date, so a past clock makes an old token. */
+export async function withClockBack<T>(agoMs: number, make: () => Promise<T>): Promise<T> {
   const RealDate = Date;
-  // The signer reads the time from Date: a past clock while it signs makes an old token.
   class PastDate extends RealDate {
     constructor(...args: unknown[]) {
       if (args.length === 0) super(RealDate.now() - agoMs);
@@ -27,7 +31,7 @@ export async function labIamToken(
   }
   globalThis.Date = PastDate as DateConstructor;
   try {
-    return await signer.getAuthToken();
+    return await make();
   } finally {
     globalThis.Date = RealDate;
   }

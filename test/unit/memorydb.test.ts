@@ -5,8 +5,7 @@ import { DrillError, ExitCode } from '../../src/core/errors.js';
 import { classifyRedisError } from '../../src/memorydb/errors.js';
 import { failoverPhase } from '../../src/memorydb/events.js';
 import type { MemoryDbOptions } from '../../src/memorydb/options.js';
-import { planMemoryDb } from '../../src/memorydb/plan.js';
-import { clusterFromEndpoint } from '../../src/memorydb/setup.js';
+import { clusterFromEndpoint, planMemoryDb } from '../../src/memorydb/plan.js';
 import { tagFor } from '../../src/memorydb/topology.js';
 
 describe('MemoryDB: Redis errors counted by kind', () => {

@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import mysql from 'mysql2';
 import type { AwsTarget } from '../../aws/clients.js';
-import type { TokenKeeper } from '../../aws/rds-token.js';
+import type { TokenKeeper } from '../../aws/token-keeper.js';
 import { type LoadDriver, loadServiceData, runLoadWorker } from '../../core/load/worker.js';
 import { makeResolver } from '../../net/resolver.js';
 import { type Credentials, connectOptions } from '../connection.js';
@@ -24,10 +24,11 @@ if (tokens) credentials.token = () => tokens.current();
 const plain = config.tls.mode === 'disabled' && !tokens;
 
 async function iamTokens(target: AwsTarget): Promise<TokenKeeper> {
-  const { rdsTokenMaker, TokenKeeper } = await import('../../aws/rds-token.js');
-  const keeper = new TokenKeeper(await rdsTokenMaker(target, config.host, config.port, config.user));
-  await keeper.start();
-  return keeper;
+  const [{ rdsTokenMaker }, { keepTokens }] = await Promise.all([
+    import('../../aws/rds-token.js'),
+    import('../../aws/token-keeper.js'),
+  ]);
+  return keepTokens(await rdsTokenMaker(target, config.host, config.port, config.user));
 }
 const sql = { read: pointRead(config.schema), write: pointWrite(config.schema) };
 

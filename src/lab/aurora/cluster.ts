@@ -6,11 +6,11 @@ import type { Role } from '../../core/history.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { iamTokenProblem, type LabKeys, rdsTokenRules } from '../iam-token.js';
 import { makeCertificates } from '../tls.js';
 import { type AlterSystem, isAlterSystem, parseAlterSystem } from './alter-system.js';
 import { type FrontDecision, InstanceFront } from './front.js';
 import type { LoginPolicy } from './front-login.js';
-import { iamTokenProblem, type LabKeys } from './iam-auth.js';
 import { MariadbInstance, nativePasswordHash, prepareTemplate } from './mariadb.js';
 import type { LabNames } from './names.js';
 import {
@@ -205,7 +205,7 @@ export class AuroraLabCluster {
                   user: iam.user,
                   check: (token: string, user: string) => {
                     // The client only hears RDS's 1045; the lab's log says why, for whoever debugs it.
-                    const why = iamTokenProblem(token, user, iam.keys);
+                    const why = iamTokenProblem(token, user, iam.keys, rdsTokenRules);
                     if (why)
                       process.stderr.write(
                         `${new Date().toISOString()} ${id}: IAM token for ${user} refused: ${why}\n`,

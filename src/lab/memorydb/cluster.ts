@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { cannotStart } from '../../core/errors.js';
 import { LabFault } from '../api/fault.js';
 import type { LabTiming, MemoryDbStatus } from '../client.js';
 import type { GroundTruth } from '../groundtruth.js';
+import { iamTokenProblem, type LabKeys, memorydbTokenRules } from '../iam-token.js';
 import { makeCertificates } from '../tls.js';
 import { type MemoryDbNames, shardName, slotRanges } from './names.js';
-import { RedisNode } from './node.js';
+import { backendPort, RedisNode } from './node.js';
 
 /** How quickly the MemoryDB half of the lab moves; `fast` keeps tests quick, `aurora` is closer to the service. */
 export interface MemoryDbTiming {
@@ -51,6 +51,8 @@ export interface MemoryDbLabOptions {
   groundTruth: GroundTruth;
   /** Told of each redis-server the moment it is spawned, before it is ready (the lab records its pid). */
   onSpawn?: (pid: number | undefined) => void;
+  /** A MemoryDB user with IAM authentication: tokens signed with the lab's keys log it in. */
+  iam?: { user: string; keys: LabKeys };
 }
 
 export interface MemoryDbEvent {
@@ -103,7 +105,6 @@ export class MemoryDbLabCluster {
   caFile: string | null = null;
   /** The shard whose FailoverShard is running (from the call until its recovery finished). */
   failingOver: string | undefined;
-  private ca: Buffer | undefined;
   private stopping = false;
   private watcher: NodeJS.Timeout | undefined;
   private hotUntil = 0;
@@ -111,9 +112,12 @@ export class MemoryDbLabCluster {
   private readonly recovering = new Map<string, Promise<void>>();
   /** Replicas log in to their primary as the nodes' own replication user, with this password. */
   private readonly replicationPassword = randomBytes(16).toString('hex');
+  /** What redis-server knows the IAM user by; clients never see it (the fronts swap a good token for it). */
+  private readonly iamPassword = randomBytes(16).toString('hex');
 
   constructor(readonly options: MemoryDbLabOptions) {
-    const { names, shards, replicas, firstAddress } = options;
+    const { names, shards, replicas, firstAddress, iam } = options;
+    const rules = memorydbTokenRules(names.clusterName);
     const zones = ['a', 'b', 'c'];
     for (let s = 1; s <= shards; s++) {
       for (let n = 1; n <= replicas + 1; n++) {
@@ -138,6 +142,11 @@ export class MemoryDbLabCluster {
             replicationPassword: this.replicationPassword,
             nodeTimeoutMs: options.timing.nodeTimeoutMs,
             tls: undefined,
+            iam: iam && {
+              user: iam.user,
+              password: this.iamPassword,
+              check: (token) => iamTokenProblem(token, iam.user, iam.keys, rules),
+            },
             ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
           }),
           client: undefined,
@@ -172,7 +181,6 @@ export class MemoryDbLabCluster {
         })),
       );
       this.caFile = certs.caFile;
-      this.ca = readFileSync(certs.caFile);
       for (const n of this.nodes) {
         const cert = certs.nodes.get(n.name);
         if (cert) n.redis.options.tls = { caFile: certs.caFile, cert };
@@ -256,13 +264,13 @@ export class MemoryDbLabCluster {
     }
   }
 
+  /** The lab's own connection to a node: redis-server's plain port, past the front clients go through. */
   private connect(n: MemoryDbNode): Redis {
     const client = new Redis({
       host: n.address,
-      port,
+      port: backendPort,
       username: this.options.user,
       password: this.options.password,
-      ...(this.ca ? { tls: { ca: this.ca, servername: n.host } } : {}),
       enableOfflineQueue: false,
       enableReadyCheck: false,
       maxRetriesPerRequest: 0,
@@ -293,6 +301,7 @@ export class MemoryDbLabCluster {
       clusterEndpoint: this.options.names.clusterEndpoint,
       port,
       user: this.options.user,
+      ...(this.options.iam ? { iamUser: this.options.iam.user } : {}),
       tls: this.options.tls,
       caFile: this.caFile,
       shards: ranges.map(([from, to], i) => ({

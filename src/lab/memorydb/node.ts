@@ -7,6 +7,7 @@ import { waitForListener } from '../aurora/mariadb.js';
 import { findBinary } from '../binaries.js';
 import { stopServer } from '../processes.js';
 import type { NodeCertificate } from '../tls.js';
+import { type IamLogin, NodeFront } from './front.js';
 
 export interface RedisNodeOptions {
   /** The node's own directory (config, nodes.conf, log). */
@@ -14,6 +15,7 @@ export interface RedisNodeOptions {
   name: string;
   host: string;
   address: string;
+  /** The port clients know, where the node's front listens. */
   port: number;
   user: string;
   password: string;
@@ -22,23 +24,45 @@ export interface RedisNodeOptions {
   nodeTimeoutMs: number;
   /** TLS on the client port, the cluster bus and replication; undefined: plain TCP. */
   tls: { caFile: string; cert: NodeCertificate } | undefined;
+  /** The user who logs in with IAM tokens, checked by the front; undefined: none. */
+  iam?: IamLogin | undefined;
   /** Told of each redis-server the moment it is spawned (the lab records its pid). */
   onSpawn?: (pid: number | undefined) => void;
 }
 
+/** redis-server's own port, plain, on the node's address: its front, the lab's watcher and nothing else use it. */
+export const backendPort = 6380;
+/** The cluster bus, on the node's address. */
+const busPort = 16379;
+
 /**
  * One `redis-server` in cluster mode on its own loopback address, configured as a MemoryDB node: an ACL user
  * (the default user off), the host name announced to clients, TLS everywhere (clients need not present a
- * certificate). Its nodes.conf survives restarts, so a killed node rejoins the cluster it knew.
+ * certificate). Clients reach it through its front (./front.ts) on the port the cluster announces; the bus and
+ * replication are redis-server's own. Its nodes.conf survives restarts, so a killed node rejoins the cluster it
+ * knew.
  */
 export class RedisNode {
+  readonly front: NodeFront;
   private child: ChildProcess | undefined;
   private exited: Promise<void> = Promise.resolve();
   /** Called when the process exits, for whatever reason. */
   onExit: ((code: number | null, signal: NodeJS.Signals | null) => void) | undefined;
   paused = false;
 
-  constructor(readonly options: RedisNodeOptions) {}
+  constructor(readonly options: RedisNodeOptions) {
+    this.front = new NodeFront({
+      name: options.name,
+      address: options.address,
+      port: options.port,
+      backendPort,
+      // The certificates are made when the cluster starts, after its nodes are built: read when the front opens.
+      get tls() {
+        return options.tls?.cert;
+      },
+      iam: options.iam,
+    });
+  }
 
   get pid(): number | undefined {
     return this.running ? this.child?.pid : undefined;
@@ -71,6 +95,11 @@ export class RedisNode {
       'cluster-config-file nodes.conf',
       `cluster-node-timeout ${o.nodeTimeoutMs}`,
       `cluster-announce-ip ${o.address}`,
+      // Clients and replicas are told the front's port; the bus keeps its own.
+      `port ${backendPort}`,
+      `cluster-port ${busPort}`,
+      `cluster-announce-port ${o.port}`,
+      `cluster-announce-bus-port ${busPort}`,
       `cluster-announce-hostname ${o.host}`,
       'cluster-preferred-endpoint-type hostname',
       'cluster-require-full-coverage yes',
@@ -86,10 +115,12 @@ export class RedisNode {
       `user ${replicationUser} on ${confValue(hashedPassword(o.replicationPassword))} +psync +replconf +ping`,
       `user ${confValue(o.user)} on ${confValue(hashedPassword(o.password))} ~* &* +@all`,
     ];
+    if (o.iam)
+      lines.push(`user ${confValue(o.iam.user)} on ${confValue(hashedPassword(o.iam.password))} ~* &* +@all`);
     if (o.tls) {
+      // No TLS port: clients get TLS from the front. The bus and replication (through the front) use TLS.
       lines.push(
-        'port 0',
-        `tls-port ${o.port}`,
+        `cluster-announce-tls-port ${o.port}`,
         `tls-cert-file ${confValue(o.tls.cert.certFile)}`,
         `tls-key-file ${confValue(o.tls.cert.keyFile)}`,
         `tls-ca-cert-file ${confValue(o.tls.caFile)}`,
@@ -97,7 +128,7 @@ export class RedisNode {
         'tls-cluster yes',
         'tls-replication yes',
       );
-    } else lines.push(`port ${o.port}`);
+    }
     const file = join(o.dir, 'redis.conf');
     writeFileSync(file, `${lines.join('\n')}\n`, { mode: 0o600 });
     return file;
@@ -115,15 +146,19 @@ export class RedisNode {
     this.options.onSpawn?.(child.pid);
     this.paused = false;
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
-    child.once('exit', (code, signal) => this.onExit?.(code, signal));
+    child.once('exit', (code, signal) => {
+      this.front.close();
+      this.onExit?.(code, signal);
+    });
     const failed = this.exited.then(() => {
       throw cannotStart(`redis-server ${this.options.name} exited during start-up: ${this.lastWords()}`);
     });
     failed.catch(() => {});
     await Promise.race([
-      waitForListener(this.options.address, this.options.port, timeoutMs, { greeting: false }),
+      waitForListener(this.options.address, backendPort, timeoutMs, { greeting: false }),
       failed,
     ]);
+    await this.front.open();
   }
 
   /** Sends a signal: SIGKILL a crash, SIGSTOP/SIGCONT a hang. */

@@ -11,7 +11,20 @@ import { loadKey, loadKeys, type RedisLoadService } from './keys.js';
  * MOVED and reconnects by itself, as an application's does; its failures are counted, never retried here.
  */
 const config = loadServiceData<RedisLoadService>();
-const target = { ...config.target, resolver: makeResolver(config.dns) };
+const tokens = config.iam ? await iamTokens(config.iam) : undefined;
+const target = {
+  ...config.target,
+  resolver: makeResolver(config.dns),
+  ...(tokens ? { token: () => tokens.current() } : {}),
+};
+
+async function iamTokens(iam: NonNullable<RedisLoadService['iam']>) {
+  const [{ memorydbTokenMaker }, { keepTokens }] = await Promise.all([
+    import('../../aws/memorydb-token.js'),
+    import('../../aws/token-keeper.js'),
+  ]);
+  return keepTokens(await memorydbTokenMaker(iam.aws, iam.cluster, config.target.user ?? ''));
+}
 const seed = {
   host: config.seed.host,
   port: config.seed.port,
