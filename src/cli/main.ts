@@ -77,7 +77,10 @@ Docs: README.md (figures, JSON report, environment variables).`,
       new Option('--lossy', 'promote without waiting for the reader to catch up: loses writes, on purpose'),
     )
     .addOption(
-      new Option('--require-tls', 'instance fronts refuse logins without TLS (require_secure_transport=ON)'),
+      new Option(
+        '--require-tls',
+        'instance fronts and the RDS Proxy refuse logins without TLS (require_secure_transport=ON, RequireTLS)',
+      ),
     )
     .addOption(new Option('--region <region>', 'region in host names and ARNs').default('us-east-1'))
     .addOption(

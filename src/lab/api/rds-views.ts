@@ -240,7 +240,8 @@ export class RdsViews {
       ],
       RoleArn: `arn:aws:iam::${account}:role/service-role/rds-proxy-role-${proxy.name}`,
       Endpoint: proxy.endpoint,
-      RequireTLS: false,
+      // One setting in the lab: --require-tls stands for the proxy's RequireTLS and the instances' own.
+      RequireTLS: this.cluster.options.requireTls === true,
       IdleClientTimeout: 1800,
       DebugLogging: false,
       CreatedDate: this.cluster.createdAt,
