@@ -21,8 +21,11 @@ import {
   RDSClient,
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { exportLines } from '../../src/lab/lab.js';
 import { addresses } from '../support/addresses.js';
+import { drillBin } from '../support/cli.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -89,6 +92,29 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** `aws ARGS` against the lab's API with any credentials, as a user of the lab runs it: its stdout. */
+async function awsCli(args: string[]): Promise<string> {
+  const { stdout } = await run('aws', [...args, '--endpoint-url', lab.status.apiEndpoint], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'lab',
+      AWS_SECRET_ACCESS_KEY: 'lab',
+      AWS_DEFAULT_REGION: lab.status.region,
+    },
+    timeout: 20_000,
+  });
+  return stdout;
+}
+
+async function awsCliInstalled(): Promise<boolean> {
+  try {
+    await run('aws', ['--version'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () => {
   it('DescribeDBClusters gives the fields tools read, by any case of the identifier and by ARN', {
     timeout: 10_000,
@@ -134,6 +160,40 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
       rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: arn('cluster', 'other-cluster') })),
       rdsError('DBClusterNotFoundFault', 404),
     );
+  });
+
+  it("DescribeDBClusters names the master user secret: its ARN opens the lab's secret (SDK, aws CLI, drill --secret-id)", {
+    timeout: 30_000,
+  }, async (t) => {
+    const secret = (await cluster())?.MasterUserSecret;
+    assert.equal(secret?.SecretArn, lab.status.aurora.secretId);
+    assert.equal(secret?.SecretStatus, 'active');
+    assert.match(secret?.KmsKeyId ?? '', /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
+    const secrets = new SecretsManagerClient({
+      region: lab.status.region,
+      endpoint: lab.status.apiEndpoint,
+      credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+    });
+    try {
+      const value = await secrets.send(new GetSecretValueCommand({ SecretId: secret?.SecretArn }));
+      assert.deepEqual(JSON.parse(value.SecretString ?? '{}'), { username: 'admin', password: lab.password });
+    } finally {
+      secrets.destroy();
+    }
+    if (!(await awsCliInstalled())) {
+      t.skip('the aws CLI is not installed');
+      return;
+    }
+    // What a user types after pasting `lab up`'s export lines: the ARN from describe-db-clusters into --secret-id.
+    const script = [
+      ...exportLines(lab.status, undefined),
+      `"$NODE" "$DRILL" aurora --duration 1s --secret-id "$(aws rds describe-db-clusters --db-cluster-identifier ${clusterId()} --query 'DBClusters[0].MasterUserSecret.SecretArn' --output text)"`,
+    ].join('\n');
+    const { stdout } = await run('bash', ['-c', script], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE: process.execPath, DRILL: drillBin },
+      timeout: 30_000,
+    });
+    assert.match(stdout, /as admin/);
   });
 
   it('DescribeDBClusters honours --filters db-cluster-id (ids and ARNs) and engine; an unknown filter is refused', {
@@ -397,28 +457,11 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
   it('the aws CLI reads the same: cluster endpoints, filters, promotion tiers', {
     timeout: 30_000,
   }, async (t) => {
-    const aws = async (args: string[]) => {
-      const { stdout } = await run(
-        'aws',
-        [...args, '--endpoint-url', lab.status.apiEndpoint, '--output', 'json'],
-        {
-          env: {
-            ...process.env,
-            AWS_ACCESS_KEY_ID: 'lab',
-            AWS_SECRET_ACCESS_KEY: 'lab',
-            AWS_DEFAULT_REGION: lab.status.region,
-          },
-          timeout: 20_000,
-        },
-      );
-      return JSON.parse(stdout);
-    };
-    try {
-      await run('aws', ['--version'], { timeout: 10_000 });
-    } catch {
+    if (!(await awsCliInstalled())) {
       t.skip('the aws CLI is not installed');
       return;
     }
+    const aws = async (args: string[]) => JSON.parse(await awsCli([...args, '--output', 'json']));
     const endpoints = await aws([
       'rds',
       'describe-db-cluster-endpoints',
