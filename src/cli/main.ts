@@ -291,7 +291,10 @@ Examples:
 }
 
 /** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
-export async function main(argv: readonly string[], signalsWhileLoading = 0): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  signalsWhileLoading: readonly NodeJS.Signals[] = [],
+): Promise<number> {
   guardOutput();
   catchEarlySignals(signalsWhileLoading);
   const program = buildProgram();
