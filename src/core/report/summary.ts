@@ -5,6 +5,7 @@ import { formatDuration } from '../duration.js';
 import { type LoadFigures, recoveredShare } from '../load/figures.js';
 import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
+import { tenthText } from '../rounding.js';
 import type { StopReason, Verdict } from '../verdict.js';
 import type { RenderContext, Renderer } from './renderer.js';
 
@@ -244,7 +245,7 @@ export function errors(e: Record<string, number>): string {
 
 function latency(m: MonitorFigures): string {
   const l = m.latencyMs;
-  return l ? `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} / ${l.max.toFixed(1)} ms` : '-';
+  return l ? `${tenthText(l.p50)} / ${tenthText(l.p95)} / ${tenthText(l.max)} ms` : '-';
 }
 
 /** After `--repeat`: a row per run (each monitor's downtime), then min / median / p95 / max over the runs. */
@@ -286,7 +287,7 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
       l.mix.read ? `${p.readsPerSec} reads/s` : null,
       l.mix.write ? `${p.writesPerSec} writes/s` : null,
     ].filter(Boolean);
-    return `${byKind.join(' + ')}${p.latencyMs ? `, p99 ${p.latencyMs.p99.toFixed(1)} ms` : ''}`;
+    return `${byKind.join(' + ')}${p.latencyMs ? `, p99 ${tenthText(p.latencyMs.p99)} ms` : ''}`;
   };
   const held = l.rateLimit ? `, held to ${l.rateLimit} ops/s` : '';
   const failed = l.failed ? ` (${errors(l.errors)})` : '';
