@@ -184,15 +184,21 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
       t.skip('the aws CLI is not installed');
       return;
     }
-    // What a user types after pasting `lab up`'s export lines: the ARN from describe-db-clusters into --secret-id.
+    // What a user types after pasting `lab up`'s export lines (the CLI told the lab's API, as `lab up`'s own aws
+    // line does): the ARN from describe-db-clusters into --secret-id, and no password besides.
     const script = [
-      ...exportLines(lab.status, undefined),
-      `"$NODE" "$DRILL" aurora --duration 1s --secret-id "$(aws rds describe-db-clusters --db-cluster-identifier ${clusterId()} --query 'DBClusters[0].MasterUserSecret.SecretArn' --output text)"`,
+      'set -e',
+      ...exportLines(lab.status, lab.password),
+      'unset DRILL_PASSWORD',
+      `arn="$(aws rds describe-db-clusters --endpoint-url "$AWS_ENDPOINT_URL_RDS" --db-cluster-identifier ${clusterId()} --query 'DBClusters[0].MasterUserSecret.SecretArn' --output text)"`,
+      'echo "secret $arn"',
+      '"$NODE" "$DRILL" aurora --duration 1s --secret-id "$arn"',
     ].join('\n');
     const { stdout } = await run('bash', ['-c', script], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE: process.execPath, DRILL: drillBin },
       timeout: 30_000,
     });
+    assert.ok(stdout.includes(`secret ${lab.status.aurora.secretId}\n`), stdout);
     assert.match(stdout, /as admin/);
   });
 
