@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,9 +23,10 @@ import {
 } from '@aws-sdk/client-rds';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { parseNdjson, type ServiceEvent } from '../../src/core/history.js';
 import { exportLines } from '../../src/lab/lab.js';
 import { addresses } from '../support/addresses.js';
-import { drillBin } from '../support/cli.js';
+import { drill, drillBin, startDrill, until } from '../support/cli.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -91,6 +92,17 @@ after(async () => {
   await stopTestLab(dir);
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The environment `lab up`'s export lines make, as a shell that pasted them has it. */
+function exportedEnv(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^export (\w+)='(.*)'$/.exec(line);
+    assert.ok(m, `an export line: ${line}`);
+    env[m[1] as string] = (m[2] as string).replaceAll(`'\\''`, "'");
+  }
+  return env;
+}
 
 /** `aws ARGS` against the lab's API with any credentials, as a user of the lab runs it: its stdout. */
 async function awsCli(args: string[]): Promise<string> {
@@ -458,6 +470,57 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
       rds.send(new DescribeEventsCommand({ SourceType: 'db-banana' as 'db-instance' })),
       rdsError('InvalidParameterValue', 400, /db-banana/),
     );
+  });
+
+  it("a drill by lab up's export lines follows the cluster's RDS events without --cluster: its own failover, or one made elsewhere", {
+    timeout: 90_000,
+  }, async () => {
+    const env = exportedEnv(exportLines(lab.status, lab.password));
+    const events = (file: string) =>
+      parseNdjson(readFileSync(file, 'utf8')).filter((r) => r.kind === 'service-event') as ServiceEvent[];
+    // This drill's failover: the earlier tests' events may lie just before its start (the follower keeps 2 s).
+    const failoverEvents = (file: string) =>
+      events(file)
+        .filter((e) => e.source === `rds:${clusterId()}` && e.t >= 0)
+        .map((e) => e.phase);
+
+    const own = join(dir, 'exports-failover.ndjson');
+    const r = await drill(
+      ['aurora', '--mode', 'aware', '--trigger', 'failover', '--until-recovered'].concat([
+        '--settle',
+        '2s',
+        '--timeout',
+        '45s',
+        '--history',
+        own,
+      ]),
+      env,
+      60_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(failoverEvents(own), ['failover-started', 'failover-completed']);
+    assert.match(r.stdout, /provider: failover took \d/);
+
+    // No trigger: the failover comes from elsewhere (another terminal's aws rds failover-db-cluster).
+    const external = join(dir, 'exports-external.ndjson');
+    const watching = startDrill(
+      ['aurora', '--mode', 'aware', '--until-recovered', '--settle', '2s', '--timeout', '45s'].concat([
+        '--history',
+        external,
+      ]),
+      env,
+      60_000,
+    );
+    await until(
+      () => existsSync(external) && readFileSync(external, 'utf8').includes('"ok":true'),
+      15_000,
+      'the first good probe',
+    );
+    await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: clusterId() }));
+    const w = await watching.finished;
+    assert.equal(w.code, 0, w.stderr);
+    assert.deepEqual(failoverEvents(external), ['failover-started', 'failover-completed']);
+    assert.match(w.stdout, /provider: failover took \d/);
   });
 
   it('the aws CLI reads the same: cluster endpoints, filters, promotion tiers', {
