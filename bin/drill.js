@@ -2,9 +2,9 @@
 // Signals that come while the program loads are kept for it: a drill interrupted that early still ends with
 // its report, and nothing it would have started is left half-started.
 const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-let early = 0;
-const keep = () => {
-  early++;
+const early = [];
+const keep = (signal) => {
+  early.push(signal);
 };
 for (const s of signals) process.on(s, keep);
 const { main } = await import('../dist/src/cli/main.js');

@@ -1,3 +1,4 @@
+import { notFound } from '../aws/errors.js';
 import type { EventSource } from '../aws/event-follower.js';
 import type { FailoverPhase } from '../core/history.js';
 import type { RdsControl } from './rds.js';
@@ -18,6 +19,36 @@ export function rdsEvents(rds: RdsControl, clusterId: string, instanceIds: () =>
         source: e.sourceId,
         message: e.message,
       }));
+    },
+    phaseOf: failoverPhase,
+  };
+}
+
+/**
+ * The events of the cluster that `host` (its cluster or reader endpoint) names, for a drill that makes no other
+ * RDS call: the cluster is looked up on the first fetch, once the drill runs, so that a drill without AWS access
+ * starts as soon as before and only notes that provider events are left out.
+ */
+export function namedClusterEvents(rds: RdsControl, host: string): EventSource {
+  let found: EventSource | undefined;
+  return {
+    service: 'rds',
+    action: 'rds:DescribeDBClusters and rds:DescribeEvents',
+    optional: true,
+    async fetch(since) {
+      if (!found) {
+        const cluster = await rds.findClusterByEndpoint(host);
+        if (!cluster) {
+          throw notFound(
+            'DBClusterNotFoundFault',
+            `no DB cluster has the endpoint ${host}`,
+            'rds:DescribeDBClusters',
+          );
+        }
+        const members = [cluster.writer, ...cluster.readers].filter((x): x is string => x !== undefined);
+        found = rdsEvents(rds, cluster.id, () => members);
+      }
+      return found.fetch(since);
     },
     phaseOf: failoverPhase,
   };

@@ -44,6 +44,15 @@ export function classifyHost(host: string): HostInfo {
 }
 
 /**
+ * The DB cluster a cluster or reader endpoint belongs to: RDS names them `<cluster id>.cluster[-ro]-…`, so the
+ * first label is the identifier (lower case, as RDS keeps identifiers). Undefined for any other endpoint.
+ */
+export function clusterIdOf(host: string): string | undefined {
+  const info = classifyHost(host);
+  return info.kind === 'cluster' || info.kind === 'cluster-ro' ? info.name?.toLowerCase() : undefined;
+}
+
+/**
  * How instance endpoints are named: `?.<domain>` with `?` for the instance id (the AWS wrappers' convention).
  * From `--instance-pattern`, or derived from an RDS-shaped cluster, reader or custom endpoint.
  */

@@ -2,6 +2,7 @@ import { apiIsLocal } from '../aws/endpoint.js';
 import { usageError } from '../core/errors.js';
 import type { DrillPart } from '../core/session/part.js';
 import type { DrillNotifications } from '../notify/drill.js';
+import { classifyHost, clusterIdOf } from './hostnames.js';
 import type { MysqlLoadService } from './load/statements.js';
 import { unreachable } from './monitors/part.js';
 import type { AuroraRun } from './run.js';
@@ -99,15 +100,25 @@ export async function loadPart(
 
 /** RDS DescribeEvents for the cluster and its instances, followed through the drill when the cluster is known. */
 export async function eventsPart(run: AuroraRun): Promise<DrillPart> {
-  const [follower, { rdsEvents }] = await Promise.all([
+  const [follower, { rdsEvents, namedClusterEvents }] = await Promise.all([
     import('../aws/event-follower.js'),
     import('./events.js'),
   ]);
   return follower.eventsPart(run.history, async () => {
     const aws = await run.cluster();
-    if (!aws) return undefined;
-    const members = [aws.cluster.writer, ...aws.cluster.readers].filter((x): x is string => x !== undefined);
-    return rdsEvents(aws.rds, aws.cluster.id, () => members);
+    if (aws) {
+      const members = [aws.cluster.writer, ...aws.cluster.readers].filter(
+        (x): x is string => x !== undefined,
+      );
+      return rdsEvents(aws.rds, aws.cluster.id, () => members);
+    }
+    // No --cluster and no RDS trigger, but the endpoint names its cluster: follow that one, if AWS answers.
+    const host = run.endpoint.host;
+    if (!clusterIdOf(host)) return undefined;
+    const { RdsControl } = await import('./rds.js');
+    // A bastion's instance role gives credentials but no region: the endpoint's name has it.
+    const target = { ...run.plan.aws, region: run.plan.aws.region ?? classifyHost(host).region };
+    return namedClusterEvents(await RdsControl.connect(target), host);
   });
 }
 

@@ -1,5 +1,6 @@
 import { type AwsTarget, rdsClient } from '../aws/clients.js';
-import { callAws, notFound } from '../aws/errors.js';
+import { awsErrorKind, callAws, notFound } from '../aws/errors.js';
+import { clusterIdOf } from './hostnames.js';
 
 type RdsModule = typeof import('@aws-sdk/client-rds');
 type RDSClient = InstanceType<RdsModule['RDSClient']>;
@@ -42,13 +43,23 @@ export class RdsControl {
     return view(c);
   }
 
-  /** The cluster whose writer or reader endpoint is `host`, for drills that were not told --cluster. */
+  /**
+   * The cluster whose writer or reader endpoint is `host`, for drills that were not told --cluster: asked for by
+   * the identifier the name starts with (one call, whatever the number of clusters in the account), and taken
+   * only when that cluster really has this endpoint. Undefined when the name is not a cluster's or no cluster has it.
+   */
   async findClusterByEndpoint(host: string): Promise<ClusterView | undefined> {
+    const id = clusterIdOf(host);
+    if (!id) return undefined;
     const out = await callAws('rds:DescribeDBClusters', () =>
-      this.client.send(new this.sdk.DescribeDBClustersCommand({})),
-    );
-    const c = out.DBClusters?.find((x) => x.Endpoint === host || x.ReaderEndpoint === host);
-    return c ? view(c) : undefined;
+      this.client.send(new this.sdk.DescribeDBClustersCommand({ DBClusterIdentifier: id })),
+    ).catch((err) => {
+      if (awsErrorKind(err) === 'not-found') return undefined;
+      throw err;
+    });
+    const name = host.toLowerCase().replace(/\.$/, '');
+    const c = out?.DBClusters?.[0];
+    return c && [c.Endpoint, c.ReaderEndpoint].some((e) => e?.toLowerCase() === name) ? view(c) : undefined;
   }
 
   async failover(clusterId: string, target?: string): Promise<void> {

@@ -19,6 +19,11 @@ export interface EventSource {
   fetch(since: Date): Promise<ProviderEvent[]>;
   /** The service's reading of an event's text: which failover phase it marks, if any. */
   phaseOf(message: string): FailoverPhase | undefined;
+  /**
+   * Followed only if it answers: nobody asked for it (the cluster was read from the endpoint's name), so a first
+   * fetch that fails for any reason but throttling is one note and the end of it, not a note every poll.
+   */
+  optional?: boolean;
 }
 
 /**
@@ -31,6 +36,7 @@ export class EventFollower {
   private readonly seen = new Set<string>();
   private waitMs: number;
   private stopped = false;
+  private answered = false;
   private running: Promise<void> = Promise.resolve();
 
   constructor(
@@ -70,6 +76,7 @@ export class EventFollower {
       const events = await this.source.fetch(since);
       for (const e of [...events].sort((a, b) => a.date.getTime() - b.date.getTime())) this.add(e);
       this.waitMs = this.everyMs;
+      this.answered = true;
     } catch (err) {
       const code = awsErrorCode(err);
       const kind = awsErrorKind(err);
@@ -80,6 +87,12 @@ export class EventFollower {
         // Not a passing state: asking again every few seconds would only repeat the refusal.
         this.history.note(
           `no permission for ${this.source.action} (${code}): provider events are left out, the drill goes on`,
+          'warn',
+        );
+        this.stopped = true;
+      } else if (this.source.optional && !this.answered) {
+        this.history.note(
+          `${name} not followed: ${(err as Error).message}; provider events are left out, the drill goes on`,
           'warn',
         );
         this.stopped = true;

@@ -7,7 +7,7 @@ let early: CaughtSignals | undefined;
  * Catches SIGINT, SIGTERM and SIGHUP from the start of the program, before any command runs: a drill takes them
  * over (a Ctrl+C in its first moments still ends it with a report); any other command gets them back.
  */
-export function catchEarlySignals(alreadyCaught = 0): void {
+export function catchEarlySignals(alreadyCaught: readonly NodeJS.Signals[] = []): void {
   early = catchProcessSignals(undefined, alreadyCaught);
 }
 

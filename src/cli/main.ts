@@ -77,7 +77,10 @@ Docs: README.md (figures, JSON report, environment variables).`,
       new Option('--lossy', 'promote without waiting for the reader to catch up: loses writes, on purpose'),
     )
     .addOption(
-      new Option('--require-tls', 'instance fronts refuse logins without TLS (require_secure_transport=ON)'),
+      new Option(
+        '--require-tls',
+        'instance fronts and the RDS Proxy refuse logins without TLS (require_secure_transport=ON, RequireTLS)',
+      ),
     )
     .addOption(new Option('--region <region>', 'region in host names and ARNs').default('us-east-1'))
     .addOption(
@@ -288,7 +291,10 @@ Examples:
 }
 
 /** Runs the CLI and returns the exit code; user errors become one line on stderr, never a stack trace. */
-export async function main(argv: readonly string[], signalsWhileLoading = 0): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  signalsWhileLoading: readonly NodeJS.Signals[] = [],
+): Promise<number> {
   guardOutput();
   catchEarlySignals(signalsWhileLoading);
   const program = buildProgram();

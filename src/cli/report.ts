@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import Table from 'cli-table3';
-import { formatDuration } from '../core/duration.js';
 import { ExitCode, quote, usageError } from '../core/errors.js';
-import { type ComparedRow, compareDrills, figureNames } from '../core/report/compare.js';
+import { compareDrills, figureNames, renderComparison } from '../core/report/compare.js';
 import { createRenderers, reportSpecs } from '../core/report/index.js';
 import type { SessionResult } from '../core/report/renderer.js';
 import { styleFor } from '../core/report/style.js';
-import { compact } from '../core/report/summary.js';
 import { planReports, type ReportOptionValues } from '../core/session/plan.js';
 import { readSavedDrill, type SavedDrill } from '../core/session/replay.js';
 import { tool } from './tool.js';
@@ -44,37 +41,10 @@ export function runCompare(basePath: string, newPath: string, options: CompareOp
   const gated = parseFigures(options.figure);
   const base = sessionOf(load(basePath));
   const next = sessionOf(load(newPath));
-  const { rows, regressions, newFailures, notes } = compareDrills(base, next, gated, limit);
+  const comparison = compareDrills(base, next, gated, limit);
   const style = styleFor(process.stdout, options.color);
-  const table = new Table({
-    head: ['figure', 'monitor', 'BASE', 'NEW', 'change'].map((h) => style.bold(h)),
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
-    chars: compact,
-  });
-  for (const r of rows) {
-    const change = changeText(r);
-    table.push([
-      r.gated ? style.bold(r.figure) : r.figure,
-      r.monitor ?? '-',
-      value(r, r.base),
-      value(r, r.next),
-      r.regressed ? style.red.bold(change) : change,
-    ]);
-  }
-  const lines = [`BASE ${basePath}`, `NEW  ${newPath}`, table.toString()];
-  for (const r of regressions) {
-    lines.push(
-      style.red.bold(
-        `REGRESSED ${r.figure}${r.monitor ? ` (${r.monitor})` : ''}: ${value(r, r.base)} -> ${value(r, r.next)}, ${changeText(r)} (limit +${limit}%)`,
-      ),
-    );
-  }
-  for (const why of newFailures) lines.push(style.red.bold(`NEW failed its own gates: ${why}`));
-  for (const note of notes) lines.push(style.yellow(`note: ${note}`));
-  if (regressions.length === 0 && newFailures.length === 0) {
-    lines.push(style.green.bold(`no regression past +${limit}% in ${gated.join(', ')}`));
-  }
-  process.stdout.write(`${lines.join('\n')}\n`);
+  process.stdout.write(renderComparison(comparison, { basePath, newPath, gated, limit }, style));
+  const { regressions, newFailures } = comparison;
   return regressions.length || newFailures.length ? ExitCode.failed : ExitCode.passed;
 }
 
@@ -114,16 +84,4 @@ function parseFigures(text: string): string[] {
     }
   }
   return names;
-}
-
-function value(r: ComparedRow, v: number | null): string {
-  if (v === null) return '-';
-  return r.unit === 'ms' ? formatDuration(v) : String(v);
-}
-
-function changeText(r: ComparedRow): string {
-  if (r.base === null || r.next === null) return '-';
-  if (r.base === r.next) return '=';
-  if (r.changePct === null) return r.next > r.base ? 'from 0' : 'to 0';
-  return `${r.changePct > 0 ? '+' : ''}${Math.round(r.changePct)}%`;
 }

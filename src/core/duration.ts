@@ -1,4 +1,5 @@
 import { quote, usageError } from './errors.js';
+import { roundHalfUp, wholeMs } from './rounding.js';
 
 const unitMs: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 const part = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
@@ -28,16 +29,18 @@ export function parseDuration(text: string, what = 'duration'): number {
   return total;
 }
 
-/** A duration for people: `250 ms`, `2.412 s`, `3 m 05 s`. */
+/**
+ * A duration for people: `250 ms`, `2.412 s`, `3 m 05 s`, rounded as every figure is (rounding.ts): whole
+ * milliseconds of its tenth, then whole seconds past a minute, halves up.
+ */
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms)) return String(ms);
-  const sign = ms < 0 ? '-' : '';
-  const a = Math.abs(ms);
-  if (a < 1000) return `${sign}${Math.round(a)} ms`;
-  if (a < 60_000) return `${sign}${(a / 1000).toFixed(3)} s`;
-  const m = Math.floor(a / 60_000);
-  const sec = Math.round((a - m * 60_000) / 1000);
-  return `${sign}${m} m ${String(sec).padStart(2, '0')} s`;
+  const whole = wholeMs(Math.abs(ms));
+  const sign = ms < 0 && whole !== 0 ? '-' : '';
+  if (whole < 1000) return `${sign}${whole} ms`;
+  if (whole < 60_000) return `${sign}${Math.floor(whole / 1000)}.${String(whole % 1000).padStart(3, '0')} s`;
+  const seconds = roundHalfUp(whole / 1000);
+  return `${sign}${Math.floor(seconds / 60)} m ${String(seconds % 60).padStart(2, '0')} s`;
 }
 
 /** Drill-relative time for the live view: `+12.345s`. */

@@ -213,6 +213,8 @@ export interface RunEnd {
   t: number;
   at: string;
   stop: StopReason;
+  /** The signal that interrupted the run (stop `interrupted`). */
+  interruptedBy?: string;
   gates: Gates;
   target: ReportTarget;
   header: { title: string; details: string };

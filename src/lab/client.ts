@@ -47,7 +47,7 @@ export interface LabOptions {
   region: string;
   /** Last octet of the first instance's loopback address: 11 puts instances on 127.0.0.11, .12, ... */
   firstAddress: number;
-  /** `--require-tls`: the instance fronts refuse logins without TLS. */
+  /** `--require-tls`: the instance fronts and the RDS Proxy refuse logins without TLS. */
   requireTls?: boolean;
   /** Overrides the timing profile's DNS propagation delay. */
   dnsDelayMs?: number;
@@ -107,7 +107,7 @@ export interface LabStatus {
     user: string;
     /** The CA (PEM) that signs the instance fronts' certificates: trust it for TLS (`--ca`). */
     caFile?: string;
-    /** `drill lab up --require-tls`: the fronts refuse connections without TLS. */
+    /** `drill lab up --require-tls`: the fronts and the proxy refuse connections without TLS. */
     requireTls?: boolean;
     /** The master user secret in the lab's Secrets Manager (same API endpoint): `--secret-id`. */
     secretId?: string;

@@ -146,7 +146,7 @@ export class Lab {
     this.api = new ControlPlane(
       '127.0.0.1',
       options.apiPort,
-      new RdsApi(this.cluster, proxyView, this.eventSubscriptions),
+      new RdsApi(this.cluster, proxyView, this.eventSubscriptions, this.secrets),
       { api: this.sns, signer },
       [memorydbApi, this.secrets],
     );

@@ -7,12 +7,15 @@ import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { connect as tlsConnect } from 'node:tls';
+import { DescribeDBProxiesCommand, RDSClient } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
 import { type Observation, parseNdjson } from '../../src/core/history.js';
 import { addresses } from '../support/addresses.js';
 import { drill } from '../support/cli.js';
 import { labIamToken } from '../support/iam.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
+
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 // This file's lab: instances on 127.0.0.116-.117 (proxy .115), from test/support/addresses.ts.
 const dir = mkdtempSync(join(tmpdir(), 'drill-tls-'));
@@ -277,10 +280,52 @@ describe('IAM tokens, Secrets Manager and --require-tls against the lab', () => 
     assert.equal(r.code, 3, r.stderr);
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
     assert.match(r.stderr, /3159 Connections using insecure transport are prohibited/);
-    // The lab's RDS Proxy takes plain logins (RDS Proxy's TLS is its own setting); its link to the instances is let in.
-    const proxy = await drill(['aurora', '--lab-state-dir', strict, '--mode', 'proxy', '--duration', '1s']);
-    outputs.push(proxy.stdout, proxy.stderr);
-    assert.equal(proxy.code, 0, proxy.stderr);
+  });
+
+  it('the lab RDS Proxy requires TLS too: a plain login gets 3159 in its words, a TLS one gets in', async () => {
+    const proxy = ['aurora', '--lab-state-dir', strict, '--mode', 'proxy', '--duration', '1s'];
+    const plain = await drill(proxy);
+    outputs.push(plain.stdout, plain.stderr);
+    assert.equal(plain.code, 3, plain.stderr);
+    assert.equal(plain.stderr.trim().split('\n').length, 1, plain.stderr);
+    assert.match(plain.stderr, /3159 This RDS Proxy requires TLS connections\./);
+    // What a MySQL client sees, errno and text, as RDS Proxy's troubleshooting list gives them.
+    await assert.rejects(
+      mysql.createConnection({
+        host: s.status.aurora.proxyAddress,
+        user: 'admin',
+        password,
+        connectTimeout: 5000,
+      }),
+      (err: { errno?: number; sqlState?: string; sqlMessage?: string }) => {
+        assert.deepEqual(
+          [err.errno, err.sqlState, err.sqlMessage],
+          [3159, 'HY000', 'This RDS Proxy requires TLS connections.'],
+        );
+        return true;
+      },
+    );
+    // Over TLS the proxy lets the drill in; its own links to the instances are let in by the fronts.
+    const secure = await drill([...proxy, '--ssl-mode', 'verify-identity']);
+    outputs.push(secure.stdout, secure.stderr);
+    assert.equal(secure.code, 0, secure.stderr);
+  });
+
+  it('DescribeDBProxies says RequireTLS true for this lab, false for the other', async () => {
+    const requireTls = async (status: TestLab['status']) => {
+      const rds = new RDSClient({
+        region: status.region,
+        endpoint: status.apiEndpoint,
+        credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+      });
+      try {
+        return (await rds.send(new DescribeDBProxiesCommand({}))).DBProxies?.[0]?.RequireTLS;
+      } finally {
+        rds.destroy();
+      }
+    };
+    assert.equal(await requireTls(s.status), true);
+    assert.equal(await requireTls(lab.status), false);
   });
 
   it('--iam-auth: the drill logs in with tokens over verified TLS, the load and write check too', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -21,8 +21,12 @@ import {
   RDSClient,
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { parseNdjson, type ServiceEvent } from '../../src/core/history.js';
+import { exportLines } from '../../src/lab/lab.js';
 import { addresses } from '../support/addresses.js';
+import { drill, drillBin, startDrill, until } from '../support/cli.js';
 import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -89,6 +93,40 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The environment `lab up`'s export lines make, as a shell that pasted them has it. */
+function exportedEnv(lines: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const line of lines) {
+    const m = /^export (\w+)='(.*)'$/.exec(line);
+    assert.ok(m, `an export line: ${line}`);
+    env[m[1] as string] = (m[2] as string).replaceAll(`'\\''`, "'");
+  }
+  return env;
+}
+
+/** `aws ARGS` against the lab's API with any credentials, as a user of the lab runs it: its stdout. */
+async function awsCli(args: string[]): Promise<string> {
+  const { stdout } = await run('aws', [...args, '--endpoint-url', lab.status.apiEndpoint], {
+    env: {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: 'lab',
+      AWS_SECRET_ACCESS_KEY: 'lab',
+      AWS_DEFAULT_REGION: lab.status.region,
+    },
+    timeout: 20_000,
+  });
+  return stdout;
+}
+
+async function awsCliInstalled(): Promise<boolean> {
+  try {
+    await run('aws', ['--version'], { timeout: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () => {
   it('DescribeDBClusters gives the fields tools read, by any case of the identifier and by ARN', {
     timeout: 10_000,
@@ -134,6 +172,46 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
       rds.send(new DescribeDBClustersCommand({ DBClusterIdentifier: arn('cluster', 'other-cluster') })),
       rdsError('DBClusterNotFoundFault', 404),
     );
+  });
+
+  it("DescribeDBClusters names the master user secret: its ARN opens the lab's secret (SDK, aws CLI, drill --secret-id)", {
+    timeout: 30_000,
+  }, async (t) => {
+    const secret = (await cluster())?.MasterUserSecret;
+    assert.equal(secret?.SecretArn, lab.status.aurora.secretId);
+    assert.equal(secret?.SecretStatus, 'active');
+    assert.match(secret?.KmsKeyId ?? '', /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
+    const secrets = new SecretsManagerClient({
+      region: lab.status.region,
+      endpoint: lab.status.apiEndpoint,
+      credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+    });
+    try {
+      const value = await secrets.send(new GetSecretValueCommand({ SecretId: secret?.SecretArn }));
+      assert.deepEqual(JSON.parse(value.SecretString ?? '{}'), { username: 'admin', password: lab.password });
+    } finally {
+      secrets.destroy();
+    }
+    if (!(await awsCliInstalled())) {
+      t.skip('the aws CLI is not installed');
+      return;
+    }
+    // What a user types after pasting `lab up`'s export lines (the CLI told the lab's API, as `lab up`'s own aws
+    // line does): the ARN from describe-db-clusters into --secret-id, and no password besides.
+    const script = [
+      'set -e',
+      ...exportLines(lab.status, lab.password),
+      'unset DRILL_PASSWORD',
+      `arn="$(aws rds describe-db-clusters --endpoint-url "$AWS_ENDPOINT_URL_RDS" --db-cluster-identifier ${clusterId()} --query 'DBClusters[0].MasterUserSecret.SecretArn' --output text)"`,
+      'echo "secret $arn"',
+      '"$NODE" "$DRILL" aurora --duration 1s --secret-id "$arn"',
+    ].join('\n');
+    const { stdout } = await run('bash', ['-c', script], {
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE: process.execPath, DRILL: drillBin },
+      timeout: 30_000,
+    });
+    assert.ok(stdout.includes(`secret ${lab.status.aurora.secretId}\n`), stdout);
+    assert.match(stdout, /as admin/);
   });
 
   it('DescribeDBClusters honours --filters db-cluster-id (ids and ARNs) and engine; an unknown filter is refused', {
@@ -394,31 +472,65 @@ describe('the lab RDS API through the unmodified SDK', { timeout: 180_000 }, () 
     );
   });
 
+  it("a drill by lab up's export lines follows the cluster's RDS events without --cluster: its own failover, or one made elsewhere", {
+    timeout: 90_000,
+  }, async () => {
+    const env = exportedEnv(exportLines(lab.status, lab.password));
+    const events = (file: string) =>
+      parseNdjson(readFileSync(file, 'utf8')).filter((r) => r.kind === 'service-event') as ServiceEvent[];
+    // This drill's failover: the earlier tests' events may lie just before its start (the follower keeps 2 s).
+    const failoverEvents = (file: string) =>
+      events(file)
+        .filter((e) => e.source === `rds:${clusterId()}` && e.t >= 0)
+        .map((e) => e.phase);
+
+    const own = join(dir, 'exports-failover.ndjson');
+    const r = await drill(
+      ['aurora', '--mode', 'aware', '--trigger', 'failover', '--until-recovered'].concat([
+        '--settle',
+        '2s',
+        '--timeout',
+        '45s',
+        '--history',
+        own,
+      ]),
+      env,
+      60_000,
+    );
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(failoverEvents(own), ['failover-started', 'failover-completed']);
+    assert.match(r.stdout, /provider: failover took \d/);
+
+    // No trigger: the failover comes from elsewhere (another terminal's aws rds failover-db-cluster).
+    const external = join(dir, 'exports-external.ndjson');
+    const watching = startDrill(
+      ['aurora', '--mode', 'aware', '--until-recovered', '--settle', '2s', '--timeout', '45s'].concat([
+        '--history',
+        external,
+      ]),
+      env,
+      60_000,
+    );
+    await until(
+      () => existsSync(external) && readFileSync(external, 'utf8').includes('"ok":true'),
+      15_000,
+      'the first good probe',
+    );
+    await rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: clusterId() }));
+    const w = await watching.finished;
+    assert.equal(w.code, 0, w.stderr);
+    assert.deepEqual(failoverEvents(external), ['failover-started', 'failover-completed']);
+    assert.match(w.stdout, /provider: failover took \d/);
+  });
+
   it('the aws CLI reads the same: cluster endpoints, filters, promotion tiers', {
     timeout: 30_000,
   }, async (t) => {
-    const aws = async (args: string[]) => {
-      const { stdout } = await run(
-        'aws',
-        [...args, '--endpoint-url', lab.status.apiEndpoint, '--output', 'json'],
-        {
-          env: {
-            ...process.env,
-            AWS_ACCESS_KEY_ID: 'lab',
-            AWS_SECRET_ACCESS_KEY: 'lab',
-            AWS_DEFAULT_REGION: lab.status.region,
-          },
-          timeout: 20_000,
-        },
-      );
-      return JSON.parse(stdout);
-    };
-    try {
-      await run('aws', ['--version'], { timeout: 10_000 });
-    } catch {
+    if (!(await awsCliInstalled())) {
       t.skip('the aws CLI is not installed');
       return;
     }
+    const aws = async (args: string[]) => JSON.parse(await awsCli([...args, '--output', 'json']));
     const endpoints = await aws([
       'rds',
       'describe-db-cluster-endpoints',

@@ -144,10 +144,37 @@ describe('drill aurora --mode simple against a real MariaDB', () => {
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));
     assert.deepEqual(reportProblems(report), []);
     assert.equal(report.exitCode, 130);
+    assert.equal(report.runs[0].interruptedBy, 'SIGINT');
     const m = report.runs[0].monitors[0];
     assert.equal(m.recovered, false);
     assert.equal(m.outages[0].endMs, null);
     assert.ok(m.downtimeMs > 0);
+  });
+
+  it('SIGTERM (a CI job cancelled) ends with exit 130 and says so: the summary, the report, the history read back', async () => {
+    const history = join(dir, 'sigterm.ndjson');
+    const reportFile = join(dir, 'sigterm.json');
+    const run = startDrill([...base(), '--report', reportFile, '--history', history], {
+      DRILL_PASSWORD: t.password,
+    });
+    await until(() => observationsIn(history).length >= 3, 15_000, 'a few probes');
+    run.child.kill('SIGTERM');
+    const r = await run.finished;
+    assert.equal(r.code, 130, r.stderr);
+    assert.match(r.stdout, /stopped: terminated \(SIGTERM\) after/);
+    assert.doesNotMatch(r.stdout, /Ctrl\+C\)/);
+    const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+    assert.deepEqual(reportProblems(report), []);
+    assert.equal(report.exitCode, 130);
+    assert.equal(report.interruptedBy, 'SIGTERM');
+    assert.equal(report.runs[0].stoppedBy, 'interrupted');
+    assert.equal(report.runs[0].interruptedBy, 'SIGTERM');
+    // The history keeps the signal: `drill report` says the same, from it and from the report.
+    for (const saved of [history, reportFile]) {
+      const again = await drill(['report', saved, '--no-step-summary']);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stdout, /stopped: terminated \(SIGTERM\) after/);
+    }
   });
 
   it('gives up after --timeout when the server stays down: exit 1, never recovered', async () => {

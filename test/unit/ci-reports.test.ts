@@ -5,13 +5,14 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
-import { compareDrills } from '../../src/core/report/compare.js';
+import { compareDrills, renderComparison } from '../../src/core/report/compare.js';
 import { createRenderers } from '../../src/core/report/index.js';
 import { buildReport, sessionFromReport } from '../../src/core/report/json.js';
 import { renderJunit } from '../../src/core/report/junit.js';
 import { renderMarkdown } from '../../src/core/report/markdown.js';
 import type { SessionResult } from '../../src/core/report/renderer.js';
 import { styleFor } from '../../src/core/report/style.js';
+import { renderSummary } from '../../src/core/report/summary.js';
 import { addSecret } from '../../src/core/secrets.js';
 import { readSavedDrill } from '../../src/core/session/replay.js';
 import { HistoryBuilder, type SavedRunFixture, savedHistory } from '../support/histories.js';
@@ -197,6 +198,47 @@ describe('compare', () => {
       [['downtime', 'simple', 4005, 6005, 50]],
     );
     assert.deepEqual(compareDrills(base(), session([gated(6)]), ['downtime'], 60).regressions, []);
+  });
+
+  it('a half millisecond reads the same in the summary, the JSON report and compare: rounded half up', () => {
+    // Every probe takes `latencyMs`: the downtime ends with the first good probe's end, at a half or just under.
+    const drill = (latencyMs: number, failed: number) =>
+      session([
+        {
+          records: new HistoryBuilder(250, latencyMs)
+            .writer('node-01', 8)
+            .trigger(2000)
+            .fail('ECONNREFUSED', failed)
+            .writer('node-02', 8).records,
+        },
+      ]);
+    const base = drill(234.5, 4); // downtime 1234.5 ms
+    const next = drill(162.45, 1); // downtime 412.45 ms: the report keeps 412.5
+    const report = (s: SessionResult) => buildReport(tool, s).runs[0]?.monitors[0]?.downtimeMs;
+    assert.deepEqual([report(base), report(next)], [1234.5, 412.5]);
+    const summary = (s: SessionResult) => {
+      const run = s.runs[0] as SessionResult['runs'][number];
+      return renderSummary(run.analysis, run.verdict, run, plain);
+    };
+    assert.match(summary(base), /downtime\s+1\.235 s/);
+    assert.match(summary(next), /downtime\s+413 ms/);
+    const compared = renderComparison(
+      compareDrills(base, next, ['downtime'], 20),
+      { basePath: 'base.json', newPath: 'new.json', gated: ['downtime'], limit: 20 },
+      plain,
+    );
+    assert.match(compared, /downtime\s+simple\s+1\.235 s\s+413 ms\s+-67%/);
+    // The same figures from the JSON report, as `drill report compare` reads a saved one.
+    const fromReport = (s: SessionResult) =>
+      sessionFromReport(JSON.parse(JSON.stringify(buildReport(tool, s))));
+    assert.equal(
+      renderComparison(
+        compareDrills(fromReport(base), fromReport(next), ['downtime'], 20),
+        { basePath: 'base.json', newPath: 'new.json', gated: ['downtime'], limit: 20 },
+        plain,
+      ),
+      compared,
+    );
   });
 
   it('with --repeat the median of the runs; from no outage to one is a regression whatever the limit', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { classifyHost, instanceHost, instancePattern } from '../../src/aurora/hostnames.js';
+import { classifyHost, clusterIdOf, instanceHost, instancePattern } from '../../src/aurora/hostnames.js';
 import { endpointMembership } from '../../src/aurora/preflight.js';
 
 describe('endpoint kinds from host names', () => {
@@ -19,6 +19,21 @@ describe('endpoint kinds from host names', () => {
   for (const [host, kind] of cases) {
     it(`${host} is ${kind}`, () => assert.equal(classifyHost(host).kind, kind));
   }
+
+  it("reads the cluster identifier from a cluster or reader endpoint (the lab's too), from no other", () => {
+    assert.equal(
+      clusterIdOf('auroralab-mysql-cluster.cluster-drilllab0001.us-east-1.rds.amazonaws.com'),
+      'auroralab-mysql-cluster',
+    );
+    assert.equal(clusterIdOf('Orders.CLUSTER-RO-abc123xyz789.eu-west-1.rds.amazonaws.com.'), 'orders');
+    assert.equal(clusterIdOf('analytics.cluster-custom-abc123xyz789.eu-west-1.rds.amazonaws.com'), undefined);
+    assert.equal(clusterIdOf('auroralab-mysql-node-01.abc123xyz789.us-east-1.rds.amazonaws.com'), undefined);
+    assert.equal(
+      clusterIdOf('auroralab-mysql-proxy.proxy-abc123xyz789.us-east-1.rds.amazonaws.com'),
+      undefined,
+    );
+    assert.equal(clusterIdOf('db.example.com'), undefined);
+  });
 
   it('derives the instance pattern from a cluster or reader endpoint, or takes --instance-pattern', () => {
     const p = instancePattern('auroralab-mysql-cluster.cluster-ro-abc123xyz789.us-east-1.rds.amazonaws.com');

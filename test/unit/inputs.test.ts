@@ -5,6 +5,7 @@ import { startFailure } from '../../src/aurora/preflight.js';
 import { readWriterCheck } from '../../src/aurora/sql.js';
 import { formatDuration, parseDuration } from '../../src/core/duration.js';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
+import { roundHalfUp, tenth } from '../../src/core/rounding.js';
 import { parseEndpoint } from '../../src/net/endpoint.js';
 
 describe('durations', () => {
@@ -47,6 +48,17 @@ describe('durations', () => {
     assert.equal(formatDuration(250), '250 ms');
     assert.equal(formatDuration(2412.4), '2.412 s');
     assert.equal(formatDuration(185_000), '3 m 05 s');
+  });
+
+  it('rounds a half up at every size, never to "60 s" (the one rounding of rounding.ts)', () => {
+    assert.equal(formatDuration(412.5), '413 ms');
+    assert.equal(formatDuration(1234.5), '1.235 s'); // toFixed said 1.234: 1.2345 is stored as 1.23449...
+    assert.equal(formatDuration(999.5), '1.000 s');
+    assert.equal(formatDuration(-412.5), '-413 ms');
+    assert.equal(formatDuration(90_500), '1 m 31 s');
+    assert.equal(formatDuration(119_600), '2 m 00 s');
+    assert.equal(roundHalfUp(1.005, 2), 1.01);
+    assert.equal(tenth(0.25), 0.3);
   });
 });
 

@@ -77,7 +77,7 @@ describe('JSON report', () => {
 describe('summary table', () => {
   it('prints the downtime with its resolution, the tighter bound, the nodes and the verdict', () => {
     const a = analyze(failover().records);
-    const text = renderSummary(a, verdict(a, {}, 'recovered'), 'recovered', plain);
+    const text = renderSummary(a, verdict(a, {}, 'recovered'), { stop: 'recovered' }, plain);
     assert.match(text, /downtime\s+2\.255 s ± 250 ms/);
     assert.match(text, /tighter bound\s+2\.495 s/); // 4250 - (1750 + 5)
     assert.match(text, /stale-role time\s+750 ms/);
@@ -97,19 +97,24 @@ describe('summary table', () => {
           .writer('my-cluster-0001-002', 8).records,
     );
     const a = analyze(records);
-    const text = renderSummary(a, verdict(a, {}, 'recovered'), 'recovered', plain, 120);
+    const text = renderSummary(a, verdict(a, {}, 'recovered'), { stop: 'recovered' }, plain, 120);
     const lines = text.split('\n');
     assert.ok(Math.max(...lines.map((l) => l.trimEnd().length)) <= 120, text);
     for (const n of names) assert.equal(text.split(` ${n} `).length - 1, 1, `${n} heads one column: ${text}`);
     assert.ok(lines.filter((l) => /^ downtime /.test(l)).length >= 2, 'more than one table');
     // Wide enough, one table.
-    const wide = renderSummary(a, verdict(a, {}, 'recovered'), 'recovered', plain, 400);
+    const wide = renderSummary(a, verdict(a, {}, 'recovered'), { stop: 'recovered' }, plain, 400);
     assert.equal(wide.split('\n').filter((l) => /^ downtime /.test(l)).length, 1);
   });
 
   it('says FAIL and why when a gate is breached', () => {
     const a = analyze(failover().records);
-    const text = renderSummary(a, verdict(a, { maxDowntimeMs: 1000 }, 'recovered'), 'recovered', plain);
+    const text = renderSummary(
+      a,
+      verdict(a, { maxDowntimeMs: 1000 }, 'recovered'),
+      { stop: 'recovered' },
+      plain,
+    );
     assert.match(text, /FAIL simple: downtime 2\.255 s exceeds --max-downtime 1\.000 s/);
   });
 });

@@ -69,16 +69,16 @@ class ScriptedMonitor implements Monitor {
   }
 }
 
-/** A button for Ctrl+C. */
-function fakeSignals(): Signals & { press(): void } {
-  const handlers: (() => void)[] = [];
+/** A button for Ctrl+C (or another signal). */
+function fakeSignals(): Signals & { press(signal?: NodeJS.Signals): void } {
+  const handlers: ((signal: NodeJS.Signals) => void)[] = [];
   return {
     subscribe(handler) {
       handlers.push(handler);
       return () => handlers.splice(handlers.indexOf(handler), 1);
     },
-    press: () => {
-      for (const h of [...handlers]) h();
+    press: (signal = 'SIGINT') => {
+      for (const h of [...handlers]) h(signal);
     },
   };
 }
@@ -372,6 +372,7 @@ describe('drill session: interrupts, repeats, renderers', () => {
     assert.equal(session?.exitCode, ExitCode.interrupted);
     const run = session?.runs[0];
     assert.equal(run?.stop, 'interrupted');
+    assert.equal(run?.interruptedBy, 'SIGINT');
     assert.equal(run?.analysis.monitors[0]?.recovered, false);
     assert.match(run?.verdict.reasons.join('\n') ?? '', /not recovered when interrupted/);
     assert.ok(h.log.includes('ledger finish'), 'an interrupted run still reads back and cleans up');
@@ -557,7 +558,7 @@ describe('drill session: every drill ends, and only a drill that happened passes
   it('an interrupt that came before the session (while the program loaded) ends it at once with a report, exit 130', async () => {
     const { catchProcessSignals } = await import('../../src/core/session/signals.js');
     const h = harness(undefined);
-    const early = catchProcessSignals(['SIGUSR2'], 1);
+    const early = catchProcessSignals(['SIGUSR2'], ['SIGUSR2']);
     try {
       h.io.signals = early;
       const svc = service(h, () => []);
@@ -565,6 +566,7 @@ describe('drill session: every drill ends, and only a drill that happened passes
       assert.equal(code, ExitCode.interrupted);
       assert.equal(svc.runs, 0, 'no run was set up: nothing was created');
       assert.equal(h.sessions[0]?.runs.length, 0, 'the report is still written');
+      assert.equal(h.sessions[0]?.interruptedBy, 'SIGUSR2', 'the signal that came early is named');
     } finally {
       early.release();
     }

@@ -1,8 +1,12 @@
+import type { ChalkInstance } from 'chalk';
+import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
+import { formatDuration } from '../duration.js';
 import { usageError } from '../errors.js';
 import { spread } from '../repeats.js';
-import { tenth } from '../rounding.js';
+import { roundHalfUp, tenth } from '../rounding.js';
 import type { SessionResult } from './renderer.js';
+import { compact } from './summary.js';
 
 /** A figure `drill report compare` sets side by side; lower is better for every one of them. */
 interface FigureDef {
@@ -178,4 +182,58 @@ function monitorNames(s: SessionResult): string[] {
 function median(values: readonly (number | null)[]): number | null {
   const m = spread(values)?.median;
   return m === undefined ? null : tenth(m);
+}
+
+/**
+ * What `drill report compare` prints: the files, the figures side by side with their change, then a line per
+ * regression, NEW's own failures and the notes, or that nothing regressed. Durations read as in the summary.
+ */
+export function renderComparison(
+  c: Comparison,
+  how: { basePath: string; newPath: string; gated: readonly string[]; limit: number },
+  style: ChalkInstance,
+): string {
+  const table = new Table({
+    head: ['figure', 'monitor', 'BASE', 'NEW', 'change'].map((h) => style.bold(h)),
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 2 },
+    chars: compact,
+  });
+  for (const r of c.rows) {
+    const change = changeText(r);
+    table.push([
+      r.gated ? style.bold(r.figure) : r.figure,
+      r.monitor ?? '-',
+      figureText(r, r.base),
+      figureText(r, r.next),
+      r.regressed ? style.red.bold(change) : change,
+    ]);
+  }
+  const lines = [`BASE ${how.basePath}`, `NEW  ${how.newPath}`, table.toString()];
+  for (const r of c.regressions) {
+    const which = `${r.figure}${r.monitor ? ` (${r.monitor})` : ''}`;
+    lines.push(
+      style.red.bold(
+        `REGRESSED ${which}: ${figureText(r, r.base)} -> ${figureText(r, r.next)}, ${changeText(r)} (limit +${how.limit}%)`,
+      ),
+    );
+  }
+  for (const why of c.newFailures) lines.push(style.red.bold(`NEW failed its own gates: ${why}`));
+  for (const note of c.notes) lines.push(style.yellow(`note: ${note}`));
+  if (c.regressions.length === 0 && c.newFailures.length === 0) {
+    lines.push(style.green.bold(`no regression past +${how.limit}% in ${how.gated.join(', ')}`));
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function figureText(r: ComparedRow, v: number | null): string {
+  if (v === null) return '-';
+  return r.unit === 'ms' ? formatDuration(v) : String(v);
+}
+
+function changeText(r: ComparedRow): string {
+  if (r.base === null || r.next === null) return '-';
+  if (r.base === r.next) return '=';
+  if (r.changePct === null) return r.next > r.base ? 'from 0' : 'to 0';
+  const pct = roundHalfUp(r.changePct);
+  return `${pct > 0 ? '+' : ''}${pct}%`;
 }

@@ -76,6 +76,7 @@ export function buildRun(run: RunResult) {
       failed: analysis.trigger.failed,
     },
     stoppedBy: run.stop,
+    interruptedBy: run.interruptedBy ?? null,
     elapsedMs: ms(analysis.elapsedMs),
     gates: { maxDowntimeMs: run.gates.maxDowntimeMs ?? null },
     passed: result.passed,
@@ -128,6 +129,7 @@ export function buildReport(tool: { name: string; version: string }, session: Se
     tool,
     startedAt: session.startedAt,
     exitCode: session.exitCode,
+    interruptedBy: session.interruptedBy ?? null,
     runs: session.runs.map(buildRun),
     repeats: session.repeats && roundRepeats(session.repeats),
   };
@@ -173,6 +175,8 @@ export function sessionFromReport(report: unknown): SessionResult {
     startedAt: r.startedAt,
     exitCode: r.exitCode,
     interrupted: r.exitCode === ExitCode.interrupted,
+    // Reports written before the signal was kept have no such field.
+    ...(typeof r.interruptedBy === 'string' ? { interruptedBy: r.interruptedBy } : {}),
     runs: r.runs.map(runFromReport),
     repeats: (r.repeats as RepeatSummary | null) ?? null,
   };
@@ -218,6 +222,7 @@ function runFromReport(run: RunReport, index: number): RunResult {
     startedAt: run.startedAt,
     target: run.target,
     stop: run.stoppedBy,
+    ...(typeof run.interruptedBy === 'string' ? { interruptedBy: run.interruptedBy } : {}),
     gates,
     analysis,
     verdict: verdictFromReport(run, verdict(analysis, gates, run.stoppedBy)),

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import type { MonitorFigures } from '../analysis.js';
+import { wholeMs } from '../rounding.js';
 import { redactText } from '../secrets.js';
 import type { Gate, GateFailure } from '../verdict.js';
 import type { RenderContext, Renderer, RunResult, SessionResult } from './renderer.js';
@@ -193,9 +194,9 @@ function properties(run: RunResult): [string, string][] {
   return p.filter((e): e is [string, string | number] => e[1] !== null).map(([k, v]) => [k, String(v)]);
 }
 
-/** JUnit times are seconds; the drill's figures are tenths of a millisecond at best. */
+/** JUnit times are seconds, to the millisecond the summary shows. */
 function seconds(ms: number): string {
-  return (Math.round(ms) / 1000).toFixed(3);
+  return (wholeMs(ms) / 1000).toFixed(3);
 }
 
 function secondsOrNull(ms: number | null): string | null {

@@ -70,7 +70,7 @@ function runSection(run: RunResult, verdictShown: boolean): string[] {
     }
     lines.push('');
   }
-  lines.push(...detailLines(analysis, run.stop).map((l) => `- ${cellText(l.text.trim())}`));
+  lines.push(...detailLines(analysis, run).map((l) => `- ${cellText(l.text.trim())}`));
   return lines;
 }
 

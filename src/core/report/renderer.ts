@@ -18,6 +18,8 @@ export interface RunResult {
   startedAt: string;
   target: ReportTarget;
   stop: StopReason;
+  /** The signal that interrupted the run (`SIGINT`, `SIGTERM`, `SIGHUP`); absent when not known. */
+  interruptedBy?: string;
   gates: Gates;
   analysis: DrillAnalysis;
   verdict: Verdict;
@@ -27,6 +29,8 @@ export interface SessionResult {
   startedAt: string;
   exitCode: number;
   interrupted: boolean;
+  /** The signal that interrupted the session, when it is known. */
+  interruptedBy?: string;
   runs: RunResult[];
   /** The spread of each figure over --repeat runs; null for a single run. */
   repeats: RepeatSummary | null;

@@ -5,17 +5,39 @@ import { formatDuration } from '../duration.js';
 import { type LoadFigures, recoveredShare } from '../load/figures.js';
 import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
+import { tenthText } from '../rounding.js';
 import type { StopReason, Verdict } from '../verdict.js';
 import type { RenderContext, Renderer } from './renderer.js';
 
-/** Why a run stopped, in words. */
-export const stopWords: Record<StopReason, string> = {
+/** Why a run stopped: the rule that ended it, and for an interrupt the signal (a RunResult is one). */
+export interface RunStop {
+  stop: StopReason;
+  interruptedBy?: string;
+}
+
+const ruleWords: Record<Exclude<StopReason, 'interrupted'>, string> = {
   duration: '--duration reached',
   recovered: 'recovered (and --settle passed)',
   'no-outage': 'no outage observed',
   timeout: '--timeout reached',
-  interrupted: 'interrupted (Ctrl+C)',
 };
+
+const signalWords: Record<string, string> = {
+  SIGINT: 'interrupted (Ctrl+C)',
+  SIGTERM: 'terminated (SIGTERM)',
+  SIGHUP: 'hung up (SIGHUP: the terminal closed)',
+};
+
+/** An interrupt in words, by its signal; a drill that was killed, or a file from before signals were kept, names none. */
+export function interruptWords(signal: string | undefined): string {
+  if (signal === undefined) return 'interrupted';
+  return signalWords[signal] ?? `interrupted (${signal})`;
+}
+
+/** Why a run stopped, in words. */
+export function stopWords(run: RunStop): string {
+  return run.stop === 'interrupted' ? interruptWords(run.interruptedBy) : ruleWords[run.stop];
+}
 
 /** Only the rule under the header: a figure per line reads better than a grid in a terminal or a CI log. */
 export const compact = {
@@ -46,7 +68,7 @@ export function summaryRenderer(ctx: RenderContext): Renderer {
     name: 'summary',
     runEnded(run) {
       const width = (ctx.human as NodeJS.WriteStream).columns || undefined;
-      ctx.human.write(`\n${renderSummary(run.analysis, run.verdict, run.stop, ctx.style, width)}`);
+      ctx.human.write(`\n${renderSummary(run.analysis, run.verdict, run, ctx.style, width)}`);
     },
     sessionEnded(session) {
       if (session.repeats) {
@@ -64,7 +86,7 @@ export function summaryRenderer(ctx: RenderContext): Renderer {
 export function renderSummary(
   analysis: DrillAnalysis,
   result: Verdict,
-  stop: StopReason,
+  stop: RunStop,
   style: ChalkInstance,
   width = defaultWidth,
 ): string {
@@ -126,7 +148,7 @@ export interface DetailLine {
 }
 
 /** What the table has no column for: DNS, provider, ground truth, DDL, notifications, load, writes, why it stopped. */
-export function detailLines(analysis: DrillAnalysis, stop: StopReason): DetailLine[] {
+export function detailLines(analysis: DrillAnalysis, stop: RunStop): DetailLine[] {
   const lines: DetailLine[] = [];
   const add = (text: string, bad = false) => lines.push(bad ? { text, bad } : { text });
   // Every monitor of a drill usually resolves the same way: one line, not a repeated row.
@@ -165,7 +187,7 @@ export function detailLines(analysis: DrillAnalysis, stop: StopReason): DetailLi
     const text = `writes: ${w.acknowledged} acknowledged, ${w.failed} failed, ${w.indeterminate} indeterminate, ${lost}`;
     add(text, !!w.lost);
   }
-  add(`stopped: ${stopWords[stop]} after ${formatDuration(analysis.elapsedMs)}`);
+  add(`stopped: ${stopWords(stop)} after ${formatDuration(analysis.elapsedMs)}`);
   return lines;
 }
 
@@ -223,7 +245,7 @@ export function errors(e: Record<string, number>): string {
 
 function latency(m: MonitorFigures): string {
   const l = m.latencyMs;
-  return l ? `${l.p50.toFixed(1)} / ${l.p95.toFixed(1)} / ${l.max.toFixed(1)} ms` : '-';
+  return l ? `${tenthText(l.p50)} / ${tenthText(l.p95)} / ${tenthText(l.max)} ms` : '-';
 }
 
 /** After `--repeat`: a row per run (each monitor's downtime), then min / median / p95 / max over the runs. */
@@ -265,7 +287,7 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
       l.mix.read ? `${p.readsPerSec} reads/s` : null,
       l.mix.write ? `${p.writesPerSec} writes/s` : null,
     ].filter(Boolean);
-    return `${byKind.join(' + ')}${p.latencyMs ? `, p99 ${p.latencyMs.p99.toFixed(1)} ms` : ''}`;
+    return `${byKind.join(' + ')}${p.latencyMs ? `, p99 ${tenthText(p.latencyMs.p99)} ms` : ''}`;
   };
   const held = l.rateLimit ? `, held to ${l.rateLimit} ops/s` : '';
   const failed = l.failed ? ` (${errors(l.errors)})` : '';

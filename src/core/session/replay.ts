@@ -103,6 +103,7 @@ function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
       startedAt: start.startedAt,
       target: targetOf(saved),
       stop,
+      ...(end?.interruptedBy ? { interruptedBy: end.interruptedBy } : {}),
       gates,
       analysis,
       verdict: verdict(analysis, gates, stop),
@@ -111,7 +112,8 @@ function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
     results.push(run);
   }
   const first = runs[0] as SavedRun;
-  const interrupted = runs.length < first.start.total || results.some((r) => r.stop === 'interrupted');
+  const stopped = results.find((r) => r.stop === 'interrupted');
+  const interrupted = stopped?.interruptedBy ?? (stopped !== undefined || runs.length < first.start.total);
   const session = sessionResult(first.start.sessionStartedAt, results, first.start.total, interrupted);
   each(io, (r) => r.sessionEnded?.(session));
   return session;

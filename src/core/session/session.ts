@@ -7,6 +7,7 @@ import { DrillError, ExitCode, usageError } from '../errors.js';
 import { History, type RunEnd, type RunStart } from '../history.js';
 import { summarizeRuns } from '../repeats.js';
 import type { Renderer, RunResult, SessionResult } from '../report/renderer.js';
+import { interruptWords } from '../report/summary.js';
 import { pause } from '../scheduler.js';
 import { addSecret, redactText } from '../secrets.js';
 import { type Gates, verdict } from '../verdict.js';
@@ -61,9 +62,10 @@ export async function runSession(
     service.usePassword?.(password);
   }
   const interrupt = new AbortController();
-  const unsubscribe = io.signals.subscribe(() => {
+  const unsubscribe = io.signals.subscribe((signal) => {
     if (interrupt.signal.aborted) io.exitNow(ExitCode.interrupted);
-    interrupt.abort();
+    // The signal's name is the abort's reason: the reports say which one ended the drill.
+    interrupt.abort(signal);
   });
   const startedAt = new Date().toISOString();
   const runs: RunResult[] = [];
@@ -81,21 +83,36 @@ export async function runSession(
   } finally {
     unsubscribe();
   }
-  const session = sessionResult(startedAt, runs, options.repeat, interrupt.signal.aborted);
+  const session = sessionResult(startedAt, runs, options.repeat, interruptedBy(interrupt.signal));
   each(io, (r) => r.sessionEnded?.(session));
   return session.exitCode;
 }
 
-/** The session's outcome from its runs: the worst run's exit code (130 when interrupted), the spread of repeats. */
+/**
+ * The session's outcome from its runs: the worst run's exit code (130 when interrupted, whichever the signal),
+ * the spread of repeats. `interrupted`: the signal's name, or true when it is not known (a killed drill's history).
+ */
 export function sessionResult(
   startedAt: string,
   runs: RunResult[],
   repeat: number,
-  interrupted: boolean,
+  interrupted: string | boolean,
 ): SessionResult {
   const exitCode = interrupted ? ExitCode.interrupted : Math.max(...runs.map((r) => r.verdict.exitCode));
   const repeats = repeat > 1 ? summarizeRuns(runs.map((r) => r.analysis)) : null;
-  return { startedAt, exitCode, interrupted, runs, repeats };
+  return {
+    startedAt,
+    exitCode,
+    interrupted: interrupted !== false,
+    ...(typeof interrupted === 'string' ? { interruptedBy: interrupted } : {}),
+    runs,
+    repeats,
+  };
+}
+
+/** The signal that aborted `interrupt` (its reason), false when none did. */
+function interruptedBy(interrupt: AbortSignal): string | false {
+  return interrupt.aborted ? String(interrupt.reason) : false;
 }
 
 async function runOnce(
@@ -148,6 +165,7 @@ async function runOnce(
     const stop = await runDrill(history, monitors, options.rules, interrupt, scheduled).finally(() =>
       Promise.all(prepared.map((p) => p.stop?.())),
     );
+    const signal = stop === 'interrupted' ? interruptedBy(interrupt) : false;
     await finish(prepared, true, history, interrupt);
     prepared.length = 0;
 
@@ -159,6 +177,7 @@ async function runOnce(
       kind: 'run-end',
       t: clock.now(),
       stop,
+      ...(signal ? { interruptedBy: signal } : {}),
       gates,
       target: setup.target,
       header: setup.header,
@@ -169,6 +188,7 @@ async function runOnce(
       startedAt,
       target: setup.target,
       stop,
+      ...(signal ? { interruptedBy: signal } : {}),
       gates,
       analysis,
       verdict: verdict(analysis, gates, stop),
@@ -208,8 +228,11 @@ async function finish(
     try {
       const how = await Promise.race([part.finish(ran, bound.signal).then(() => 'done' as const), cut]);
       if (how === 'cut') {
-        const why = interrupt.aborted && !wasInterrupted ? 'Ctrl+C' : `not done within ${within / 1000} s`;
-        history.note(`${part.name}: left unfinished (${why})`, 'warn');
+        const why =
+          interrupt.aborted && !wasInterrupted
+            ? interruptWords(String(interrupt.reason))
+            : `not done within ${within / 1000} s`;
+        history.note(`${part.name}: left unfinished: ${why}`, 'warn');
       }
     } catch (err) {
       // A part that throws must not keep the others from finishing; what it says goes on the timeline.

@@ -1,7 +1,7 @@
 /** Where interrupts come from: the process's signals in the CLI, a button in a test. */
 export interface Signals {
-  /** Calls `handler` on each interrupt until the returned function is called. */
-  subscribe(handler: () => void): () => void;
+  /** Calls `handler` with the signal's name on each interrupt until the returned function is called. */
+  subscribe(handler: (signal: NodeJS.Signals) => void): () => void;
 }
 
 export interface CaughtSignals extends Signals {
@@ -18,22 +18,22 @@ export interface CaughtSignals extends Signals {
  */
 export function catchProcessSignals(
   names: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'],
-  alreadyCaught = 0,
+  alreadyCaught: readonly NodeJS.Signals[] = [],
 ): CaughtSignals {
-  const handlers = new Set<() => void>();
-  let pending = alreadyCaught;
-  const onSignal = (): void => {
-    if (handlers.size === 0) pending++;
-    for (const h of [...handlers]) h();
+  const handlers = new Set<(signal: NodeJS.Signals) => void>();
+  const pending = [...alreadyCaught];
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (handlers.size === 0) pending.push(signal);
+    for (const h of [...handlers]) h(signal);
   };
   for (const name of names) process.on(name, onSignal);
   return {
     get pending() {
-      return pending;
+      return pending.length;
     },
     subscribe(handler) {
       handlers.add(handler);
-      for (; pending > 0; pending--) handler();
+      for (let signal = pending.shift(); signal; signal = pending.shift()) handler(signal);
       return () => handlers.delete(handler);
     },
     release() {

@@ -4,6 +4,12 @@ import type { XmlValue } from './xml.js';
 
 export const account = '000000000000';
 
+/** The master user secret RDS keeps in Secrets Manager when it manages the password (the lab's always). */
+export interface MasterUserSecretView {
+  arn: string;
+  kmsKeyId: string;
+}
+
 export interface ProxyView {
   name: string;
   endpoint: string;
@@ -31,7 +37,10 @@ export function madeUp(seed: string, length: number, alphabet: 'hex' | 'base32')
  * thing as — VPC, subnets, parameter groups — RDS's defaults and stable made-up ids).
  */
 export class RdsViews {
-  constructor(private readonly cluster: AuroraLabCluster) {}
+  constructor(
+    private readonly cluster: AuroraLabCluster,
+    private readonly masterUserSecret?: MasterUserSecretView,
+  ) {}
 
   private get names() {
     return this.cluster.options.names;
@@ -97,6 +106,15 @@ export class RdsViews {
       LatestRestorableTime: new Date(),
       Port: c.frontPort,
       MasterUsername: c.options.user,
+      ...(this.masterUserSecret
+        ? {
+            MasterUserSecret: {
+              SecretArn: this.masterUserSecret.arn,
+              SecretStatus: 'active',
+              KmsKeyId: this.masterUserSecret.kmsKeyId,
+            },
+          }
+        : {}),
       DBClusterOptionGroupMemberships: [],
       PreferredBackupWindow: '07:00-07:30',
       PreferredMaintenanceWindow: 'sun:05:00-sun:05:30',
@@ -240,7 +258,8 @@ export class RdsViews {
       ],
       RoleArn: `arn:aws:iam::${account}:role/service-role/rds-proxy-role-${proxy.name}`,
       Endpoint: proxy.endpoint,
-      RequireTLS: false,
+      // One setting in the lab: --require-tls stands for the proxy's RequireTLS and the instances' own.
+      RequireTLS: this.cluster.options.requireTls === true,
       IdleClientTimeout: 1800,
       DebugLogging: false,
       CreatedDate: this.cluster.createdAt,

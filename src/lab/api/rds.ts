@@ -6,7 +6,7 @@ import {
 } from './event-subscriptions.js';
 import { LabFault } from './fault.js';
 import { pageOf } from './paging.js';
-import { type ProxyView, RdsViews } from './rds-views.js';
+import { type MasterUserSecretView, type ProxyView, RdsViews } from './rds-views.js';
 import { queryList, type XmlValue } from './xml.js';
 
 export const rdsNamespace = 'http://rds.amazonaws.com/doc/2014-10-31/';
@@ -64,8 +64,9 @@ export class RdsApi {
     private readonly cluster: AuroraLabCluster,
     private readonly proxy: () => ProxyView | undefined,
     private readonly eventSubscriptions?: RdsEventSubscriptions,
+    masterUserSecret?: MasterUserSecretView,
   ) {
-    this.views = new RdsViews(cluster);
+    this.views = new RdsViews(cluster, masterUserSecret);
   }
 
   private get names() {

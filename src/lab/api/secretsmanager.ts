@@ -14,6 +14,10 @@ export interface LabSecret {
   createdAt: Date;
 }
 
+/** A stable made-up id in the shape of a UUID (8-4-4-4-12 hex digits), as secret names, versions and keys have. */
+const madeUpUuid = (seed: string): string =>
+  madeUp(seed, 32, 'hex').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+
 /**
  * Secrets Manager in its real protocol (awsJson1_1: POST, `X-Amz-Target: secretsmanager.GetSecretValue`), for
  * the one secret the lab has: the master user secret RDS makes when it manages the password (`rds!cluster-…`,
@@ -22,20 +26,17 @@ export interface LabSecret {
 export class SecretsManagerApi {
   readonly name: string;
   readonly arn: string;
+  /** The key the secret is encrypted with: Secrets Manager's default `aws/secretsmanager` key, a made-up id. */
+  readonly kmsKeyId: string;
   private readonly versionId: string;
 
   constructor(private readonly secret: LabSecret) {
-    const id = madeUp(`secret:${secret.clusterId}`, 32, 'hex').replace(
-      /^(.{8})(.{4})(.{4})(.{4})/,
-      '$1-$2-$3-$4-',
-    );
+    const id = madeUpUuid(`secret:${secret.clusterId}`);
     this.name = `rds!cluster-${id}`;
     const partial = `arn:aws:secretsmanager:${secret.region}:${account}:secret:${this.name}`;
     this.arn = `${partial}-${madeUp(`secret-suffix:${id}`, 6, 'base32')}`;
-    this.versionId = madeUp(`secret-version:${id}`, 32, 'hex').replace(
-      /^(.{8})(.{4})(.{4})(.{4})/,
-      '$1-$2-$3-$4-',
-    );
+    this.kmsKeyId = `arn:aws:kms:${secret.region}:${account}:key/${madeUpUuid(`secret-key:${secret.region}`)}`;
+    this.versionId = madeUpUuid(`secret-version:${id}`);
   }
 
   targets(target: string): boolean {

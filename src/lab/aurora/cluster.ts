@@ -115,7 +115,7 @@ export interface ClusterOptions {
   frontPort?: number;
   backendPort?: number;
   firstAddress?: number;
-  /** Refuse logins without TLS (`drill lab up --require-tls`); TLS is always offered. */
+  /** Refuse logins without TLS at the fronts and the proxy (`drill lab up --require-tls`); TLS is always offered. */
   requireTls?: boolean;
   /** IAM database authentication: the user that logs in with tokens signed by the lab's keys. */
   iam?: { user: string; keys: LabKeys };

@@ -20,6 +20,8 @@ import {
 } from './proxy-wire.js';
 
 const ER_UNKNOWN_ERROR = 1105;
+/** RDS Proxy's answer to a plain login when it requires TLS (its MySQL troubleshooting list): 3159, its own text. */
+const ER_SECURE_TRANSPORT_REQUIRED = 3159;
 const MAX_PACKET = 0xffffff;
 /** Idle database connections kept per pool key; more are closed. */
 const IDLE_PER_KEY = 8;
@@ -130,6 +132,17 @@ export class LabProxy {
       client = secure;
       queue = new PacketQueue(secure);
       hello = await queue.next();
+    } else if (this.cluster.options.requireTls) {
+      // `drill lab up --require-tls` stands for RequireTLS on the proxy as well as require_secure_transport=ON.
+      client.end(
+        errPacket(
+          hello.seq + 1,
+          ER_SECURE_TRANSPORT_REQUIRED,
+          'HY000',
+          'This RDS Proxy requires TLS connections.',
+        ),
+      );
+      return;
     }
     const login = parseLogin(hello.payload);
     let token = login.token;

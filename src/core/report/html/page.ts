@@ -109,7 +109,7 @@ function facts(run: RunResult): string[] {
       bad: !!t.failed,
     });
   }
-  lines.push(...detailLines(a, run.stop));
+  lines.push(...detailLines(a, run));
   return lines.map((l) => `<li${l.bad ? ' class="bad"' : ''}>${esc(l.text)}</li>`);
 }
 
