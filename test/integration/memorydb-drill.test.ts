@@ -196,15 +196,18 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
 
   describe('IAM authentication (--iam-auth), as MemoryDB checks tokens', () => {
     const outputs: string[] = [];
-    const nodeAddress = () => m().shards[0]?.nodes.find((n) => n.role === 'primary')?.address as string;
+    /** Shard 0001's primary now (the tests before moved it). */
+    const nodeAddress = async () =>
+      (await labStatus(lab.stateDir)).memorydb?.shards[0]?.nodes.find((n) => n.role === 'primary')
+        ?.address as string;
     /** A connection of ioredis to a node, as `user` with `password`: ACL WHOAMI, or the error. */
     const whoami = async (user: string, password: string) => {
       const conn = new Redis({
-        host: nodeAddress(),
+        host: await nodeAddress(),
         port: m().port,
         username: user,
         password,
-        tls: { ca: readFileSync(m().caFile as string), servername: m().shards[0]?.nodes[0]?.host as string },
+        tls: { ca: readFileSync(m().caFile as string), servername: m().clusterEndpoint },
         lazyConnect: true,
         retryStrategy: () => null,
         maxRetriesPerRequest: 0,
@@ -295,7 +298,7 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
         process.env.AWS_SECRET_ACCESS_KEY = secret;
         try {
           const client = await GlideClient.createClient({
-            addresses: [{ host: nodeAddress(), port: m().port }],
+            addresses: [{ host: await nodeAddress(), port: m().port }],
             useTLS: true,
             advancedConfiguration: {
               tlsAdvancedConfiguration: { rootCertificates: readFileSync(m().caFile as string) },
@@ -393,6 +396,12 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /aws memorydb failover-shard --cluster-name my-cluster --shard-name 0003/);
     assert.match(r.stdout, /aws memorydb describe-events --source-name my-cluster/);
+    assert.match(r.stdout, /^login: as admin with a password; TLS: on, --ca given$/m);
+    const iam = await drill([...base(), '--iam-auth', '--dry-run']);
+    assert.match(
+      iam.stdout,
+      /^login: as drill-iam with IAM tokens \(memorydb:Connect\), renewed every 10 min; TLS: on/m,
+    );
     assert.equal(readFileSync(lab.status.groundTruthFile, 'utf8'), before);
   });
 
