@@ -54,6 +54,8 @@ export class NodeFront {
     this.server = server;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
+      // Closed before it listened (its node died at once): nothing to wait for.
+      server.once('close', resolve);
       server.listen(o.port, o.address, () => {
         server.off('error', reject);
         resolve();
