@@ -187,7 +187,7 @@ function describe(
   const writer = s.aurora.instances.find((i) => i.role === 'writer');
   const lines = [
     style.bold(
-      `drill lab: Aurora MySQL lab ${readyMs === undefined ? 'running' : `ready in ${formatDuration(readyMs)}`}` +
+      `drill lab: Aurora MySQL${s.memorydb ? ' and MemoryDB' : ''} lab ${readyMs === undefined ? 'running' : `ready in ${formatDuration(readyMs)}`}` +
         ` (timing ${s.timing}${s.lossy ? ', lossy' : ''}; state dir ${s.stateDir})`,
     ),
     `  cluster endpoint  ${s.aurora.clusterEndpoint}:3306 -> ${writer?.address ?? '?'}`,
@@ -249,7 +249,11 @@ function memoryDbLines(s: LabStatus): string[] {
           `  node              ${n.name} (shard ${sh.name}, ${n.role}) ${n.host} -> ${n.address}:${m.port}`,
       ),
     ),
-    ...(m.iamUser ? [`  IAM auth user     ${m.iamUser} (drill memorydb --iam-auth -u ${m.iamUser})`] : []),
+    ...(m.iamUser
+      ? [
+          `  IAM auth user     ${m.iamUser} (drill memorydb --lab-state-dir ${s.stateDir} --iam-auth; by hand: -e ${m.clusterEndpoint}${m.caFile ? ` --ca ${m.caFile}` : ''} -u ${m.iamUser} --iam-auth)`,
+        ]
+      : []),
     `  MemoryDB API      ${s.apiEndpoint} (FailoverShard: 5 calls in 24 h, counted in ${s.stateDir}/memorydb-failover-calls.json)`,
   ];
 }

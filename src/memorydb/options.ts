@@ -52,7 +52,7 @@ export const memorydbOptionSpecs = [
   {
     key: 'fastInterval',
     flags: '--fast-interval <duration>',
-    help: 'direct: time between probes of every node of a shard',
+    help: 'nodes: time between probes of every node of a shard',
     default: '100ms',
   },
   {

@@ -14,6 +14,7 @@ import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
 import { planDns } from '../net/options.js';
 import type { DnsChoice } from '../net/resolver.js';
+import { endpointNames } from './endpoint-names.js';
 import { type ModeName, modeNames } from './monitors/index.js';
 import type { MemoryDbOptions } from './options.js';
 import { type TriggerName, triggerNames } from './triggers/index.js';
@@ -71,7 +72,8 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     );
   }
   const endpoint = fromLab ? undefined : parseEndpoint(o.endpoint as string, memorydbPort);
-  if (o.iamAuth) refuseIamClashes(o, endpoint);
+  const named = endpoint ? endpointNames(endpoint.host) : undefined;
+  if (o.iamAuth) refuseIamClashes(o, endpoint, named);
   return {
     ...planSession(o, env),
     endpoint,
@@ -93,13 +95,21 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
     writeCheck: o.writeCheck === true,
     load: planLoad(o),
     events: o.events !== false,
-    aws: { region: o.region, profile: o.profile },
+    // A bastion's instance role gives credentials but no region: the endpoint's name has it.
+    aws: { region: o.region ?? named?.region, profile: o.profile },
     ...labChoice,
   };
 }
 
-/** --iam-auth needs TLS, a user, and the cluster's name (the token is signed for it); a password has no place. */
-function refuseIamClashes(o: MemoryDbOptions, endpoint: Endpoint | undefined): void {
+/**
+ * --iam-auth needs TLS, a user, and the cluster's name (the token is signed for it); a password has no place. A
+ * cluster or region other than the endpoint's would only make tokens MemoryDB refuses.
+ */
+function refuseIamClashes(
+  o: MemoryDbOptions,
+  endpoint: Endpoint | undefined,
+  named: { cluster: string; region: string } | undefined,
+): void {
   if (o.password !== undefined) {
     throw usageError('-p gives a password, which --iam-auth replaces with tokens: leave -p out');
   }
@@ -111,18 +121,21 @@ function refuseIamClashes(o: MemoryDbOptions, endpoint: Endpoint | undefined): v
   if (endpoint && !o.user) {
     throw usageError('--iam-auth logs in as a MemoryDB user with IAM authentication: name it with -u');
   }
-  if (endpoint && !o.cluster && !clusterFromEndpoint(endpoint.host)) {
+  if (endpoint && !o.cluster && !named) {
     throw usageError(
       `--iam-auth signs its token for the cluster's name, which ${endpoint.host} does not give: name it with --cluster`,
     );
   }
-}
-
-/** The cluster's name from its endpoint: `clustercfg.<name>.<id>.memorydb.<region>.amazonaws.com`. */
-export function clusterFromEndpoint(host: string): string | undefined {
-  return /^clustercfg\.([a-z][a-z0-9-]*)\.[a-z0-9]+\.memorydb\.[a-z0-9-]+\.amazonaws\.com\.?$/i.exec(
-    host,
-  )?.[1];
+  if (named && o.cluster && o.cluster !== named.cluster) {
+    throw usageError(
+      `--iam-auth: --cluster ${o.cluster}, but the endpoint is cluster ${named.cluster}'s: a token signed for ${o.cluster} would be refused`,
+    );
+  }
+  if (named && o.region && o.region !== named.region) {
+    throw usageError(
+      `--iam-auth: the region is ${o.region} (--region or AWS_REGION), but the endpoint is in ${named.region}: a token signed there would be refused`,
+    );
+  }
 }
 
 function readCa(path: string): string {

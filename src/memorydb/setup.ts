@@ -7,9 +7,10 @@ import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/se
 import type { Endpoint } from '../net/endpoint.js';
 import type { MemoryDbCluster, MemoryDbControl } from './api.js';
 import { clusterClient, type RedisTarget } from './connection.js';
+import { clusterFromEndpoint } from './endpoint-names.js';
 import type { RedisLoadService } from './load/keys.js';
 import { monitorModes } from './monitors/index.js';
-import { clusterFromEndpoint, type MemoryDbPlan } from './plan.js';
+import type { MemoryDbPlan } from './plan.js';
 import { startFailure } from './preflight.js';
 import type { MemoryDbRun } from './run.js';
 import { discoverShards } from './topology.js';
@@ -55,7 +56,7 @@ async function setupRun(
     passthrough: plan.dns.server === undefined && plan.dns.cache === 'off',
   };
   const shards = await discoverShards(target, endpoint).catch((err) => {
-    throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan.user, err, plan.iamAuth);
+    throw err?.name === 'DrillError' ? err : startFailure(endpoint, plan, err);
   });
   let seq = 0;
   let app: ReturnType<MemoryDbRun['app']> | undefined;
@@ -108,8 +109,8 @@ async function setupRun(
     },
     parts,
     async preflight() {
-      // The cluster is looked up whenever it is known, trigger or not: a wrong --cluster fails before the drill.
-      await run.control();
+      // A cluster asked for (--cluster, a trigger) is looked up first: a wrong --cluster fails before the drill.
+      if (askedForCluster(plan)) await run.control();
       return trigger?.prepare(run);
     },
   };
@@ -159,17 +160,31 @@ async function loadPart(run: MemoryDbRun, load: LoadShape): Promise<DrillPart> {
   return { name: 'load', writes: true, start: () => workload.start(), stop: () => workload.stop() };
 }
 
-/** MemoryDB DescribeEvents followed through the drill, when the cluster is known. */
+/**
+ * MemoryDB DescribeEvents followed through the drill, when the cluster is known: asked for (--cluster, a trigger),
+ * or named by the endpoint. The latter is followed only if AWS answers: a drill without AWS access starts as
+ * before and notes once that provider events are left out.
+ */
 async function eventsPart(run: MemoryDbRun): Promise<DrillPart> {
-  const [follower, { memorydbEvents }] = await Promise.all([
+  const [follower, { memorydbEvents }, { MemoryDbControl }] = await Promise.all([
     import('../aws/event-follower.js'),
     import('./events.js'),
+    import('./api.js'),
   ]);
   return follower.eventsPart(run.history, async () => {
-    const control = await run.control();
-    return control && memorydbEvents(control.api, control.cluster.name);
+    if (askedForCluster(run.plan)) {
+      const control = await run.control();
+      return control && memorydbEvents(control.api, control.cluster.name);
+    }
+    const named = clusterFromEndpoint(run.endpoint.host);
+    if (!named) return undefined;
+    return { ...memorydbEvents(await MemoryDbControl.connect(run.plan.aws), named), optional: true };
   });
 }
+
+/** The drill needs the MemoryDB API before it starts: --cluster given, or a trigger that calls it. */
+const askedForCluster = (plan: MemoryDbPlan): boolean =>
+  plan.cluster !== undefined || plan.trigger !== 'none';
 
 /**
  * The MemoryDB API side of a drill, when it has one: the cluster named by --cluster, or by the endpoint for a
@@ -179,7 +194,7 @@ async function connectControl(
   plan: MemoryDbPlan,
   endpoint: Endpoint,
 ): Promise<{ api: MemoryDbControl; cluster: MemoryDbCluster } | undefined> {
-  const name = plan.cluster ?? (plan.trigger !== 'none' ? clusterFromEndpoint(endpoint.host) : undefined);
+  const name = plan.cluster ?? clusterFromEndpoint(endpoint.host);
   if (!name) return undefined;
   const { MemoryDbControl } = await import('./api.js');
   const api = await MemoryDbControl.connect(plan.aws);

@@ -276,7 +276,7 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
       assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
       assert.match(
         r.stderr,
-        /refused the IAM token of user 'drill-iam' \(WRONGPASS\): check that the user's authentication mode is IAM/,
+        /refused the IAM token of user 'drill-iam' \(WRONGPASS; signed for cluster my-cluster, region us-east-1\): check that the user's authentication mode is IAM, that your AWS credentials/,
       );
     });
 
@@ -382,6 +382,45 @@ describe('drill memorydb against a lab of real redis-server nodes', () => {
         assert.ok(!text.includes(lab.password), 'the lab password never appears');
       }
     });
+  });
+
+  it('watching by hand, no --cluster: the endpoint names the cluster, whose events are followed; without AWS, one note', async () => {
+    const aws = {
+      AWS_ENDPOINT_URL_MEMORYDB: lab.status.apiEndpoint,
+      AWS_REGION: lab.status.region,
+      AWS_ACCESS_KEY_ID: 'lab',
+      AWS_SECRET_ACCESS_KEY: 'lab',
+    };
+    const args = [...by().slice(0, -2), '-u', m().user, '--ca', m().caFile as string, '--json'];
+    const running = startDrill(
+      [...args, '--duration', '10s'],
+      { DRILL_PASSWORD: lab.password, ...aws },
+      60_000,
+    );
+    await until(() => running.stderr.includes('app:0003'), 20_000, 'the drill to start');
+    // A failover made elsewhere (the console, a runbook) while the drill watches.
+    const api = new MemoryDBClient({
+      region: lab.status.region,
+      endpoint: lab.status.apiEndpoint,
+      credentials: { accessKeyId: 'lab', secretAccessKey: 'lab' },
+      maxAttempts: 1,
+    });
+    await api.send(new FailoverShardCommand({ ClusterName: m().clusterName, ShardName: '0003' }));
+    const r = await running.finished;
+    assert.equal(r.code, 0, r.stderr);
+    const messages: string[] = report(r.stdout).events.map((e: { message: string }) => e.message);
+    assert.ok(
+      messages.some((msg) => /^FailoverShard API called for shard 0003/.test(msg)),
+      messages.join(' | '),
+    );
+    // No AWS to ask: the drill runs as before and says once that events are left out.
+    const offline = await drill([...args, '--duration', '2s'], {
+      DRILL_PASSWORD: lab.password,
+      ...aws,
+      AWS_ENDPOINT_URL_MEMORYDB: 'http://127.0.0.1:9',
+    });
+    assert.equal(offline.code, 0, offline.stderr);
+    assert.equal(offline.stderr.match(/DescribeEvents not followed/g)?.length, 1, offline.stderr);
   });
 
   it('a shard that does not exist: exit 2, naming the shards there are', async () => {

@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import calculateSlot from 'cluster-key-slot';
 import { DrillError, ExitCode } from '../../src/core/errors.js';
+import { clusterFromEndpoint } from '../../src/memorydb/endpoint-names.js';
 import { classifyRedisError } from '../../src/memorydb/errors.js';
 import { failoverPhase } from '../../src/memorydb/events.js';
 import type { MemoryDbOptions } from '../../src/memorydb/options.js';
-import { clusterFromEndpoint, planMemoryDb } from '../../src/memorydb/plan.js';
+import { planMemoryDb } from '../../src/memorydb/plan.js';
 import { tagFor } from '../../src/memorydb/topology.js';
 
 describe('MemoryDB: Redis errors counted by kind', () => {
@@ -123,6 +124,15 @@ describe('MemoryDB: the plan', () => {
     assert.equal(plan.password, 'pw');
   });
 
+  it("--iam-auth: no password from the environment; the region from the endpoint's name when none is set", () => {
+    const plan = planMemoryDb({ ...base, iamAuth: true }, { DRILL_PASSWORD: 'pw' });
+    assert.equal(plan.iamAuth, true);
+    assert.equal(plan.password, undefined);
+    assert.equal(plan.aws.region, 'us-east-1');
+    assert.equal(planMemoryDb({ ...base, region: 'us-east-1', iamAuth: true }, {}).aws.region, 'us-east-1');
+    assert.equal(planMemoryDb({ ...base, endpoint: 'redis.example.com' }, {}).aws.region, undefined);
+  });
+
   const refusals: [string, Partial<MemoryDbOptions>, RegExp][] = [
     ['no endpoint', { endpoint: undefined }, /^missing --endpoint/],
     ['an unknown mode', { mode: 'psychic' }, /^unknown mode 'psychic': choose from app, nodes/],
@@ -134,6 +144,32 @@ describe('MemoryDB: the plan', () => {
     ['a shard not named as MemoryDB names them', { shard: '1' }, /^--shard '1': MemoryDB names shards 0001/],
     ['a CA file that does not exist', { ca: '/nonexistent/ca.pem' }, /^--ca \/nonexistent\/ca\.pem: ENOENT/],
     ['--lab with --lab-state-dir', { lab: true, labStateDir: '/tmp' }, /^--lab starts a throwaway lab/],
+    [
+      '--iam-auth with -p',
+      { iamAuth: true, password: 'pw' },
+      /^-p gives a password, which --iam-auth replaces/,
+    ],
+    ['--iam-auth with --no-tls', { iamAuth: true, tls: false }, /^--iam-auth sends its token over TLS only/],
+    [
+      '--iam-auth without -u',
+      { iamAuth: true, user: undefined },
+      /^--iam-auth logs in as a MemoryDB user .*-u/,
+    ],
+    [
+      '--iam-auth on an endpoint that names no cluster',
+      { iamAuth: true, endpoint: 'redis.internal.example.com' },
+      /^--iam-auth signs its token for the cluster's name, which redis\.internal\.example\.com does not give: name it with --cluster/,
+    ],
+    [
+      "--iam-auth with another cluster than the endpoint's",
+      { iamAuth: true, cluster: 'other' },
+      /^--iam-auth: --cluster other, but the endpoint is cluster my-cluster's/,
+    ],
+    [
+      "--iam-auth with another region than the endpoint's",
+      { iamAuth: true, region: 'eu-west-1' },
+      /^--iam-auth: the region is eu-west-1 \(--region or AWS_REGION\), but the endpoint is in us-east-1/,
+    ],
   ];
   for (const [what, change, message] of refusals) {
     it(`refuses ${what}, exit 2`, () => {

@@ -79,7 +79,7 @@ export class LiveView {
         this.line(
           r.t,
           'writes',
-          this.style.dim(`ledger read back from the writer: ${r.present.length} rows present`),
+          this.style.dim(`ledger read back after the drill: ${r.present.length} writes present`),
         );
         break;
       case 'ddl':
@@ -154,7 +154,7 @@ export class LiveView {
       case 'wrong-role':
         return `${s.yellow(`◐ ${o.role} (wanted ${o.expect})`)} ${o.nodeId ?? ''}${where}${ms}`;
       default:
-        return `${s.red(`✗ ${o.error?.code ?? 'error'}`)} ${o.error?.message ?? ''}${where}`;
+        return `${s.red(`✗ ${o.error?.code ?? 'error'}`)} ${withoutCode(o.error)}${where}`;
     }
   }
 
@@ -185,4 +185,12 @@ function stateKey(o: Observation): string {
 
 function shortLabel(o: Observation): string {
   return o.ok ? `${o.role}${o.nodeId ? ` ${o.nodeId}` : ''}` : (o.error?.code ?? 'error');
+}
+
+/** An error's message without the code the line already shows (Redis errors start with it: `MOVED 5089 …`). */
+function withoutCode(error: { code: string; message: string } | undefined): string {
+  if (!error) return '';
+  return error.message.startsWith(`${error.code} `)
+    ? error.message.slice(error.code.length + 1)
+    : error.message;
 }

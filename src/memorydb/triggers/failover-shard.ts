@@ -4,6 +4,7 @@ import type { History } from '../../core/history.js';
 import { pause } from '../../core/scheduler.js';
 import { type Trigger, triggerStep } from '../../core/trigger.js';
 import type { MemoryDbControl } from '../api.js';
+import { clusterFromEndpoint } from '../endpoint-names.js';
 import { failoverShardCalled } from '../events.js';
 import type { TriggerKind } from './index.js';
 
@@ -120,7 +121,8 @@ export const failoverShard: TriggerKind = {
     };
   },
   dryRun(plan) {
-    const cluster = plan.cluster ?? '<cluster name>';
+    const cluster =
+      plan.cluster ?? (plan.endpoint && clusterFromEndpoint(plan.endpoint.host)) ?? '<cluster name>';
     return [
       'equivalent commands:',
       `  aws memorydb describe-clusters --cluster-name ${cluster} --show-shard-details`,
