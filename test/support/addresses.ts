@@ -51,8 +51,9 @@
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
  *
  * Bench scripts are run by hand, one at a time, and take: bench/lab.mjs 127.0.0.80 and up, drill-accuracy .100-.102,
- * load-distortion .103-.105, dns-cache .185-.187, lab-memorydb .100-.102 and 127.0.1.81-.86, memorydb-drill
- * .240-.242 and 127.0.1.150-.163. Do not run one beside the test suite.
+ * load-distortion .103-.105, dns-cache .185-.187, lab-memorydb .100-.102 and 127.0.1.81-.86, memorydb-front
+ * .100-.102 and 127.0.1.81-.82, memorydb-drill .240-.242 and 127.0.1.150-.163. Do not run one beside the test
+ * suite.
  */
 
 /** Loopback addresses by last octet: `first` and the ones after it, plus the one below for a lab's proxy. */
