@@ -101,7 +101,12 @@ export class NodeFront {
       },
       (args) => this.login(args),
     );
-    client.on('data', (chunk: Buffer) => commands.feed(chunk));
+    client.on('data', (chunk: Buffer) => {
+      // A command goes on in pieces (its name is read first): corked, they leave as one write.
+      backend.cork();
+      commands.feed(chunk);
+      backend.uncork();
+    });
   }
 
   /** AUTH user token / HELLO v AUTH user token, for the IAM user: the token checked and swapped. */
