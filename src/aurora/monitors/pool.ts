@@ -3,7 +3,7 @@ import mysql from 'mysql2';
 import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
-import { raceAbort } from '../../core/scheduler.js';
+import { abortable } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { connectOptions } from '../connection.js';
 import { shortTarget } from '../hostnames.js';
@@ -82,13 +82,8 @@ export class PoolMonitor extends ScheduledMonitor {
 
   private run(sql: string, signal: AbortSignal): Promise<unknown> {
     const pool = this.open();
-    return raceAbort(
-      new Promise((resolve, reject) =>
-        pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) =>
-          err ? reject(err) : resolve(rows),
-        ),
-      ),
-      signal,
+    return abortable(signal, (done) =>
+      pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) => done(err, rows)),
     );
   }
 
