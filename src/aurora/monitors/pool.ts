@@ -27,6 +27,9 @@ export class PoolMonitor extends ScheduledMonitor {
   readonly name = 'pool';
   readonly mode = 'pool';
   private pool: mysql.Pool | undefined;
+  private readonly table: string;
+  /** The probe's statement, made once: it is the same every probe. */
+  private readonly heartbeat: string;
 
   constructor(
     history: History,
@@ -35,14 +38,12 @@ export class PoolMonitor extends ScheduledMonitor {
   ) {
     super(history, clock, options.endpoint.text, options.intervalMs);
     this.label = shortTarget(this.target);
+    this.table = `${quoteIdent(options.schema)}.pool_heartbeat`;
+    this.heartbeat = `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`;
   }
 
   get deadlineMs(): number {
     return this.options.timeouts.connectTimeoutMs + this.options.timeouts.queryTimeoutMs;
-  }
-
-  private get table(): string {
-    return `${quoteIdent(this.options.schema)}.pool_heartbeat`;
   }
 
   private open(): mysql.Pool {
@@ -98,10 +99,7 @@ export class PoolMonitor extends ScheduledMonitor {
 
   override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
     try {
-      await this.run(
-        `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`,
-        signal,
-      );
+      await this.run(this.heartbeat, signal);
       return { ok: true, role: 'writer' };
     } catch (err) {
       return { ok: false, error: failure(err) };
