@@ -43,8 +43,10 @@ const probes = {
   // The writer's instance endpoint, the writer check and the topology, as aware mode when all is well.
   aware: () => visit(t.instances[0], [writerCheck, topology]),
   proxy: async () => {
-    kept ??= mysql.createConnection({ ...options, host: await lookup(t.proxy), port: 3306 });
-    kept.on('error', () => {});
+    if (!kept) {
+      kept = mysql.createConnection({ ...options, host: await lookup(t.proxy), port: 3306 });
+      kept.on('error', () => {});
+    }
     await query(kept, writerCheck);
   },
   pool: async () => {

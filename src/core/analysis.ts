@@ -3,15 +3,14 @@ import type {
   GroundTruthEvent,
   HistoryRecord,
   MonitorStart,
-  Observation,
   ServiceEvent,
   TriggerStep,
   WriteReadback,
 } from './history.js';
 import { type LoadFigures, loadFigures } from './load/figures.js';
 import { type NotificationFigures, notificationFigures } from './notifications.js';
-import { type Outage, OutageTracker, outageAfterTrigger, probeState } from './outages.js';
-import { nearestRank } from './rounding.js';
+import { type Outage, outageAfterTrigger } from './outages.js';
+import { KeptRecords, MonitorProbes } from './probes.js';
 
 /** Figures for one monitor, all in milliseconds on the drill's axis (0 = the drill's start). */
 export interface MonitorFigures {
@@ -127,17 +126,20 @@ export interface DrillAnalysis {
   notifications: NotificationFigures | null;
 }
 
-/** Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. */
-export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
+/**
+ * Pure: from a history to every figure a renderer shows. Reads no clock and does no I/O. Takes the records as a
+ * file holds them, or as a live drill keeps them (its probes folded per monitor): both give the same figures.
+ */
+export function analyze(input: readonly HistoryRecord[] | KeptRecords): DrillAnalysis {
+  const { records, monitors: probes } = input instanceof KeptRecords ? input : KeptRecords.of(input);
   const trigger = records.find((r): r is TriggerStep => r.kind === 'trigger' && r.step === 'requested');
   const triggerAtMs = trigger ? trigger.t : null;
   const starts = records.filter((r): r is MonitorStart => r.kind === 'monitor');
-  const observations = records.filter((r): r is Observation => r.kind === 'observation');
   const names = new Set(starts.map((s) => s.monitor));
-  for (const o of observations) names.add(o.monitor);
+  for (const name of probes.keys()) names.add(name);
   const monitors = [...names].map((name) =>
     analyzeMonitor(
-      observations.filter((o) => o.monitor === name),
+      probes.get(name) ?? new MonitorProbes(),
       starts.find((s) => s.monitor === name),
       triggerAtMs,
     ),
@@ -157,7 +159,7 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
       : null,
     elapsedMs: records.reduce(
       (m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.kind === 'load' ? r.t + r.windowMs : r.t),
-      0,
+      [...probes.values()].reduce((m, p) => Math.max(m, p.lastT1), 0),
     ),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
@@ -167,7 +169,7 @@ export function analyze(records: readonly HistoryRecord[]): DrillAnalysis {
       monitors.flatMap((m) => m.nodes.slice(0, 1)),
     ),
     provider: providerFigures(records),
-    writes: writeFigures(observations, records),
+    writes: writeFigures([...probes.values()], records),
     ddl: ddlFigures(records),
     load: loadFigures(records, triggerAtMs),
     notifications: notificationFigures(records),
@@ -193,24 +195,23 @@ function ddlFigures(records: readonly HistoryRecord[]): DdlFigures | null {
 }
 
 function writeFigures(
-  observations: readonly Observation[],
+  monitors: readonly MonitorProbes[],
   records: readonly HistoryRecord[],
 ): WriteFigures | null {
-  const writes = observations.filter((o) => o.write !== undefined);
+  const writes = monitors.map((p) => p.writes).filter((w) => w.attempted > 0);
   if (writes.length === 0) return null;
-  const count = (outcome: string) => writes.filter((o) => o.write?.outcome === outcome).length;
+  const sum = (count: (w: MonitorProbes['writes']) => number) => writes.reduce((n, w) => n + count(w), 0);
   const readback = records.find((r): r is WriteReadback => r.kind === 'write-readback');
   const present = new Set(readback?.present ?? []);
+  // Sequence numbers are the ledger's order (one counter for all monitors of a run): lost writes are listed in it.
   const lost = readback
-    ? writes
-        .filter((o) => o.write?.outcome === 'acknowledged' && !present.has(o.write.seq))
-        .map((o) => o.write?.seq as number)
+    ? writes.flatMap((w) => [...w.acknowledged].filter((seq) => !present.has(seq))).sort((a, b) => a - b)
     : [];
   return {
-    attempted: writes.length,
-    acknowledged: count('acknowledged'),
-    failed: count('failed'),
-    indeterminate: count('indeterminate'),
+    attempted: sum((w) => w.attempted),
+    acknowledged: sum((w) => w.acknowledged.size),
+    failed: sum((w) => w.failed),
+    indeterminate: sum((w) => w.indeterminate.size),
     lost: readback ? lost.length : null,
     lostSeqs: lost.slice(0, 20),
   };
@@ -249,94 +250,44 @@ function providerFigures(records: readonly HistoryRecord[]): ProviderFigures | n
   };
 }
 
+/** One monitor's figures from its folded probes; `start` is its announcement, when the history has it. */
 export function analyzeMonitor(
-  obs: readonly Observation[],
+  probes: MonitorProbes,
   start: MonitorStart | undefined,
   triggerAtMs: number | null,
 ): MonitorFigures {
-  const tracker = new OutageTracker();
-  for (const o of obs) tracker.push(o);
+  const { tracker, first, firstGood, newWriter } = probes;
   const intervalMs = start?.intervalMs ?? 0;
   const main = outageAfterTrigger(tracker.outages, triggerAtMs);
-  const states = obs.map(probeState);
-  const firstConnect = obs.find((o) => o.ok);
-  const firstGoodIndex = states.indexOf('good');
-  const firstGood = obs[firstGoodIndex];
-  const readOnly = obs.filter((o) => o.error?.readOnly === true);
-  const newWriter = obs.find((o, i) => states[i] === 'good' && firstGood && o.nodeId !== firstGood.nodeId);
+  const latency = (q: number) => probes.latencyAt(q) as number;
 
   return {
-    monitor: start?.monitor ?? obs[0]?.monitor ?? 'unknown',
+    monitor: start?.monitor ?? first?.monitor ?? 'unknown',
     mode: start?.mode ?? 'unknown',
-    target: start?.target ?? obs[0]?.target ?? '',
+    target: start?.target ?? first?.target ?? '',
     label: start?.label ?? null,
     dns: start?.dns ?? null,
-    expect: start?.expect ?? obs[0]?.expect ?? 'writer',
+    expect: start?.expect ?? first?.expect ?? 'writer',
     intervalMs,
-    probes: obs.length,
-    good: states.filter((s) => s === 'good').length,
-    wrongRole: states.filter((s) => s === 'wrong-role').length,
-    failed: states.filter((s) => s === 'failed').length,
+    probes: probes.count,
+    good: probes.good,
+    wrongRole: probes.wrongRole,
+    failed: probes.failed,
     outages: tracker.outages,
     downtimeMs: main ? main.lengthMs : null,
     tightDowntimeMs: main ? main.tightMs : null,
     resolutionMs: Math.max(intervalMs, main?.edgeSpacingMs ?? 0),
     recovered: tracker.current === undefined,
-    timeToFirstConnectMs: firstConnect ? firstConnect.t1 : null,
+    timeToFirstConnectMs: probes.firstConnectT1,
     timeToFirstGoodMs: firstGood ? firstGood.t1 : null,
-    staleRoleMs: staleRoleTime(obs, states),
-    flipFlops: firstGoodIndex < 0 ? 0 : roleChanges(obs.slice(firstGoodIndex)),
-    nodes: distinctInOrder(
-      obs.filter((o, i) => states[i] === 'good' && o.nodeId !== undefined).map((o) => o.nodeId as string),
-    ),
-    errors: countErrors(obs),
-    latencyMs: latency(obs.filter((_, i) => states[i] === 'good')),
-    readOnlyErrors: readOnly.length,
-    readOnlySpanMs: readOnly.length
-      ? (readOnly[readOnly.length - 1] as Observation).t1 - (readOnly[0] as Observation).t0
-      : 0,
+    staleRoleMs: probes.staleRoleMs,
+    flipFlops: probes.flipFlops,
+    nodes: [...probes.nodes],
+    errors: { ...probes.errors },
+    latencyMs: probes.good ? { p50: latency(0.5), p95: latency(0.95), max: latency(1) } : null,
+    readOnlyErrors: probes.readOnly,
+    readOnlySpanMs: probes.readOnly ? probes.readOnlyToT1 - probes.readOnlyFromT0 : 0,
     firstNewWriterSeenMs: newWriter ? newWriter.t1 : null,
     firstNewWriterRoute: newWriter?.route ?? null,
   };
-}
-
-/** Each wrong-role probe counts from its start to the start of the next probe (or its own end if last). */
-function staleRoleTime(obs: readonly Observation[], states: readonly string[]): number {
-  let total = 0;
-  obs.forEach((o, i) => {
-    if (states[i] !== 'wrong-role') return;
-    const next = obs[i + 1];
-    total += (next ? next.t0 : o.t1) - o.t0;
-  });
-  return total;
-}
-
-function roleChanges(obs: readonly Observation[]): number {
-  let changes = 0;
-  let role: string | undefined;
-  for (const o of obs) {
-    if (!o.ok || !o.role) continue;
-    if (role !== undefined && o.role !== role) changes++;
-    role = o.role;
-  }
-  return changes;
-}
-
-function distinctInOrder(values: readonly string[]): string[] {
-  const out: string[] = [];
-  for (const v of values) if (!out.includes(v)) out.push(v);
-  return out;
-}
-
-function countErrors(obs: readonly Observation[]): Record<string, number> {
-  const errors: Record<string, number> = {};
-  for (const o of obs) if (o.error) errors[o.error.code] = (errors[o.error.code] ?? 0) + 1;
-  return errors;
-}
-
-function latency(obs: readonly Observation[]): MonitorFigures['latencyMs'] {
-  if (obs.length === 0) return null;
-  const sorted = obs.map((o) => o.t1 - o.t0).sort((a, b) => a - b);
-  const at = (q: number) => nearestRank(sorted, q) as number;
-  return { p50: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] as number };
 }

@@ -1,5 +1,5 @@
 import type { History, HistoryRecord } from './history.js';
-import { OutageTracker } from './outages.js';
+import type { OutageTracker } from './outages.js';
 import type { Trigger } from './trigger.js';
 import type { StopReason } from './verdict.js';
 
@@ -40,7 +40,7 @@ const triggerStopGraceMs = 5000;
 
 /**
  * Runs monitors until a stop rule fires or `interrupt` aborts, then stops them all and says why it ended.
- * Outages are judged by the same tracker analysis uses, fed live.
+ * Outages are judged by the trackers analysis reads: the history's, fed as each probe is recorded.
  */
 export async function runDrill(
   history: History,
@@ -49,7 +49,12 @@ export async function runDrill(
   interrupt: AbortSignal,
   scheduled?: ScheduledTrigger,
 ): Promise<StopReason> {
-  const trackers = new Map(monitors.map((m) => [m.name, new OutageTracker()]));
+  const names = new Set(monitors.map((m) => m.name));
+  const trackers = (): OutageTracker[] =>
+    [...names].flatMap((name) => {
+      const probes = history.probes(name);
+      return probes ? [probes.tracker] : [];
+    });
   /** Per monitor: start of its current run of good probes (undefined while its last probe was bad). */
   const steadySince = new Map<string, number>();
   let triggerAt: number | null = null;
@@ -62,7 +67,7 @@ export async function runDrill(
 
   const recoveredAll = (): boolean => {
     let sawOutage = false;
-    for (const tracker of trackers.values()) {
+    for (const tracker of trackers()) {
       const relevant = tracker.outages.filter(
         (o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt,
       );
@@ -75,10 +80,10 @@ export async function runDrill(
 
   const onRecord = (r: HistoryRecord): void => {
     if (r.kind === 'trigger' && r.step === 'requested' && triggerAt === null) triggerAt = r.t;
-    if (r.kind !== 'observation') return;
-    const tracker = trackers.get(r.monitor);
-    if (!tracker) return;
-    const change = tracker.push(r);
+    if (r.kind !== 'observation' || !names.has(r.monitor)) return;
+    const probes = history.probes(r.monitor);
+    if (!probes) return;
+    const { tracker, change } = probes;
     if (r.ok && r.role === r.expect) {
       if (!steadySince.has(r.monitor)) steadySince.set(r.monitor, r.t0);
     } else {
@@ -115,7 +120,7 @@ export async function runDrill(
   // a drill that waits for recovery; the probe interval is the resolution of "no outage".
   let quietTimer: NodeJS.Timeout | undefined;
   const sawAnyOutage = (): boolean =>
-    [...trackers.values()].some((t) =>
+    trackers().some((t) =>
       t.outages.some((o) => triggerAt === null || o.endMs === null || o.endMs >= triggerAt),
     );
   let over = false;

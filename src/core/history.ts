@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { Clock } from './clock.js';
 import type { LatencyHistogram } from './histogram.js';
+import { KeptRecords, type MonitorProbes } from './probes.js';
 import type { ReportTarget } from './report/renderer.js';
 import { redactStrings } from './secrets.js';
 import type { Gates, StopReason } from './verdict.js';
@@ -254,17 +255,25 @@ type Listener = (record: HistoryRecord) => void;
 /**
  * The append-only, time-ordered log of one drill. Monitors and triggers append; analysis and renderers read.
  * When streamed, every record is written (and flushed) as one NDJSON line the moment it is appended, so a crash
- * or Ctrl+C loses nothing already seen.
+ * or Ctrl+C loses nothing already seen. Memory keeps every record but the probes' observations, which are folded
+ * per monitor as they come (`kept`): a drill may run for days at 10 Hz; the file has every probe.
  */
 export class History {
-  readonly records: HistoryRecord[] = [];
+  readonly kept = new KeptRecords();
   private readonly listeners: Listener[] = [];
   private fd: number | undefined;
 
   constructor(readonly clock: Clock) {}
 
+  /** Every record kept in memory: all but the observations (see `kept.monitors` for those). */
+  get records(): readonly HistoryRecord[] {
+    return this.kept.records;
+  }
+
   /** Stream every record to an NDJSON file from now on (appending, for the later runs of --repeat). */
   streamTo(path: string, append = false): void {
+    if (this.kept.monitors.size > 0)
+      throw new Error('a history streams to a file from before its first probe');
     this.fd = openSync(path, append ? 'a' : 'w');
     for (const r of this.records) this.writeLine(r);
   }
@@ -272,7 +281,7 @@ export class History {
   append<R extends HistoryRecord>(record: Unstamped<R>): R {
     const t = 't0' in record ? record.t0 : record.t;
     const stamped = redactStrings({ ...record, at: this.clock.isoAt(t) } as unknown as R);
-    this.records.push(stamped);
+    this.kept.add(stamped);
     if (this.fd !== undefined) this.writeLine(stamped);
     for (const l of this.listeners) l(stamped);
     return stamped;
@@ -280,7 +289,7 @@ export class History {
 
   /** A record read back from a history file: it keeps its wall time, and is not streamed again. */
   restore(record: HistoryRecord): void {
-    this.records.push(record);
+    this.kept.add(record);
     for (const l of this.listeners) l(record);
   }
 
@@ -299,10 +308,9 @@ export class History {
     };
   }
 
-  observations(monitor?: string): Observation[] {
-    return this.records.filter(
-      (r): r is Observation => r.kind === 'observation' && (monitor === undefined || r.monitor === monitor),
-    );
+  /** What memory holds of one monitor's probes; undefined before its first. */
+  probes(monitor: string): MonitorProbes | undefined {
+    return this.kept.monitors.get(monitor);
   }
 
   close(): void {

@@ -14,10 +14,29 @@ export function redactText(text: string): string {
   return s;
 }
 
-/** Redacts inside string values (never keys) of a JSON-like value. */
+/** Redacts inside string values (never keys) of a JSON-like value: a copy when it holds a secret, else itself. */
 export function redactStrings<T>(value: T): T {
-  if (secrets.length === 0) return value;
+  if (secrets.length === 0 || !holdsSecret(value)) return value;
   return walk(value) as T;
+}
+
+/**
+ * Whether any string inside `value` holds a secret: most records hold none, and need no copy. Every record of a
+ * drill comes through here, so strings and numbers are looked at in place, without a call each.
+ */
+function holdsSecret(value: unknown): boolean {
+  if (typeof value === 'string') return stringHoldsSecret(value);
+  if (!value || typeof value !== 'object') return false;
+  const values = Array.isArray(value) ? value : Object.values(value);
+  for (const v of values) {
+    if (typeof v === 'string' ? stringHoldsSecret(v) : typeof v === 'object' && holdsSecret(v)) return true;
+  }
+  return false;
+}
+
+function stringHoldsSecret(text: string): boolean {
+  for (const secret of secrets) if (text.includes(secret)) return true;
+  return false;
 }
 
 function walk(value: unknown): unknown {

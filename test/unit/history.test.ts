@@ -3,9 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { analyze } from '../../src/core/analysis.js';
 import { manualClock } from '../../src/core/clock.js';
 import { History, type Observation, parseNdjson } from '../../src/core/history.js';
 import { addSecret, redactText } from '../../src/core/secrets.js';
+import { SeqSet } from '../../src/core/seq-set.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'drill-history-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -68,6 +72,55 @@ describe('history', () => {
     off();
     h.note('after unsubscribe');
     assert.deepEqual(seen, ['observation', 'note']);
-    assert.equal(h.observations('simple').length, 1);
+    assert.equal(h.probes('simple')?.count, 1);
+  });
+
+  it('keeps no probe in memory however long the drill: 7 hours at 10 Hz cost what a minute does', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const h = new History(manualClock());
+    const probe = (i: number): Omit<Observation, 'at'> => ({
+      ...observation(i * 100),
+      seq: i,
+      t1: i * 100 + 2 + (i % 7) / 10,
+      address: '10.0.0.1',
+      role: 'writer',
+      nodeId: 'node-01',
+      ...(i >= 120_000 && i < 120_050
+        ? { ok: false, error: { code: 'ECONNREFUSED', message: 'refused' } }
+        : {}),
+    });
+    for (let i = 0; i < 1000; i++) h.append(probe(i));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (let i = 1000; i < 250_000; i++) h.append(probe(i));
+    gc();
+    const grewMb = (process.memoryUsage().heapUsed - before) / 1e6;
+    // Kept as objects, these 249 000 probes would take about 80 MB.
+    assert.ok(grewMb < 5, `the heap grew ${grewMb.toFixed(1)} MB`);
+    const m = analyze(h.kept).monitors[0];
+    assert.equal(m?.probes, 250_000);
+    assert.equal(m?.failed, 50);
+    assert.equal(m?.outages.length, 1);
+    // From the first refused probe's start to the end of the first good one after (its latency 2 ms).
+    assert.equal(m?.downtimeMs, 5002);
+    assert.deepEqual(m?.latencyMs, { p50: 2.3, p95: 2.6, max: 2.6 });
+  });
+});
+
+describe('write sequence numbers', () => {
+  it('keeps runs of numbers, joins a late one into its place, and counts each once', () => {
+    const seqs = new SeqSet();
+    for (const seq of [1, 2, 3, 5, 9, 8, 4, 4, 12, 6, 7, 11]) seqs.add(seq);
+    assert.deepEqual([...seqs], [1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12]);
+    assert.equal(seqs.size, 11);
+  });
+
+  it('stamps wall time to the millisecond exactly as Date does, across seconds', () => {
+    const origin = Date.UTC(2026, 11, 31, 23, 59, 59, 998);
+    const clock = manualClock(origin);
+    for (const t of [0, 0.4, 1, 1.7, 2, 999.9, 1000, 61_234.56, 86_400_000.2]) {
+      assert.equal(clock.isoAt(t), new Date(origin + t).toISOString(), `t = ${t}`);
+    }
   });
 });

@@ -8,6 +8,7 @@ import { analyze } from '../../src/core/analysis.js';
 import { emptyHistogram, record } from '../../src/core/histogram.js';
 import { History, type HistoryRecord } from '../../src/core/history.js';
 import { summarizeRuns } from '../../src/core/repeats.js';
+import { marksPerLane } from '../../src/core/report/html/marks.js';
 import { createRenderers } from '../../src/core/report/index.js';
 import type { RendererSpec, RunResult } from '../../src/core/report/renderer.js';
 import { htmlHint } from '../../src/core/report/summary.js';
@@ -132,8 +133,8 @@ function render(specs: RendererSpec[], runs: HistoryRecord[][]): string {
   const results: RunResult[] = [];
   runs.forEach((records, index) => {
     const history = new History({ now: () => 0, isoAt: () => '', originWallMs: 0 } as never);
-    history.records.push(...records);
     for (const r of renderers) r.runStarted?.(history, { index, total: runs.length });
+    for (const record of records) history.restore(record);
     for (const r of renderers)
       r.runHeader?.({ title: `drill test <b>${index}</b>`, details: 'probe every 250 ms' });
     const run = runOf(records, index);
@@ -223,5 +224,37 @@ describe('html report', () => {
       [failoverHistory()],
     );
     assert.ok(!withHtml.includes(htmlHint));
+  });
+
+  it('joins neighbouring probes once a lane holds more than it can draw apart, and still shows a lone failure', () => {
+    const b = new HistoryBuilder(100, 2)
+      .writer('node-01', 6000)
+      .fail('ECONNREFUSED', 1)
+      .writer('node-01', 6000);
+    const file = join(dir, 'long.html');
+    render([{ name: 'html', to: file }], [b.records]);
+    const html = readFileSync(file, 'utf8');
+    const marks = html.match(/<rect class="probe /g)?.length ?? 0;
+    assert.ok(marks > 0 && marks <= marksPerLane, `${marks} probe marks`);
+    assert.equal(html.match(/<rect class="probe failed"/g)?.length, 1);
+    // A joined mark says which probes it holds and how they went; the failure keeps its own tip.
+    assert.match(
+      html,
+      /data-tip="simple #0–#\d+ from \+0 ms to \+\d+ ms: \d+ probes\n\d+ right role, 0 wrong role, 0 errors"/,
+    );
+    assert.match(
+      html,
+      /data-tip="simple #6000 at \+10 m 00 s: error\naddress 10\.0\.0\.1\nlatency 2\.0 ms\nerror ECONNREFUSED/,
+    );
+  });
+
+  it('draws every probe of a lane that fits', () => {
+    const file = join(dir, 'fits.html');
+    render(
+      [{ name: 'html', to: file }],
+      [new HistoryBuilder(100, 2).writer('node-01', marksPerLane).records],
+    );
+    const html = readFileSync(file, 'utf8');
+    assert.equal(html.match(/<rect class="probe good"/g)?.length, marksPerLane);
   });
 });

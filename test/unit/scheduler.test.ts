@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, it, mock } from 'node:test';
 import { manualClock } from '../../src/core/clock.js';
-import { type ProbeAborted, ProbeScheduler } from '../../src/core/scheduler.js';
+import { abortable, type ProbeAborted, ProbeScheduler, raceAbort } from '../../src/core/scheduler.js';
 
 /** A probe that takes `ms` of (mocked) time, or less if its signal aborts first. */
 function busy(ms: number, signal: AbortSignal): Promise<void> {
@@ -79,6 +79,31 @@ describe('probe scheduler', () => {
     await advance(clock, 130);
     await s.stop();
     assert.deepEqual(reasons, ['DEADLINE@60', 'STOPPED@130']);
+  });
+
+  it('probes that wait on their signal leave one listener on it, and a deadline gives the next probe a fresh one', async () => {
+    const clock = manualClock();
+    const signals = new Set<AbortSignal>();
+    let last: AbortSignal | undefined;
+    const s = new ProbeScheduler(clock, { intervalMs: 10, deadlineMs: 5 }, async (seq, signal) => {
+      signals.add(signal);
+      last = signal;
+      await raceAbort(Promise.resolve(), signal);
+      await abortable(signal, (done) => setTimeout(() => done(null), 1));
+      // Probe 50 hangs past its deadline.
+      if (seq === 50) await busy(100, signal);
+    });
+    s.start();
+    await advance(clock, 1000);
+    // The waits of the probes since then left on the current signal left only the one listener every wait goes through.
+    assert.equal(getEventListeners(last as AbortSignal, 'abort').length, 1);
+    await s.stop();
+    // One signal until probe 50's deadline aborted it, one from there on (aborted by the stop).
+    const [first, second] = [...signals] as AbortSignal[];
+    assert.equal(signals.size, 2);
+    assert.equal((first?.reason as ProbeAborted | undefined)?.code, 'DEADLINE');
+    assert.equal(second, last);
+    assert.equal((second?.reason as ProbeAborted | undefined)?.code, 'STOPPED');
   });
 
   it('refuses a zero interval', () => {

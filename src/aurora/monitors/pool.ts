@@ -3,7 +3,7 @@ import mysql from 'mysql2';
 import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
-import { raceAbort } from '../../core/scheduler.js';
+import { abortable } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { connectOptions } from '../connection.js';
 import { shortTarget } from '../hostnames.js';
@@ -27,6 +27,9 @@ export class PoolMonitor extends ScheduledMonitor {
   readonly name = 'pool';
   readonly mode = 'pool';
   private pool: mysql.Pool | undefined;
+  private readonly table: string;
+  /** The probe's statement, made once: it is the same every probe. */
+  private readonly heartbeat: string;
 
   constructor(
     history: History,
@@ -35,14 +38,12 @@ export class PoolMonitor extends ScheduledMonitor {
   ) {
     super(history, clock, options.endpoint.text, options.intervalMs);
     this.label = shortTarget(this.target);
+    this.table = `${quoteIdent(options.schema)}.pool_heartbeat`;
+    this.heartbeat = `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`;
   }
 
   get deadlineMs(): number {
     return this.options.timeouts.connectTimeoutMs + this.options.timeouts.queryTimeoutMs;
-  }
-
-  private get table(): string {
-    return `${quoteIdent(this.options.schema)}.pool_heartbeat`;
   }
 
   private open(): mysql.Pool {
@@ -82,13 +83,8 @@ export class PoolMonitor extends ScheduledMonitor {
 
   private run(sql: string, signal: AbortSignal): Promise<unknown> {
     const pool = this.open();
-    return raceAbort(
-      new Promise((resolve, reject) =>
-        pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) =>
-          err ? reject(err) : resolve(rows),
-        ),
-      ),
-      signal,
+    return abortable(signal, (done) =>
+      pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) => done(err, rows)),
     );
   }
 
@@ -103,10 +99,7 @@ export class PoolMonitor extends ScheduledMonitor {
 
   override async probe(signal: AbortSignal): Promise<ProbeOutcome> {
     try {
-      await this.run(
-        `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`,
-        signal,
-      );
+      await this.run(this.heartbeat, signal);
       return { ok: true, role: 'writer' };
     } catch (err) {
       return { ok: false, error: failure(err) };

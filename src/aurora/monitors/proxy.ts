@@ -2,7 +2,7 @@ import { connect } from 'node:net';
 import mysql from 'mysql2';
 import { usageError } from '../../core/errors.js';
 import type { ProbeOutcome } from '../../core/monitor.js';
-import { abortReason, raceAbort } from '../../core/scheduler.js';
+import { abortable, raceAbort } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { connectOptions, type Handshake, type Query, timeTls } from '../connection.js';
 import { classifyHost } from '../hostnames.js';
@@ -76,14 +76,10 @@ export class ProxyMonitor extends SimpleMonitor {
   }
 
   private query(conn: mysql.Connection, sql: string, signal: AbortSignal): Promise<unknown[][]> {
-    if (signal.aborted) return Promise.reject(abortReason(signal));
-    return raceAbort(
-      new Promise<unknown[][]>((resolve, reject) =>
-        conn.query({ sql, timeout: this.options.timeouts.queryTimeoutMs, rowsAsArray: true }, (err, rows) =>
-          err ? reject(err) : resolve(rows as unknown as unknown[][]),
-        ),
+    return abortable(signal, (done) =>
+      conn.query({ sql, timeout: this.options.timeouts.queryTimeoutMs, rowsAsArray: true }, (err, rows) =>
+        done(err, rows as unknown as unknown[][]),
       ),
-      signal,
     );
   }
 }

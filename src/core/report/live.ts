@@ -29,7 +29,8 @@ export function liveRenderer(ctx: RenderContext): Renderer {
 }
 
 interface MonitorLine {
-  key: string;
+  /** The probe the current line is about: later probes with the same result fold into its counter. */
+  last: Observation | undefined;
   label: string;
   count: number;
   tracker: OutageTracker;
@@ -121,12 +122,11 @@ export class LiveView {
   private observation(o: Observation): void {
     let m = this.monitors.get(o.monitor);
     if (!m) {
-      m = { key: '', label: '', count: 0, tracker: new OutageTracker() };
+      m = { last: undefined, label: '', count: 0, tracker: new OutageTracker() };
       this.monitors.set(o.monitor, m);
     }
     const change = m.tracker.push(o);
-    const key = stateKey(o);
-    if (key === m.key) {
+    if (m.last && sameResult(m.last, o)) {
       m.count++;
       this.drawFooter();
       return;
@@ -135,7 +135,7 @@ export class LiveView {
     const recovered = change.closed
       ? this.style.green(`  recovered: outage ${formatDuration(change.closed.lengthMs)}`)
       : '';
-    m.key = key;
+    m.last = o;
     m.label = shortLabel(o);
     m.count = 1;
     this.line(o.t0, o.monitor, `${this.describe(o)}${folded}${recovered}`);
@@ -178,9 +178,10 @@ export class LiveView {
   }
 }
 
-/** Probes with the same key are "the same result" and fold into one line. */
-function stateKey(o: Observation): string {
-  return o.ok ? `ok|${o.role}|${o.nodeId}|${o.address}` : `err|${o.error?.code}|${o.address}`;
+/** Probes with the same result fold into one line: the same role from the same node, or the same error. */
+function sameResult(a: Observation, b: Observation): boolean {
+  if (a.ok !== b.ok || a.address !== b.address) return false;
+  return a.ok ? a.role === b.role && a.nodeId === b.nodeId : a.error?.code === b.error?.code;
 }
 
 function shortLabel(o: Observation): string {

@@ -94,7 +94,7 @@ function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
       r.runHeader?.(end?.header ?? { title: targetOf(saved).endpoint, details: 'unfinished run' }),
     );
     for (const record of saved.records) history.restore(record);
-    const analysis = analyze(history.records);
+    const analysis = analyze(history.kept);
     clock.set(analysis.elapsedMs);
     const stop = end?.stop ?? 'interrupted';
     const gates = end?.gates ?? {};

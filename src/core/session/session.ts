@@ -182,7 +182,7 @@ async function runOnce(
       target: setup.target,
       header: setup.header,
     });
-    const analysis = analyze(history.records);
+    const analysis = analyze(history.kept);
     const run: RunResult = {
       index,
       startedAt,

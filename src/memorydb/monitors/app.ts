@@ -116,10 +116,8 @@ async function readBack(run: MemoryDbRun, monitors: AppShardMonitor[], signal: A
   const present: number[] = [];
   try {
     for (const monitor of monitors) {
-      const written = run.history
-        .observations(monitor.name)
-        .filter((o) => o.write?.outcome === 'acknowledged' || o.write?.outcome === 'indeterminate')
-        .map((o) => o.write?.seq as number);
+      const writes = run.history.probes(monitor.name)?.writes;
+      const written = writes ? [...writes.acknowledged, ...writes.indeterminate] : [];
       for (let i = 0; i < written.length && !signal.aborted; i += 100) {
         const batch = written.slice(i, i + 100);
         const found = await Promise.all(batch.map((seq) => cluster.exists(monitor.key(seq))));

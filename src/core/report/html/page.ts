@@ -6,13 +6,15 @@ import type { Spread } from '../../repeats.js';
 import type { RunResult, SessionResult } from '../renderer.js';
 import { detailLines, figureRows } from '../summary.js';
 import { script, styles } from './assets.js';
+import type { LaneMarks } from './marks.js';
 import { esc } from './markup.js';
 import { timelineSvg } from './timeline.js';
 
-/** What the page shows of one run beyond its result: the records it drew from and the header it announced. */
+/** What the page shows of one run beyond its result: the records and probe marks it drew from, and its header. */
 export interface RunPage {
   result: RunResult;
   records: readonly HistoryRecord[];
+  lanes: ReadonlyMap<string, LaneMarks>;
   header: { title: string; details: string } | undefined;
 }
 
@@ -77,7 +79,7 @@ function runSection(page: RunPage, total: number): string {
   out.push(figureTable(run.analysis));
   out.push(`<ul class="facts">${facts(run).join('')}</ul>`);
   out.push(legend(run.analysis));
-  out.push(`<div class="chart">${timelineSvg(run, page.records)}</div>`);
+  out.push(`<div class="chart">${timelineSvg(run, page.records, page.lanes)}</div>`);
   out.push('</section>');
   return out.join('\n');
 }

@@ -1,17 +1,21 @@
 import type { MonitorFigures } from '../../analysis.js';
 import { formatDuration } from '../../duration.js';
-import type { GroundTruthEvent, HistoryRecord, LoadWindow, Observation, TriggerStep } from '../../history.js';
-import { type ProbeState, probeState } from '../../outages.js';
+import type { GroundTruthEvent, HistoryRecord, LoadWindow, TriggerStep } from '../../history.js';
 import type { RunResult } from '../renderer.js';
+import { type LaneMarks, markTip } from './marks.js';
 import { esc, px } from './markup.js';
 
 /**
  * One run as an SVG chart on one time axis (0 = the drill's start): the labelled marks of what happened (trigger,
- * provider events, notifications, lab ground truth) across the top, a lane per monitor with every probe and the
- * outages, and the `--load` throughput and p99 latency beneath. Drawn from the run's records and its analysis only,
- * so a saved history re-renders exactly like the live drill.
+ * provider events, notifications, lab ground truth) across the top, a lane per monitor with its probes and the
+ * outages, and the `--load` throughput and p99 latency beneath. Drawn from the run's records, its probes' marks
+ * and its analysis only, so a saved history re-renders exactly like the live drill.
  */
-export function timelineSvg(run: RunResult, records: readonly HistoryRecord[]): string {
+export function timelineSvg(
+  run: RunResult,
+  records: readonly HistoryRecord[],
+  lanes: ReadonlyMap<string, LaneMarks>,
+): string {
   const { analysis } = run;
   const span = Math.max(analysis.elapsedMs, 1000);
   const x = (ms: number) => chart.left + (Math.min(Math.max(ms, 0), span) / span) * plotWidth;
@@ -27,7 +31,7 @@ export function timelineSvg(run: RunResult, records: readonly HistoryRecord[]): 
   const parts: string[] = [];
   parts.push(axis(span, x, lanesTop, plotBottom));
   analysis.monitors.forEach((m, i) => {
-    parts.push(lane(m, i, lanesTop + i * chart.lane, x, analysis.elapsedMs, records));
+    parts.push(lane(m, i, lanesTop + i * chart.lane, x, analysis.elapsedMs, lanes.get(m.monitor)));
   });
   if (load) parts.push(load.svg);
   parts.push(groundTruthTicks(records, x, lanesTop));
@@ -186,19 +190,13 @@ function axisLabel(ms: number): string {
   return s ? `${m} m ${s} s` : `${m} m`;
 }
 
-const outcomeWords: Record<ProbeState, string> = {
-  good: 'right role',
-  'wrong-role': 'wrong role',
-  failed: 'error',
-};
-
 function lane(
   m: MonitorFigures,
   i: number,
   top: number,
   x: (ms: number) => number,
   elapsedMs: number,
-  records: readonly HistoryRecord[],
+  marks: LaneMarks | undefined,
 ): string {
   const out: string[] = [`<g class="lane" data-monitor="${esc(m.monitor)}">`];
   const right = chart.width - chart.right;
@@ -232,32 +230,16 @@ function lane(
   }
 
   const markTop = top + chart.lane - chart.mark - 5;
-  for (const o of records) {
-    if (o.kind !== 'observation' || o.monitor !== m.monitor) continue;
-    const state = probeState(o);
-    const x0 = x(o.t0);
-    const w = Math.max(2, x(o.t1) - x0);
+  for (const mark of marks?.marks ?? []) {
+    const x0 = x(mark.t0);
+    const w = Math.max(2, x(mark.t1) - x0);
     out.push(
-      `<rect class="probe ${state}" x="${px(x0)}" y="${px(markTop)}" width="${px(w)}" height="${chart.mark}" ` +
-        `data-tip="${esc(probeTip(o, state))}"/>`,
+      `<rect class="probe ${mark.state}" x="${px(x0)}" y="${px(markTop)}" width="${px(w)}" height="${chart.mark}" ` +
+        `data-tip="${esc(markTip(m.monitor, mark))}"/>`,
     );
   }
   out.push('</g>');
   return out.join('');
-}
-
-function probeTip(o: Observation, state: ProbeState): string {
-  const lines = [`${o.monitor} #${o.seq} at ${at(o.t0)}: ${outcomeWords[state]}`];
-  if (o.ok) lines.push(`${o.role}${o.role === o.expect ? '' : ` (wanted ${o.expect})`}`);
-  lines.push(`address ${o.address ?? o.target}${o.route ? ` via ${o.route}` : ''}`);
-  if (o.nodeId) lines.push(`node ${o.nodeId}`);
-  lines.push(
-    `latency ${(o.t1 - o.t0).toFixed(1)} ms${o.tlsMs === undefined ? '' : ` (TLS handshake ${o.tlsMs} ms)`}`,
-  );
-  if (o.error)
-    lines.push(`error ${o.error.code}${o.error.name ? ` ${o.error.name}` : ''}: ${o.error.message}`);
-  if (o.write) lines.push(`write #${o.write.seq} ${o.write.outcome}`);
-  return lines.join('\n');
 }
 
 /** Ground truth without a drill meaning (roles, topology, the reader's DNS): small ticks, read by hovering. */
