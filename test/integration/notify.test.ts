@@ -98,7 +98,12 @@ describe('drill notify against a lab', { timeout: 180_000 }, () => {
 
     // The lab posts a SubscriptionConfirmation to the listener, which GETs the SubscribeURL.
     await listener.whenConfirmed(topicArn, 15_000);
-    const s = await notifyStatus();
+    // A new RDS event subscription says `creating` for a moment (500 ms in the lab), then `active`.
+    let s = await notifyStatus();
+    for (let i = 0; i < 50 && s.eventSubscription?.status === 'creating'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await notifyStatus();
+    }
     assert.deepEqual(s.topic && { arn: s.topic.arn, name: s.topic.name }, {
       arn: topicArn,
       name: 'auroralab-cluster-failovers',
