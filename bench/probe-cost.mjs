@@ -1,11 +1,14 @@
 // What does a probe cost? Each monitor mode of `drill aurora` at 10 Hz against a lab, beside a bare mysql2 loop
 // doing the same work at the same rate (bench/probe-bare.mjs: same lookups through the lab's DNS, same
-// connections, same statements), alternating, in one run. CPU is read from /proc between the 5th second and the
-// end (start-up excluded) and divided by the probes due in that time; RSS is the resident size at the end.
+// connections, same statements), running at the same time, in rounds that alternate their start order. CPU is read from /proc between the 15th second and the
+// end and divided by the probes due in that time; RSS is the resident size at the end. The first 15 s are
+// start-up, printed apart: loading the code, and V8's memory reducer, which compacts the heap twice about 8 s
+// after start — a one-off that costs more the more code a process loaded, and that a window from the 5th second
+// counted as if every probe paid it.
 // `soak [minutes]` instead runs one drill with modes simple, aware and pool (proxy needs its own endpoint) for 10 minutes (or the minutes given), samples its RSS
 // every 10 s and prints the slope after the first minute, and the live JS heap after each full collection
 // (--trace-gc) with its slope: a leak shows as a steady climb of the live heap, not as the RSS's sawtooth.
-// Usage: npm run build && node bench/probe-cost.mjs [rounds] [seconds] [first-address]
+// Usage: npm run build && [MODES=proxy,pool] node bench/probe-cost.mjs [rounds] [seconds] [first-address]
 //        npm run build && node bench/probe-cost.mjs soak [minutes] [first-address]
 // The lab uses 127.0.0.204 and up (proxy .203) by default; it is stopped and removed at the end.
 import { execFileSync, spawn } from 'node:child_process';
@@ -17,13 +20,19 @@ import { fileURLToPath } from 'node:url';
 const soak = process.argv[2] === 'soak';
 const args = soak ? process.argv.slice(3) : process.argv.slice(2);
 const rounds = soak ? 1 : Number(args[0] ?? 2);
-const seconds = soak ? Number(args[0] ?? 10) * 60 : Number(args[1] ?? 20);
+const seconds = soak ? Number(args[0] ?? 10) * 60 : Number(args[1] ?? 45);
 const first = String((soak ? args[1] : args[2]) ?? 204);
-const warmupS = soak ? 60 : 5;
-const modes = ['simple', 'aware', 'proxy', 'pool'];
+const warmupS = soak ? 60 : 15;
+// MODES=proxy,pool measures only those.
+const modes = process.env.MODES?.split(',') ?? ['simple', 'aware', 'proxy', 'pool'];
 const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
 const bare = fileURLToPath(new URL('./probe-bare.mjs', import.meta.url));
-const stateDir = mkdtempSync(join(tmpdir(), 'drill-bench-probe-'));
+// DRILL_BEFORE=/other/checkout/bin/drill.js also measures another build of the drill in the same rounds: a change's
+// before and after side by side, on the same machine at the same time.
+const before = process.env.DRILL_BEFORE;
+// PROBE_LAB_STATE_DIR=DIR uses a lab already running there (kept at the end) instead of starting one.
+const givenLab = process.env.PROBE_LAB_STATE_DIR;
+const stateDir = givenLab ?? mkdtempSync(join(tmpdir(), 'drill-bench-probe-'));
 const [dnsPort, apiPort] = [`${11000 + +first}`, `${11300 + +first}`];
 
 /**
@@ -82,18 +91,25 @@ async function measure(argv, env) {
   child.kill('SIGINT');
   await exited;
   const probes = to.at * 10;
-  return { cpuMsPerProbe: ((to.cpu - from.cpu) * 1000) / probes, rss: to.rss, samples, live };
+  return {
+    cpuMsPerProbe: ((to.cpu - from.cpu) * 1000) / probes,
+    startupCpuMs: from.cpu * 1000,
+    rss: to.rss,
+    samples,
+    live,
+  };
 }
 
-execFileSync(
-  process.execPath,
-  [drill, 'lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', first].concat([
-    '--dns-port',
-    dnsPort,
-    '--api-port',
-    apiPort,
-  ]),
-);
+if (!givenLab)
+  execFileSync(
+    process.execPath,
+    [drill, 'lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', first].concat([
+      '--dns-port',
+      dnsPort,
+      '--api-port',
+      apiPort,
+    ]),
+  );
 try {
   const status = JSON.parse(
     execFileSync(process.execPath, [drill, 'lab', 'status', '--json', '--state-dir', stateDir], {
@@ -111,8 +127,8 @@ try {
   };
   // The drill as a user points it at any cluster (-e, --dns-server), not with --lab-state-dir: then it would also
   // follow the lab's ground truth and RDS events, work the bare loop does not do (see docs/benchmarks.md).
-  const drillArgs = (mode) =>
-    [drill, 'aurora', '-e', mode === 'proxy' ? target.proxy : target.cluster, '-u', target.user]
+  const drillArgs = (mode, bin = drill) =>
+    [bin, 'aurora', '-e', mode === 'proxy' ? target.proxy : target.cluster, '-u', target.user]
       .concat(['--dns-server', `127.0.0.1:${dnsPort}`, '--mode', mode, '--interval', '100ms', '--no-color'])
       .concat(['--duration', `${seconds}s`]);
   const drillEnv = { DRILL_PASSWORD: password };
@@ -146,39 +162,63 @@ try {
     );
     console.log(`CPU: ${r.cpuMsPerProbe.toFixed(3)} ms per 100 ms slot (3 monitors)`);
   } else {
-    const results = Object.fromEntries(modes.map((m) => [m, { drill: [], bare: [] }]));
+    const results = Object.fromEntries(modes.map((m) => [m, { drill: [], bare: [], before: [] }]));
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
-        const order = round % 2 === 0 ? ['drill', 'bare'] : ['bare', 'drill'];
-        for (const who of order) {
-          const r =
-            who === 'drill'
-              ? await measure(drillArgs(mode), drillEnv)
-              : await measure([bare, mode, String(seconds)], { PROBE_TARGET: JSON.stringify(target) });
-          results[mode][who].push(r);
+        // Side by side, at the same time: on a shared machine, load from elsewhere comes and goes within a
+        // round, and processes run one after another would each meet a different share of it. Their starts are a
+        // third of an interval apart, so their probes do not meet at the lab.
+        const who = before ? ['drill', 'bare', 'before'] : ['drill', 'bare'];
+        if (round % 2 === 1) who.reverse();
+        const rs = await Promise.all(
+          who.map(async (w, i) => {
+            await sleep(i * 33);
+            return w === 'bare'
+              ? measure([bare, mode, String(seconds)], { PROBE_TARGET: JSON.stringify(target) })
+              : measure(drillArgs(mode, w === 'before' ? before : drill), drillEnv);
+          }),
+        );
+        who.forEach((w, i) => {
+          const r = rs[i];
+          results[mode][w].push(r);
           console.log(
-            `round ${round + 1} ${mode.padEnd(7)} ${who.padEnd(6)} ${r.cpuMsPerProbe.toFixed(3)} ms CPU/probe, RSS ${r.rss.toFixed(1)} MB`,
+            `round ${round + 1} ${mode.padEnd(7)} ${w.padEnd(6)} ${r.cpuMsPerProbe.toFixed(3)} ms CPU/probe, RSS ${r.rss.toFixed(1)} MB, start-up ${r.startupCpuMs.toFixed(0)} ms CPU`,
           );
-        }
+        });
       }
     }
     const median = (xs) => {
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     };
-    console.log('\n| mode | drill CPU/probe | bare CPU/probe | ratio | drill RSS | bare RSS | ratio |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- |');
+    console.log(
+      '\n| mode | drill CPU/probe | bare CPU/probe | ratio | drill RSS | bare RSS | ratio | start-up CPU drill / bare |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
     for (const mode of modes) {
       const d = results[mode].drill;
       const b = results[mode].bare;
       const [dc, bc] = [median(d.map((r) => r.cpuMsPerProbe)), median(b.map((r) => r.cpuMsPerProbe))];
       const [dr, br] = [median(d.map((r) => r.rss)), median(b.map((r) => r.rss))];
+      const [ds, bs] = [median(d.map((r) => r.startupCpuMs)), median(b.map((r) => r.startupCpuMs))];
+      const range = (rs) => {
+        const xs = rs.map((r) => r.cpuMsPerProbe);
+        return `${Math.min(...xs).toFixed(3)}–${Math.max(...xs).toFixed(3)}`;
+      };
+      if (before) {
+        const bf = median(results[mode].before.map((r) => r.cpuMsPerProbe));
+        console.log(
+          `| ${mode} (before) | ${bf.toFixed(3)} ms (${range(results[mode].before)}) | ${bc.toFixed(3)} ms | ${(bf / bc).toFixed(2)} | | | | |`,
+        );
+      }
       console.log(
-        `| ${mode} | ${dc.toFixed(3)} ms | ${bc.toFixed(3)} ms | ${(dc / bc).toFixed(2)} | ${dr.toFixed(1)} MB | ${br.toFixed(1)} MB | ${(dr / br).toFixed(2)} |`,
+        `| ${mode} | ${dc.toFixed(3)} ms (${range(d)}) | ${bc.toFixed(3)} ms (${range(b)}) | ${(dc / bc).toFixed(2)} | ${dr.toFixed(1)} MB | ${br.toFixed(1)} MB | ${(dr / br).toFixed(2)} | ${ds.toFixed(0)} / ${bs.toFixed(0)} ms |`,
       );
     }
   }
 } finally {
-  execFileSync(process.execPath, [drill, 'lab', 'down', '--state-dir', stateDir]);
-  rmSync(stateDir, { recursive: true, force: true });
+  if (!givenLab) {
+    execFileSync(process.execPath, [drill, 'lab', 'down', '--state-dir', stateDir]);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
 }

@@ -280,7 +280,10 @@ export class History {
 
   append<R extends HistoryRecord>(record: Unstamped<R>): R {
     const t = 't0' in record ? record.t0 : record.t;
-    const stamped = redactStrings({ ...record, at: this.clock.isoAt(t) } as unknown as R);
+    // Stamped in place: every caller hands over a record made for this call, and a copy per probe showed in
+    // what recording one cost.
+    (record as { at?: string }).at = this.clock.isoAt(t);
+    const stamped = redactStrings(record as unknown as R);
     this.kept.add(stamped);
     if (this.fd !== undefined) this.writeLine(stamped);
     for (const l of this.listeners) l(stamped);

@@ -27,8 +27,10 @@ export function redactStrings<T>(value: T): T {
 function holdsSecret(value: unknown): boolean {
   if (typeof value === 'string') return stringHoldsSecret(value);
   if (!value || typeof value !== 'object') return false;
-  const values = Array.isArray(value) ? value : Object.values(value);
-  for (const v of values) {
+  // for...in, not Object.values: no array made per record (arrays' indices are its keys too).
+  const object = value as Record<string, unknown>;
+  for (const key in object) {
+    const v = object[key];
     if (typeof v === 'string' ? stringHoldsSecret(v) : typeof v === 'object' && holdsSecret(v)) return true;
   }
   return false;

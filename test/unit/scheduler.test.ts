@@ -81,6 +81,21 @@ describe('probe scheduler', () => {
     assert.deepEqual(reasons, ['DEADLINE@60', 'STOPPED@130']);
   });
 
+  it("counts each probe's deadline from its own start when probes are shorter than the deadline", async () => {
+    const clock = manualClock();
+    const aborted: string[] = [];
+    const s = new ProbeScheduler(clock, { intervalMs: 10, deadlineMs: 25 }, async (seq, signal) => {
+      // Probes 0-6 take 2 ms; probe 7 (due at 70) hangs until its deadline, 25 ms after its start.
+      await busy(seq === 7 ? 1000 : 2, signal);
+      if ((signal.reason as ProbeAborted | undefined)?.code === 'DEADLINE')
+        aborted.push(`${seq}@${clock.now()}`);
+    });
+    s.start();
+    await advance(clock, 120);
+    await s.stop();
+    assert.deepEqual(aborted, ['7@95']);
+  });
+
   it('probes that wait on their signal leave one listener on it, and a deadline gives the next probe a fresh one', async () => {
     const clock = manualClock();
     const signals = new Set<AbortSignal>();
