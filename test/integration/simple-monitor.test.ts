@@ -23,6 +23,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Generous connect and query timeouts: the server is healthy whenever a probe should succeed, and on a busy
+ * machine the defaults (1 s, 2 s) can expire on a healthy server, open an outage nobody caused, and end a
+ * `--until-recovered` drill before the test kills the server. A killed server refuses at once (ECONNREFUSED),
+ * so the outages the tests cause are seen as fast as ever.
+ */
+const healthyTimeouts = ['--connect-timeout', '10s', '--query-timeout', '10s'];
 const base = () => [
   'aurora',
   '--mode',
@@ -33,6 +40,7 @@ const base = () => [
   t.user,
   '--interval',
   `${intervalMs}ms`,
+  ...healthyTimeouts,
 ];
 const observationsIn = (file: string): Observation[] =>
   existsSync(file)
