@@ -73,6 +73,10 @@ describe('drill aurora --mode simple against a real MariaDB', () => {
     assert.match(m.nodes[0], /\/101$/, 'node id carries the server id');
     assert.equal(m.downtimeMs, null);
     assert.equal(report.exitCode, 0);
+    // MYSQL_PWD: a password login, said in the report and on the header line.
+    assert.equal(report.runs[0].target.login, 'password');
+    assert.equal(report.runs[0].target.secretId, undefined);
+    assert.match(r.stderr, /^drill aurora · simple · 127\.0\.0\.42:3306 as drill with a password · /);
     const obs = observationsIn(history);
     assert.ok(obs.every((o) => o.role === 'writer' && o.address === address));
     assert.equal(r.stderr.match(/is not Aurora MySQL/g)?.length, 1);
