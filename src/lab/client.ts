@@ -201,7 +201,11 @@ interface LabNote {
 /** Notes this process's lab (its state dir and the addresses it holds); `forgetLab` takes the note back. */
 export function noteLab(stateDir: string, addresses: string[]): void {
   try {
-    mkdirSync(runningLabsDir(), { recursive: true, mode: 0o1777 });
+    if (!existsSync(runningLabsDir())) {
+      mkdirSync(runningLabsDir(), { recursive: true });
+      // Shared by every user's labs, like the temporary folder itself (the umask would take the write bits).
+      chmodSync(runningLabsDir(), 0o1777);
+    }
     // Notes of labs whose owner died (kill -9) go: their servers, if any, are found through the state dir.
     for (const note of labNotes()) {
       if (!alive(note.pid)) rmSync(join(runningLabsDir(), `${note.pid}.json`), { force: true });
