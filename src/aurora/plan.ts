@@ -12,6 +12,12 @@ import {
   type SessionPlan,
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
+import {
+  type GivenLabValues,
+  type GivenOnCommandLine,
+  givenLabValues,
+  refuseValuesUnlikeLab,
+} from '../lab/given-values.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
 import { planDns } from '../net/options.js';
@@ -26,6 +32,8 @@ import { type TriggerName, triggerNames } from './triggers/index.js';
 export interface AuroraPlan extends SessionPlan, LabChoice {
   /** Undefined only with --lab, until the lab has started. */
   endpoint: Endpoint | undefined;
+  /** What the command line gave of the values a lab supplies: with --lab-state-dir they must match the lab's. */
+  labGiven: GivenLabValues;
   user: string;
   password: string | undefined;
   /** --iam-auth: log in with IAM tokens instead of a password. */
@@ -66,7 +74,8 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
   cleanup: boolean;
 }
 
-export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
+/** `given`: the options the command line gave (commander's getOptionValueSource 'cli'); all of them if unknown. */
+export function planAurora(o: AuroraOptions, env = process.env, given?: GivenOnCommandLine): AuroraPlan {
   const { fromLab, ...labChoice } = planLabChoice(o);
   if (!fromLab && !o.endpoint) {
     throw usageError(
@@ -98,6 +107,7 @@ export function planAurora(o: AuroraOptions, env = process.env): AuroraPlan {
   return {
     ...planSession(o, env),
     endpoint,
+    labGiven: givenLabValues(o, given),
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
     iamAuth: o.iamAuth === true,
@@ -229,9 +239,35 @@ function validSchema(name: string): string {
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */
 export function useLab(plan: AuroraPlan, status: LabStatus, password: string): void {
-  plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
   // --iam-auth logs in as the lab's IAM user, with tokens; otherwise as the master user, with its password.
-  plan.user = plan.iamAuth && status.aurora.iamUser ? status.aurora.iamUser : status.aurora.user;
+  const user = plan.iamAuth && status.aurora.iamUser ? status.aurora.iamUser : status.aurora.user;
+  if (plan.labStateDir) {
+    const g = plan.labGiven;
+    refuseValuesUnlikeLab(
+      [
+        { option: '--endpoint', given: g.endpoint, lab: status.aurora.clusterEndpoint, kind: 'endpoint' },
+        { option: '--user', given: g.user, lab: user },
+        { option: '--password', given: g.password, lab: password, kind: 'secret' },
+        { option: '--cluster', given: g.cluster, lab: status.aurora.clusterId, kind: 'id' },
+        {
+          option: '--proxy-endpoint',
+          given: g.proxyEndpoint,
+          lab: status.aurora.proxyEndpoint,
+          kind: 'endpoint',
+        },
+        {
+          option: '--dns-server',
+          given: g.dnsServer,
+          lab: status.dnsServer,
+          kind: 'endpoint',
+          defaultPort: 53,
+        },
+      ],
+      status.stateDir,
+    );
+  }
+  plan.endpoint = parseEndpoint(status.aurora.clusterEndpoint);
+  plan.user = user;
   plan.password = password;
   plan.dns.server = parseEndpoint(status.dnsServer, 53);
   plan.cluster = status.aurora.clusterId;

@@ -1,6 +1,7 @@
 import type { TokenKeeper } from '../aws/token-keeper.js';
 import { formatDuration } from '../core/duration.js';
 import { cannotStart, quote } from '../core/errors.js';
+import { loginText, type ReportTarget } from '../core/report/renderer.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
 import type { Endpoint } from '../net/endpoint.js';
@@ -100,12 +101,27 @@ async function setupRun(
   const trigger = plan.trigger === 'none' ? undefined : triggerKinds[plan.trigger];
   const details = [`probe every ${formatDuration(plan.intervalMs)}`];
   if (trigger) details.push(`${plan.trigger} at +${formatDuration(plan.atMs)}`);
+  const target: ReportTarget = {
+    endpoint: endpoint.text,
+    host: endpoint.host,
+    port: endpoint.port,
+    user: plan.user,
+    ...(plan.secretId
+      ? { login: 'secret' as const, secretId: plan.secretId }
+      : {
+          login: plan.iamAuth
+            ? ('iam' as const)
+            : plan.password === undefined
+              ? ('none' as const)
+              : ('password' as const),
+        }),
+  };
   return {
     header: {
-      title: `drill aurora · ${plan.modes.join(', ')} · ${endpoint.text} as ${plan.user}`,
+      title: `drill aurora · ${plan.modes.join(', ')} · ${endpoint.text} as ${plan.user} with ${loginText(target)}`,
       details: details.join(' · '),
     },
-    target: { endpoint: endpoint.text, host: endpoint.host, port: endpoint.port, user: plan.user },
+    target,
     parts,
     async preflight() {
       // The cluster is looked up whenever it is known, trigger or not: a wrong --cluster fails before any write.

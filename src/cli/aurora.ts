@@ -4,8 +4,8 @@ import type { Endpoint } from '../net/endpoint.js';
 import { runDrillCommand } from './session.js';
 
 /** `drill aurora`: options -> plan -> the drill session (with a lab when asked) -> exit code. */
-export async function runAurora(options: AuroraOptions): Promise<number> {
-  const plan = planAurora(options);
+export async function runAurora(options: AuroraOptions, given?: ReadonlySet<string>): Promise<number> {
+  const plan = planAurora(options, process.env, given);
   return runDrillCommand({
     plan,
     useLab: (status, password) => useLab(plan, status, password),

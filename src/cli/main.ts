@@ -34,9 +34,9 @@ Docs: README.md (figures, JSON report, environment variables).`,
     );
   addOptions(aurora, auroraOptionSpecs)
     .addHelpText('after', auroraExamples)
-    .action(async (options) => {
+    .action(async (options, command: Command) => {
       const { runAurora } = await import('./aurora.js');
-      process.exitCode = await runAurora(options);
+      process.exitCode = await runAurora(options, givenOnCommandLine(options, command));
     });
 
   const memorydb = program
@@ -46,9 +46,9 @@ Docs: README.md (figures, JSON report, environment variables).`,
     );
   addOptions(memorydb, memorydbOptionSpecs)
     .addHelpText('after', memorydbExamples)
-    .action(async (options) => {
+    .action(async (options, command: Command) => {
       const { runMemoryDb } = await import('./memorydb.js');
-      process.exitCode = await runMemoryDb(options);
+      process.exitCode = await runMemoryDb(options, givenOnCommandLine(options, command));
     });
 
   const lab = program
@@ -345,4 +345,9 @@ function guardOutput(): void {
   process.on('warning', (warning) => {
     if (process.env.DRILL_DEBUG) process.stderr.write(`${warning.name}: ${warning.message}\n`);
   });
+}
+
+/** The options of `command` whose value the command line gave (not the environment, not a default). */
+function givenOnCommandLine(options: object, command: Command): Set<string> {
+  return new Set(Object.keys(options).filter((key) => command.getOptionValueSource(key) === 'cli'));
 }

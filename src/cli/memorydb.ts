@@ -4,8 +4,8 @@ import type { Endpoint } from '../net/endpoint.js';
 import { runDrillCommand } from './session.js';
 
 /** `drill memorydb`: options -> plan -> the drill session (with a lab when asked) -> exit code. */
-export async function runMemoryDb(options: MemoryDbOptions): Promise<number> {
-  const plan = planMemoryDb(options);
+export async function runMemoryDb(options: MemoryDbOptions, given?: ReadonlySet<string>): Promise<number> {
+  const plan = planMemoryDb(options, process.env, given);
   return runDrillCommand({
     plan,
     useLab: (status, password) => useLab(plan, status, password),

@@ -16,6 +16,7 @@ import {
   readSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -186,10 +187,74 @@ export const throwawayLabEnv = 'DRILL_LAB_THROWAWAY';
 const ephemeralPrefix = 'drill-ephemeral-lab-';
 
 /**
- * The state dir of a lab (running, or whose servers a killed owner left) that listens on `address`, among the
- * default state dir and the throwaway labs' dirs: to name in an "address taken" message.
+ * Where every starting or running lab notes itself (`<pid>.json`: its state dir and addresses), from the moment
+ * it holds its addresses: how a second lab on the same addresses names the first, wherever its state dir is.
  */
-export function labDirUsing(address: string): string | undefined {
+export const runningLabsDir = (): string => join(tmpdir(), 'drill-labs');
+
+interface LabNote {
+  pid: number;
+  stateDir: string;
+  addresses: string[];
+}
+
+/** Notes this process's lab (its state dir and the addresses it holds); `forgetLab` takes the note back. */
+export function noteLab(stateDir: string, addresses: string[]): void {
+  try {
+    if (!existsSync(runningLabsDir())) {
+      mkdirSync(runningLabsDir(), { recursive: true });
+      // Shared by every user's labs, like the temporary folder itself (the umask would take the write bits).
+      chmodSync(runningLabsDir(), 0o1777);
+    }
+    // Notes of labs whose owner died (kill -9) go: their servers, if any, are found through the state dir.
+    for (const note of labNotes()) {
+      if (!alive(note.pid)) rmSync(join(runningLabsDir(), `${note.pid}.json`), { force: true });
+    }
+    const note: LabNote = { pid: process.pid, stateDir, addresses };
+    writeFileSync(join(runningLabsDir(), `${process.pid}.json`), `${JSON.stringify(note)}\n`);
+  } catch {
+    // only a better message is lost: a second lab then names no owner
+  }
+}
+
+export function forgetLab(): void {
+  rmSync(join(runningLabsDir(), `${process.pid}.json`), { force: true });
+}
+
+function labNotes(): LabNote[] {
+  let files: string[] = [];
+  try {
+    files = readdirSync(runningLabsDir()).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+  return files.flatMap((f) => {
+    try {
+      const note = JSON.parse(readFileSync(join(runningLabsDir(), f), 'utf8')) as LabNote;
+      return typeof note.stateDir === 'string' && Array.isArray(note.addresses) ? [note] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The lab using an address: its state dir and its owner process (undefined when only its servers are left). */
+export interface LabOwner {
+  dir: string;
+  pid: number | undefined;
+}
+
+/**
+ * The lab (running, starting, or whose servers a killed owner left) that listens on `address`, among the labs
+ * noted in `runningLabsDir()`, the default state dir and the throwaway labs' dirs: to name in an "address taken"
+ * message.
+ */
+export function labDirUsing(address: string): LabOwner | undefined {
+  for (const note of labNotes()) {
+    if (note.pid !== process.pid && note.addresses.includes(address) && alive(note.pid)) {
+      return { dir: note.stateDir, pid: note.pid };
+    }
+  }
   let dirs: string[] = [];
   try {
     dirs = readdirSync(tmpdir())
@@ -198,13 +263,15 @@ export function labDirUsing(address: string): string | undefined {
   } catch {
     // no temporary folder to look in
   }
-  for (const dir of [resolve(defaultLabStateDir()), ...dirs]) {
+  const noted = labNotes().map((n) => n.stateDir);
+  for (const dir of new Set([resolve(defaultLabStateDir()), ...dirs, ...noted])) {
     const status = readLabStatus(dir);
-    if (!status) continue;
+    if (!status || status.pid === process.pid) continue;
     const a = status.aurora;
     const addresses = [a.proxyAddress, ...a.instances.map((i) => i.address)];
     if (!addresses.includes(address)) continue;
-    if (alive(status.pid) || labProcesses(dir).length > 0) return dir;
+    if (alive(status.pid)) return { dir, pid: status.pid };
+    if (labProcesses(dir).length > 0) return { dir, pid: undefined };
   }
   return undefined;
 }
@@ -354,7 +421,7 @@ function whyNotStarted(logFile: string, timedOut: boolean, logIsTemporary: boole
   } catch {
     // no log
   }
-  const last = lines.pop()?.replace(/^drill: /, '') ?? 'no output';
+  const last = lines.pop()?.replace(/^drill: (the lab did not start: )?/, '') ?? 'no output';
   const reason = timedOut ? `not ready in time (its log ended: ${last})` : last;
   if (!logIsTemporary) return `${reason} (log: ${logFile})`;
   const before = lines.pop();

@@ -15,6 +15,7 @@ import { type LabNames, labNames } from './aurora/names.js';
 import { NotifyingAuroraCluster } from './aurora/notify-events.js';
 import { LabProxy } from './aurora/proxy.js';
 import {
+  forgetLab,
   interruptedStart,
   killLabProcesses,
   type LabOptions,
@@ -22,6 +23,7 @@ import {
   labDirUsing,
   labPasswordFile,
   labStatusFile,
+  noteLab,
   refuseIfRunning,
 } from './client.js';
 import { LabDns } from './dns.js';
@@ -29,7 +31,7 @@ import { GroundTruth } from './groundtruth.js';
 import { MemoryDbLabCluster, memoryDbTimings } from './memorydb/cluster.js';
 import { memoryDbNames } from './memorydb/names.js';
 import { SnsDelivery } from './notify-delivery.js';
-import { listenable } from './ports.js';
+import { PortReservations } from './ports.js';
 import { gone, labPidsFile, recordProcess } from './processes.js';
 
 /** The lab's IAM database user: it logs in with tokens signed by the lab's keys (`lab`/`lab`), over TLS. */
@@ -60,6 +62,8 @@ export class Lab {
   private readonly delivery: SnsDelivery;
   readonly password: string;
   private readonly startedAt = new Date().toISOString();
+  /** The addresses and ports held from the check that they are free until each real bind. */
+  private reservations = new PortReservations();
   private state: LabStatus['state'] = 'starting';
 
   private constructor(readonly options: LabOptions) {
@@ -82,6 +86,7 @@ export class Lab {
       requireTls: options.requireTls === true,
       iam: { user: labIamUser, keys: labKeys(options.region) },
       onSpawn: (pid, kind) => recordProcess(options.stateDir, pid, kind),
+      beforeBind: (address, port) => this.reservations.release(address, port),
     });
     this.cluster = cluster;
     this.dns = new LabDns('127.0.0.1', options.dnsPort, (name) => this.resolveName(name));
@@ -176,8 +181,15 @@ export class Lab {
     refuseIfRunning(stateDir);
     // Servers a dead lab left behind (its owner killed with -9) hold its addresses: they go first.
     await gone(killLabProcesses(stateDir), 10_000);
-    await refuseTakenAddresses(options);
-    mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    const reservations = await reserveAddresses(options);
+    noteLab(stateDir, labAddresses(options));
+    try {
+      mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      await reservations.releaseAll();
+      forgetLab();
+      throw err;
+    }
     // lab.log is being written by this very process when it was started with --detach.
     const keep = ['aurora', 'lab.log', memoryDbQuotaFileName];
     for (const entry of readdirSync(stateDir)) {
@@ -192,13 +204,18 @@ export class Lab {
     }
     recordProcess(stateDir, process.pid, 'lab');
     const lab = new Lab({ ...options, stateDir });
+    lab.reservations = reservations;
     writeFileSync(labPasswordFile(stateDir), `${lab.password}\n`, { mode: 0o600 });
     lab.groundTruth.record('lab', { state: 'starting' });
     lab.writeStatus();
     const parts = async (): Promise<void> => {
+      // Each reservation goes just before its real bind: the proxy's, checked first by every lab, last.
+      await reservations.release('127.0.0.1', options.dnsPort);
       await lab.dns.listen();
+      await reservations.release('127.0.0.1', options.apiPort);
       await lab.api.listen();
       await Promise.all([lab.cluster.start(), lab.memorydb?.start()]);
+      await reservations.release(lab.proxyAddress, 3306);
       await lab.proxy.listen();
     };
     try {
@@ -219,6 +236,7 @@ export class Lab {
   async stop(): Promise<void> {
     this.state = 'stopping';
     this.writeStatus();
+    await this.reservations.releaseAll();
     this.delivery.close();
     await Promise.allSettled([
       this.proxy.close(),
@@ -230,6 +248,7 @@ export class Lab {
     this.groundTruth.record('lab', { state: 'stopped' });
     for (const file of [labStatusFile, labPasswordFile, labPidsFile])
       rmSync(file(this.options.stateDir), { force: true });
+    forgetLab();
   }
 
   status(): LabStatus {
@@ -312,25 +331,58 @@ function unlessAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Pr
   });
 }
 
+/** The addresses of the lab's proxy and instances. */
+function labAddresses(o: LabOptions): string[] {
+  return Array.from({ length: o.readers + 2 }, (_, n) => `127.0.0.${o.firstAddress - 1 + n}`);
+}
+
 /**
- * Before anything starts: every address and port the lab will listen on must be free. Another lab (or any
- * server) on them would otherwise answer in this lab's place.
+ * Before anything starts: every address and port the lab will listen on must be free, and stays held until
+ * the lab binds it. Another lab (or any server) on them would otherwise answer in this lab's place; a lab
+ * starting at the same moment on the same addresses finds the proxy's address held and stops with one line.
  */
-async function refuseTakenAddresses(o: LabOptions): Promise<void> {
-  const instances = Array.from({ length: o.readers + 1 }, (_, n) => `127.0.0.${o.firstAddress + n}`);
-  const wanted: [string, number, string][] = [[`127.0.0.${o.firstAddress - 1}`, 3306, '--first-address']];
+async function reserveAddresses(o: LabOptions): Promise<PortReservations> {
+  const [proxy, ...instances] = labAddresses(o);
+  const wanted: [string, number, string][] = [[proxy ?? '', 3306, '--first-address']];
   for (const address of instances)
     wanted.push([address, 3306, '--first-address'], [address, 3307, '--first-address']);
   wanted.push(['127.0.0.1', o.dnsPort, '--dns-port'], ['127.0.0.1', o.apiPort, '--api-port']);
+  const reservations = new PortReservations();
   for (const [address, port, option] of wanted) {
-    if (await listenable(address, port)) continue;
+    let taken: boolean;
+    try {
+      taken = !(await reservations.take(address, port));
+    } catch (err) {
+      await reservations.releaseAll();
+      throw err;
+    }
+    if (!taken) continue;
+    await reservations.releaseAll();
     // A throwaway lab's user gave a drill no --first-address: its knob is the environment variable.
     const elsewhere = o.throwaway && option === '--first-address' ? 'DRILL_LAB_FIRST_ADDRESS=N' : option;
+    // A lab starting at this very moment notes itself just after it holds its addresses.
+    const owner = option === '--first-address' ? await ownerOf(address) : undefined;
+    if (owner) {
+      const pid = owner.pid === undefined ? 'its owner gone, its servers left' : `pid ${owner.pid}`;
+      throw cannotStart(
+        `the lab did not start: ${address}:${port} is taken by the lab running from ${owner.dir} (${pid}): stop it with 'drill lab down --state-dir ${owner.dir}' or choose other addresses with ${elsewhere}`,
+      );
+    }
+    const who = `(another lab may run there: 'drill lab status', or a leftover throwaway lab: 'drill lab down --state-dir DIR' for its DIR in ${join(tmpdir(), 'drill-ephemeral-lab-*')})`;
+    throw cannotStart(
+      `the lab did not start: ${address}:${port} is taken ${who}; or start this lab elsewhere with ${elsewhere}`,
+    );
+  }
+  return reservations;
+}
+
+/** The lab on `address`, waiting up to 2 s for one that is starting to note itself. */
+async function ownerOf(address: string): Promise<ReturnType<typeof labDirUsing>> {
+  const end = Date.now() + 2000;
+  for (;;) {
     const owner = labDirUsing(address);
-    const who = owner
-      ? `by the lab running from ${owner}: stop it with 'drill lab down --state-dir ${owner}'`
-      : `(another lab may run there: 'drill lab status', or a leftover throwaway lab: 'drill lab down --state-dir DIR' for its DIR in ${join(tmpdir(), 'drill-ephemeral-lab-*')})`;
-    throw cannotStart(`${address}:${port} is taken ${who}; or start this lab elsewhere with ${elsewhere}`);
+    if (owner || Date.now() > end) return owner;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

@@ -10,6 +10,12 @@ import {
   type SessionPlan,
 } from '../core/session/plan.js';
 import type { LabStatus } from '../lab/client.js';
+import {
+  type GivenLabValues,
+  type GivenOnCommandLine,
+  givenLabValues,
+  refuseValuesUnlikeLab,
+} from '../lab/given-values.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
 import { type Endpoint, parseEndpoint } from '../net/endpoint.js';
 import { planDns } from '../net/options.js';
@@ -26,6 +32,8 @@ export const memorydbPort = 6379;
 export interface MemoryDbPlan extends SessionPlan, LabChoice {
   /** Undefined only with --lab, until the lab has started. */
   endpoint: Endpoint | undefined;
+  /** What the command line gave of the values a lab supplies: with --lab-state-dir they must match the lab's. */
+  labGiven: GivenLabValues;
   user: string | undefined;
   password: string | undefined;
   /** --iam-auth: log in with tokens signed for the cluster's name, made as they come due. */
@@ -54,7 +62,12 @@ export interface MemoryDbPlan extends SessionPlan, LabChoice {
   };
 }
 
-export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPlan {
+/** `given`: the options the command line gave (commander's getOptionValueSource 'cli'); all of them if unknown. */
+export function planMemoryDb(
+  o: MemoryDbOptions,
+  env = process.env,
+  given?: GivenOnCommandLine,
+): MemoryDbPlan {
   const { fromLab, ...labChoice } = planLabChoice(o);
   if (!fromLab && !o.endpoint) {
     throw usageError(
@@ -77,6 +90,7 @@ export function planMemoryDb(o: MemoryDbOptions, env = process.env): MemoryDbPla
   return {
     ...planSession(o, env),
     endpoint,
+    labGiven: givenLabValues(o, given),
     user: o.user,
     // A password in the environment (a lab's export lines) has no say when tokens log in.
     password: o.iamAuth ? undefined : (o.password ?? env.DRILL_PASSWORD ?? env.REDISCLI_AUTH),
@@ -156,9 +170,36 @@ export function useLab(plan: MemoryDbPlan, status: LabStatus, password: string):
       `the lab at ${status.stateDir} has no MemoryDB cluster: start one with 'drill lab up --memorydb --detach'`,
     );
   }
-  plan.endpoint = parseEndpoint(`${m.clusterEndpoint}:${m.port}`, memorydbPort);
+  const endpoint = `${m.clusterEndpoint}:${m.port}`;
   // --iam-auth logs in as the lab's IAM user, with tokens; otherwise as its ACL user, with the password.
-  plan.user = plan.iamAuth && m.iamUser ? m.iamUser : m.user;
+  const user = plan.iamAuth && m.iamUser ? m.iamUser : m.user;
+  if (plan.labStateDir) {
+    const g = plan.labGiven;
+    refuseValuesUnlikeLab(
+      [
+        {
+          option: '--endpoint',
+          given: g.endpoint,
+          lab: endpoint,
+          kind: 'endpoint',
+          defaultPort: memorydbPort,
+        },
+        { option: '--user', given: g.user, lab: user },
+        { option: '--password', given: g.password, lab: password, kind: 'secret' },
+        { option: '--cluster', given: g.cluster, lab: m.clusterName, kind: 'id' },
+        {
+          option: '--dns-server',
+          given: g.dnsServer,
+          lab: status.dnsServer,
+          kind: 'endpoint',
+          defaultPort: 53,
+        },
+      ],
+      status.stateDir,
+    );
+  }
+  plan.endpoint = parseEndpoint(endpoint, memorydbPort);
+  plan.user = user;
   plan.password = plan.iamAuth ? undefined : password;
   plan.tls = m.tls;
   plan.ca = m.caFile ? readCa(m.caFile) : undefined;

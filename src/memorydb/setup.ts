@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { TokenKeeper } from '../aws/token-keeper.js';
 import { formatDuration } from '../core/duration.js';
 import type { LoadShape } from '../core/load/messages.js';
+import { loginText, type ReportTarget } from '../core/report/renderer.js';
 import { addSecret } from '../core/secrets.js';
 import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/session/part.js';
 import type { Endpoint } from '../net/endpoint.js';
@@ -96,17 +97,19 @@ async function setupRun(
   const details = [`${shards.length} shards`, `write every ${formatDuration(plan.intervalMs)}`];
   if (plan.load) details.push(`load ${plan.load.workers} clients`);
   if (trigger) details.push(`${plan.trigger} of shard ${plan.shard} at +${formatDuration(plan.atMs)}`);
+  const reportTarget: ReportTarget = {
+    endpoint: endpoint.text,
+    host: endpoint.host,
+    port: endpoint.port,
+    ...(plan.user ? { user: plan.user } : {}),
+    login: plan.iamAuth ? 'iam' : plan.password === undefined ? 'none' : 'password',
+  };
   return {
     header: {
-      title: `drill memorydb · ${plan.modes.join(', ')} · ${endpoint.text}${plan.user ? ` as ${plan.user}` : ''}`,
+      title: `drill memorydb · ${plan.modes.join(', ')} · ${endpoint.text}${plan.user ? ` as ${plan.user}` : ''} with ${loginText(reportTarget)}`,
       details: details.join(' · '),
     },
-    target: {
-      endpoint: endpoint.text,
-      host: endpoint.host,
-      port: endpoint.port,
-      ...(plan.user ? { user: plan.user } : {}),
-    },
+    target: reportTarget,
     parts,
     async preflight() {
       // A cluster asked for (--cluster, a trigger) is looked up first: a wrong --cluster fails before the drill.

@@ -394,6 +394,14 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
       await sleep(300);
       const called = Date.now();
       await client.send(new FailoverShardCommand({ ClusterName: 'my-cluster', ShardName: '0001' }));
+      // From the call until recovery, DescribeClusters shows the shard modifying; the others stay available.
+      const shardStatuses = async () =>
+        (
+          await client.send(
+            new DescribeClustersCommand({ ClusterName: 'my-cluster', ShowShardDetails: true }),
+          )
+        ).Clusters?.[0]?.Shards?.map((x) => `${x.Name} ${x.Status}`);
+      assert.deepEqual(await shardStatuses(), ['0001 modifying', '0002 available', '0003 available']);
       await rejectsWith(
         client.send(new FailoverShardCommand({ ClusterName: 'my-cluster', ShardName: '0002' })),
         InvalidClusterStateFault,
@@ -406,9 +414,21 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
           .map((e) => e.Message)
           .reverse() ?? [];
       const end = Date.now() + 20_000;
-      while (!(await messages()).some((x) => x?.startsWith('Finished recovery')) && Date.now() < end)
+      let sawRecovering = false;
+      while (!(await messages()).some((x) => x?.startsWith('Finished recovery')) && Date.now() < end) {
+        if ((await messages()).some((x) => x?.startsWith('Recovering nodes'))) {
+          // Recovery under way: still modifying.
+          const now = await shardStatuses();
+          if (!(await messages()).some((x) => x?.startsWith('Finished recovery'))) {
+            assert.equal(now?.[0], '0001 modifying');
+            sawRecovering = true;
+          }
+        }
         await sleep(100);
+      }
+      t.diagnostic(`shard status seen during recovery: ${sawRecovering}`);
       await sleep(300);
+      assert.deepEqual(await shardStatuses(), ['0001 available', '0002 available', '0003 available']);
       await w.stop();
       assert.deepEqual(await messages(), [
         'FailoverShard API called for shard 0001',

@@ -89,7 +89,7 @@ describe("a drill's throwaway lab", () => {
         new RegExp(`${proxy.replaceAll('.', '\\.')}:3306 is taken by the lab running from`),
       );
       assert.ok(r.stderr.includes(`'drill lab down --state-dir ${leftover}'`), r.stderr);
-      assert.match(r.stderr, /start this lab elsewhere with DRILL_LAB_FIRST_ADDRESS=N/);
+      assert.match(r.stderr, /choose other addresses with DRILL_LAB_FIRST_ADDRESS=N/);
       assert.doesNotMatch(r.stderr, /--first-address/);
       const down = await drill(['lab', 'down', '--state-dir', leftover]);
       assert.match(down.stdout, /^stopped the lab \(pid \d+\)/);

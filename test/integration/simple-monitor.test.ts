@@ -23,6 +23,13 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Generous connect and query timeouts: the server is healthy whenever a probe should succeed, and on a busy
+ * machine the defaults (1 s, 2 s) can expire on a healthy server, open an outage nobody caused, and end a
+ * `--until-recovered` drill before the test kills the server. A killed server refuses at once (ECONNREFUSED),
+ * so the outages the tests cause are seen as fast as ever.
+ */
+const healthyTimeouts = ['--connect-timeout', '10s', '--query-timeout', '10s'];
 const base = () => [
   'aurora',
   '--mode',
@@ -33,6 +40,7 @@ const base = () => [
   t.user,
   '--interval',
   `${intervalMs}ms`,
+  ...healthyTimeouts,
 ];
 const observationsIn = (file: string): Observation[] =>
   existsSync(file)
@@ -65,6 +73,10 @@ describe('drill aurora --mode simple against a real MariaDB', () => {
     assert.match(m.nodes[0], /\/101$/, 'node id carries the server id');
     assert.equal(m.downtimeMs, null);
     assert.equal(report.exitCode, 0);
+    // MYSQL_PWD: a password login, said in the report and on the header line.
+    assert.equal(report.runs[0].target.login, 'password');
+    assert.equal(report.runs[0].target.secretId, undefined);
+    assert.match(r.stderr, /^drill aurora · simple · 127\.0\.0\.42:3306 as drill with a password · /);
     const obs = observationsIn(history);
     assert.ok(obs.every((o) => o.role === 'writer' && o.address === address));
     assert.equal(r.stderr.match(/is not Aurora MySQL/g)?.length, 1);

@@ -26,6 +26,8 @@
  * | html-report.test.ts            | lab                 | proxy .125, instances .126-.127                  |
  * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
+ * | lab-collision.test.ts          | two labs, one block | proxy .138, instances .139-.140                  |
+ * | lab-given-values.test.ts       | lab                 | proxy .141, instances .142-.143                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
  * | aurora-tls.test.ts             | lab, require-tls lab| proxy .115, .116-.117; proxy .225, .226-.227     |
  * | bad-input.test.ts              | refused             | .180 (nothing listens)                           |
@@ -46,6 +48,7 @@
  * | lab-memorydb.test.ts           | lab, lossy lab      | 127.0.1.61-.66 (3 x 2); 127.0.1.71-.72 (1 x 2)   |
  * | memorydb-drill.test.ts         | lab, lossy lab      | 127.0.1.101-.106 (3 x 2); 127.0.1.111-.112 (1 x 2)|
  * | lab-throwaway.test.ts          | throwaway lab       | 127.0.1.170-.175 (3 x 2)                         |
+ * | lab-given-values.test.ts       | lab                 | 127.0.1.130-.131 (1 x 2)                         |
  * | lab-secrets.test.ts            | lab, lone nodes     | 127.0.1.176-.177 (1 x 2); 127.0.1.178-.179       |
  *
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
@@ -96,6 +99,8 @@ export const addresses = {
   htmlReport: { lab: lab(126) },
   auroraLoad: { lab: lab(131) },
   auroraSafety: { lab: lab(136) },
+  labCollision: { lab: lab(139) },
+  labGivenValues: { lab: lab(142), memorydb: memorydb(130, 2) },
   drillNotifications: { lab: lab(146) },
   auroraTls: { lab: lab(116), requireTls: lab(226) },
   badInput: { refused: server(180) },

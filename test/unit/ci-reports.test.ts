@@ -17,6 +17,7 @@ import { addSecret } from '../../src/core/secrets.js';
 import { readSavedDrill } from '../../src/core/session/replay.js';
 import { HistoryBuilder, type SavedRunFixture, savedHistory } from '../support/histories.js';
 import { junitProblems } from '../support/junit.js';
+import { reportProblems } from '../support/schema.js';
 
 const tool = { name: 'failover-drill', version: '0.0.0' };
 const plain = styleFor(new PassThrough(), false);
@@ -92,6 +93,62 @@ describe('JUnit report', () => {
     const xml = renderJunit(session([{ records: h.records }]));
     assert.deepEqual(await junitProblems(xml), []);
     assert.match(xml, /&lt;&amp;"weird&gt; ×1/);
+  });
+});
+
+describe('how the drill logged in', () => {
+  const arn = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!cluster-1-AbCdEf';
+  const withLogin = (target: Partial<SessionResult['runs'][number]['target']>): SessionResult => {
+    const s = session([gated(2)]);
+    const run = s.runs[0];
+    assert.ok(run);
+    run.target = { ...run.target, user: 'admin', ...target };
+    return s;
+  };
+
+  it('the JSON report says target.login, and target.secretId for a secret (its id, not its value)', () => {
+    for (const login of ['password', 'iam', 'none'] as const) {
+      const report = buildReport(tool, withLogin({ login }));
+      assert.deepEqual(reportProblems(report), []);
+      assert.equal(report.runs[0]?.target.login, login);
+      assert.equal('secretId' in (report.runs[0]?.target ?? {}), false);
+    }
+    const report = buildReport(tool, withLogin({ login: 'secret', secretId: arn }));
+    assert.deepEqual(reportProblems(report), []);
+    assert.deepEqual(report.runs[0]?.target, {
+      endpoint: report.runs[0]?.target.endpoint,
+      host: report.runs[0]?.target.host,
+      port: report.runs[0]?.target.port,
+      user: 'admin',
+      login: 'secret',
+      secretId: arn,
+    });
+    // Read back (drill report FILE.json), it says the same.
+    assert.deepEqual(buildReport(tool, sessionFromReport(report)).runs[0]?.target, report.runs[0]?.target);
+    // The schema takes only the four ways.
+    const wrong = structuredClone(report) as { runs: { target: { login: string } }[] };
+    (wrong.runs[0] as { target: { login: string } }).target.login = 'kerberos';
+    assert.notDeepEqual(reportProblems(wrong), []);
+  });
+
+  it('the Markdown report says it beside the target', () => {
+    const line = (s: SessionResult) =>
+      renderMarkdown(s, tool)
+        .split('\n')
+        .find((l) => l.startsWith('Target: '));
+    assert.match(
+      line(withLogin({ login: 'password' })) ?? '',
+      /^Target: `[^`]+` · logged in with a password · started /,
+    );
+    assert.match(line(withLogin({ login: 'iam' })) ?? '', / · logged in with IAM tokens · /);
+    assert.match(line(withLogin({ login: 'none' })) ?? '', / · logged in with no password · /);
+    assert.ok(
+      line(withLogin({ login: 'secret', secretId: arn }))?.includes(
+        ` · logged in with the password of secret \`${arn}\` · `,
+      ),
+    );
+    // A report written before login was kept says nothing of it.
+    assert.match(line(session([gated(2)])) ?? '', /^Target: `[^`]+` · started /);
   });
 });
 

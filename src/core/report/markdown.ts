@@ -2,7 +2,13 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { formatDuration } from '../duration.js';
 import type { Spread } from '../repeats.js';
 import { redactText } from '../secrets.js';
-import type { RenderContext, Renderer, RunResult, SessionResult } from './renderer.js';
+import {
+  loginText,
+  type RenderContext,
+  type Renderer,
+  type RunResult,
+  type SessionResult,
+} from './renderer.js';
 import { detailLines, figureRows } from './summary.js';
 
 /** Markdown is read in a browser, never on a terminal: its text is never coloured. */
@@ -61,7 +67,11 @@ function runSection(run: RunResult, verdictShown: boolean): string[] {
   // The reasons come first: they are the verdict's "why" (a single run's verdict is the heading above).
   if (!run.verdict.passed) lines.push(...run.verdict.reasons.map((r) => `- **FAIL** ${cellText(r)}`), '');
   else if (!verdictShown) lines.push('All gates passed.', '');
-  lines.push(`Target: \`${code(run.target.endpoint)}\` · started ${run.startedAt}`, '');
+  const login = loginText(run.target);
+  lines.push(
+    `Target: \`${code(run.target.endpoint)}\`${login ? ` · logged in with ${login.replace(/secret (.*)$/, (_, id: string) => `secret \`${code(id)}\``)}` : ''} · started ${run.startedAt}`,
+    '',
+  );
   if (analysis.monitors.length > 0) {
     lines.push(row(['', ...analysis.monitors.map((m) => `**${cellText(m.monitor)}**`)]));
     lines.push(row(['---', ...analysis.monitors.map(() => '---')]));

@@ -10,6 +10,28 @@ export interface ReportTarget {
   host: string;
   port: number;
   user?: string;
+  /** How the drill logged in: a password, IAM tokens, a Secrets Manager secret's password, or no password. */
+  login?: LoginKind;
+  /** With `login: 'secret'`: the secret's id or ARN as given (never its value). */
+  secretId?: string;
+}
+
+export type LoginKind = 'password' | 'iam' | 'secret' | 'none';
+
+/** How a drill logged in, as the header and the Markdown report say it: `a password`, `IAM tokens`, ... */
+export function loginText(target: ReportTarget): string | undefined {
+  switch (target.login) {
+    case 'password':
+      return 'a password';
+    case 'iam':
+      return 'IAM tokens';
+    case 'secret':
+      return `the password of secret ${target.secretId ?? '(unknown)'}`;
+    case 'none':
+      return 'no password';
+    default:
+      return undefined;
+  }
 }
 
 /** One finished run: everything a renderer may show of it, already computed by analysis. */

@@ -87,7 +87,7 @@ export class MemoryDbApi {
         ? {
             Shards: ranges.map(([from, to], i) => ({
               Name: shardName(i + 1),
-              Status: 'available',
+              Status: shardStatus(c, shardName(i + 1)),
               Slots: `${from}-${to}`,
               NumberOfNodes: o.replicas + 1,
               Nodes: c.shardNodes(i + 1).map((n) => ({
@@ -328,4 +328,15 @@ function nextTokenOffset(input: Json): number {
   const n = Number(Buffer.from(token, 'base64url').toString('utf8'));
   if (!Number.isInteger(n) || n < 0) throw invalidValue('NextToken is not valid.');
   return n;
+}
+
+/**
+ * A shard's Status in DescribeClusters: `modifying` from its FailoverShard call until the old primary's recovery
+ * finished ("Finished recovery for nodes ..."), `available` otherwise. No source we hold (the API reference, the
+ * CLI example, the events guide) shows the status a shard takes during FailoverShard: `modifying` is what MemoryDB
+ * reports for a shard being changed, taken here as the closest match; check it against a real cluster. The
+ * cluster's own Status stays `available`: the lab does not model it, and nothing we hold says it changes.
+ */
+function shardStatus(c: MemoryDbLabCluster, name: string): 'modifying' | 'available' {
+  return c.failingOver === name ? 'modifying' : 'available';
 }

@@ -121,6 +121,8 @@ export interface ClusterOptions {
   iam?: { user: string; keys: LabKeys };
   /** Told of every process the cluster starts, the moment it starts it (the lab records them). */
   onSpawn?: (pid: number | undefined, kind: 'mariadbd' | 'mariadb-install-db') => void;
+  /** Called just before the lab first binds address:port (a server's, a front's): lets go of a reservation. */
+  beforeBind?: (address: string, port: number) => Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -571,6 +573,7 @@ export class AuroraLabCluster {
   }
 
   private async open(i: LabInstance): Promise<void> {
+    await this.options.beforeBind?.(i.address, this.frontPort);
     await i.front.listen();
     i.accepting = true;
     i.lastUpIso = Date.now();
@@ -617,6 +620,7 @@ export class AuroraLabCluster {
     // A start still under way when the lab was told to stop starts no server.
     if (this.stopping) throw new Error(`the lab is stopping: ${i.id} is not started`);
     i.readOnly = true;
+    await this.options.beforeBind?.(i.address, this.backendPort);
     await i.db.start(30_000, ['--read-only=ON']);
   }
 
