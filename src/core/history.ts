@@ -256,7 +256,8 @@ type Listener = (record: HistoryRecord) => void;
  * The append-only, time-ordered log of one drill. Monitors and triggers append; analysis and renderers read.
  * When streamed, every record is written (and flushed) as one NDJSON line the moment it is appended, so a crash
  * or Ctrl+C loses nothing already seen. Memory keeps every record but the probes' observations, which are folded
- * per monitor as they come (`kept`): a drill may run for days at 10 Hz; the file has every probe.
+ * per monitor as they come, and the `--load` windows, folded into the load's figures (`kept`): a drill may run for
+ * days at 10 Hz; the file has every probe and every window.
  */
 export class History {
   readonly kept: KeptRecords;

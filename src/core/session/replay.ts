@@ -107,6 +107,11 @@ const firstReadKinds = ['"run-start"', '"run-end"', '"trigger"', '"monitor"'];
 function splitRuns(lines: Lines): SavedRun[] {
   const runs: SavedRun[] = [];
   for (const line of lines()) {
+    // Most lines are probes and load windows, and a drill writes `kind` first: those are passed over at a glance.
+    if (line.startsWith('{"kind":"')) {
+      const c = line.charCodeAt(9);
+      if (c === 111 || c === 108) continue; // o(bservation), l(oad...)
+    }
     if (!firstReadKinds.some((k) => line.includes(k))) continue;
     const r = parseRecord(line);
     if (!r) continue;
