@@ -3,7 +3,7 @@
 //    24 h and a week: the old way (every window kept, as the history's records did, and the figures computed from
 //    the whole list at the end: test/support/load-reference.ts) against the fold (src/core/load/figures.ts). Prints
 //    the live heap after a full collection once every window is in, against before the first, and peak RSS.
-// 2. `drill report --json` of a ~200 MB history (53 h of probes every 250 ms and load windows every second,
+// 2. `drill report --json` of a ~200 MB history (50 h of probes every 250 ms and load windows every second,
 //    test/support/long-history.ts), with this checkout's bin/drill.js and, given one, an older build's (BEFORE):
 //    peak RSS and wall time.
 // Usage: npm run build && node bench/load-fold.mjs [BEFORE=/path/to/old/bin/drill.js] [MB=200]
