@@ -155,7 +155,12 @@ export class LoadFold {
   /** Recovery, over the windows that end after the trigger ("since" windows). */
   private baselines: { kind: Kind; rate: number }[] | undefined;
   private fullMs: number | undefined;
-  /** Good windows since the latest one that was not: from the first of them (`all`), and without it (`rest`). */
+  /**
+   * Good windows since the latest one that was not: from the first of them (`all`), and without it (`rest`).
+   * `after` starts at trigger + recoveredMs, rounded and never before the trigger, so it can leave out the first
+   * window (one that started before the trigger, or half a millisecond before the rounded start) and no other:
+   * windows start at least 1 ms apart. Both sums are added in window order, as the whole-list sums were.
+   */
   private streak: { first: LoadWindow; all: PhaseSums; rest: PhaseSums } | null = null;
   /** A short last window below the bar, skipped by recovery but part of `after`. */
   private trailing: LoadWindow | undefined;
