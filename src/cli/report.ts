@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { ExitCode, quote, usageError } from '../core/errors.js';
 import { compareDrills, figureNames, renderComparison } from '../core/report/compare.js';
 import { createRenderers, reportSpecs } from '../core/report/index.js';
 import type { SessionResult } from '../core/report/renderer.js';
 import { styleFor } from '../core/report/style.js';
 import { planReports, type ReportOptionValues } from '../core/session/plan.js';
-import { readSavedDrill, type SavedDrill } from '../core/session/replay.js';
+import { readSavedDrillFile, type SavedDrill } from '../core/session/replay.js';
 import { tool } from './tool.js';
 
 /** `drill report FILE`: a saved JSON report, or a history analysed again, through any renderer. Exit 0 once written. */
@@ -50,15 +50,20 @@ export function runCompare(basePath: string, newPath: string, options: CompareOp
 
 /** A saved drill, or one line saying why not (exit 2). */
 function load(file: string): SavedDrill {
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Read a byte now, so a missing file or a directory is said as such; the drill itself is read as it is replayed.
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, Buffer.alloc(1), 0, 1, 0);
+    } finally {
+      closeSync(fd);
+    }
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw usageError(`cannot read ${file} (${why})`);
   }
   try {
-    return readSavedDrill(text);
+    return readSavedDrillFile(file);
   } catch (err) {
     throw usageError(`${file} is ${(err as Error).message}`);
   }

@@ -7,7 +7,7 @@ import type {
   TriggerStep,
   WriteReadback,
 } from './history.js';
-import { type LoadFigures, loadFigures } from './load/figures.js';
+import type { LoadFigures } from './load/figures.js';
 import { type NotificationFigures, notificationFigures } from './notifications.js';
 import { type Outage, outageAfterTrigger } from './outages.js';
 import { KeptRecords, MonitorProbes } from './probes.js';
@@ -131,7 +131,9 @@ export interface DrillAnalysis {
  * file holds them, or as a live drill keeps them (its probes folded per monitor): both give the same figures.
  */
 export function analyze(input: readonly HistoryRecord[] | KeptRecords): DrillAnalysis {
-  const { records, monitors: probes } = input instanceof KeptRecords ? input : KeptRecords.of(input);
+  const kept = input instanceof KeptRecords ? input : KeptRecords.of(input);
+  const { records, monitors: probes } = kept;
+  const load = kept.load.figures();
   const trigger = records.find((r): r is TriggerStep => r.kind === 'trigger' && r.step === 'requested');
   const triggerAtMs = trigger ? trigger.t : null;
   const starts = records.filter((r): r is MonitorStart => r.kind === 'monitor');
@@ -159,7 +161,7 @@ export function analyze(input: readonly HistoryRecord[] | KeptRecords): DrillAna
       : null,
     elapsedMs: records.reduce(
       (m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.kind === 'load' ? r.t + r.windowMs : r.t),
-      [...probes.values()].reduce((m, p) => Math.max(m, p.lastT1), 0),
+      [...probes.values()].reduce((m, p) => Math.max(m, p.lastT1), kept.load.lastEndT),
     ),
     monitors,
     events: records.filter((r): r is ServiceEvent => r.kind === 'service-event'),
@@ -171,7 +173,7 @@ export function analyze(input: readonly HistoryRecord[] | KeptRecords): DrillAna
     provider: providerFigures(records),
     writes: writeFigures([...probes.values()], records),
     ddl: ddlFigures(records),
-    load: loadFigures(records, triggerAtMs),
+    load,
     notifications: notificationFigures(records),
   };
 }

@@ -31,12 +31,15 @@ export function record(h: LatencyHistogram, ms: number): void {
 /** A new histogram holding every value of `parts`. */
 export function merge(parts: readonly LatencyHistogram[]): LatencyHistogram {
   const out = emptyHistogram();
-  for (const p of parts) {
-    for (const [k, n] of Object.entries(p.buckets)) out.buckets[k] = (out.buckets[k] ?? 0) + n;
-    out.count += p.count;
-    out.maxMs = Math.max(out.maxMs, p.maxMs);
-  }
+  for (const p of parts) mergeInto(out, p);
   return out;
+}
+
+/** Adds every value of `part` to `into` (a running total, as windows are folded one by one). */
+export function mergeInto(into: LatencyHistogram, part: LatencyHistogram): void {
+  for (const [k, n] of Object.entries(part.buckets)) into.buckets[k] = (into.buckets[k] ?? 0) + n;
+  into.count += part.count;
+  into.maxMs = Math.max(into.maxMs, part.maxMs);
 }
 
 /** The value at quantile `q` (0..1), never above the true maximum; null when empty. */

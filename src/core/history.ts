@@ -256,14 +256,21 @@ type Listener = (record: HistoryRecord) => void;
  * The append-only, time-ordered log of one drill. Monitors and triggers append; analysis and renderers read.
  * When streamed, every record is written (and flushed) as one NDJSON line the moment it is appended, so a crash
  * or Ctrl+C loses nothing already seen. Memory keeps every record but the probes' observations, which are folded
- * per monitor as they come (`kept`): a drill may run for days at 10 Hz; the file has every probe.
+ * per monitor as they come, and the `--load` windows, folded into the load's figures (`kept`): a drill may run for
+ * days at 10 Hz; the file has every probe and every window.
  */
 export class History {
-  readonly kept = new KeptRecords();
+  readonly kept: KeptRecords;
   private readonly listeners: Listener[] = [];
   private fd: number | undefined;
 
-  constructor(readonly clock: Clock) {}
+  /** `triggerAtMs`: when a history read back from a file knows its trigger before its records (see KeptRecords). */
+  constructor(
+    readonly clock: Clock,
+    triggerAtMs: number | null = null,
+  ) {
+    this.kept = new KeptRecords(triggerAtMs);
+  }
 
   /** Every record kept in memory: all but the observations (see `kept.monitors` for those). */
   get records(): readonly HistoryRecord[] {
@@ -348,12 +355,19 @@ export class History {
 export function parseNdjson(text: string): HistoryRecord[] {
   const out: HistoryRecord[] = [];
   for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    try {
-      out.push(JSON.parse(line) as HistoryRecord);
-    } catch {
-      // A crash can leave half a line at the end; everything before it is whole.
-    }
+    const record = parseRecord(line);
+    if (record) out.push(record);
   }
   return out;
+}
+
+/** One line of a history; undefined for a blank line or one that is not JSON (a torn last line). */
+export function parseRecord(line: string): HistoryRecord | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line) as HistoryRecord;
+  } catch {
+    // A crash can leave half a line at the end; everything before it is whole.
+    return undefined;
+  }
 }

@@ -1,4 +1,5 @@
-import type { HistoryRecord, Observation, Role } from './history.js';
+import type { HistoryRecord, Observation, Role, TriggerStep } from './history.js';
+import { LoadFold } from './load/figures.js';
 import { type Outage, OutageTracker, probeState } from './outages.js';
 import { SeqSet } from './seq-set.js';
 
@@ -100,13 +101,28 @@ export class MonitorProbes {
   }
 }
 
-/** A drill's records as memory keeps them: every record but the observations, which are folded per monitor. */
+/**
+ * A drill's records as memory keeps them: every record but the observations, which are folded per monitor, and
+ * the `--load` windows, folded into the load's figures (`load`).
+ */
 export class KeptRecords {
   readonly records: HistoryRecord[] = [];
   readonly monitors = new Map<string, MonitorProbes>();
+  readonly load: LoadFold;
+
+  /** `triggerAtMs`: the trigger's time when it is known before the records are read (a history file read twice). */
+  constructor(triggerAtMs: number | null = null) {
+    this.load = new LoadFold(triggerAtMs);
+  }
 
   add(record: HistoryRecord): void {
+    if (record.kind === 'load') {
+      this.load.add(record);
+      return;
+    }
     if (record.kind !== 'observation') {
+      if (record.kind === 'load-start' || record.kind === 'load-stop' || record.kind === 'trigger')
+        this.load.add(record);
       this.records.push(record);
       return;
     }
@@ -119,7 +135,8 @@ export class KeptRecords {
   }
 
   static of(records: readonly HistoryRecord[]): KeptRecords {
-    const kept = new KeptRecords();
+    const trigger = records.find((r): r is TriggerStep => r.kind === 'trigger' && r.step === 'requested');
+    const kept = new KeptRecords(trigger?.t ?? null);
     for (const r of records) kept.add(r);
     return kept;
   }

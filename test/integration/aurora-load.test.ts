@@ -34,16 +34,9 @@ interface LoadReport {
 describe('--load against the lab', () => {
   it('a failover under load: throughput before, the stall it saw, every second on the timeline, table dropped', async () => {
     const r = await drill(
-      [
-        'aurora',
-        '--lab-state-dir',
-        stateDir,
-        '--trigger',
-        'failover',
-        '--at',
-        '2s',
-        '--until-recovered',
-      ].concat(['--settle', '2s', '--load', '3', '--load-mix', 'read=50,write=50', '--cleanup', '--json']),
+      ['aurora', '--lab-state-dir', stateDir, '--trigger', 'failover', '--at', '2s', '--until-recovered']
+        .concat(['--settle', '2s', '--load', '3', '--load-mix', 'read=50,write=50', '--cleanup', '--json'])
+        .concat(['--history', join(dir, 'load.ndjson')]),
       // DRILL_DEBUG shows Node's warnings: a failover's wait loops must leave no abort listener behind.
       { DRILL_DEBUG: '1' },
       120_000,
@@ -72,6 +65,11 @@ describe('--load against the lab', () => {
     assert.equal(typeof load.loopDelayMs.p99, 'number');
     assert.match(r.stderr, /load: 3 connections, 50% reads: \d+ reads and \d+ writes ok, \d+ failed/);
     assert.match(r.stderr, /before the trigger: [\d.]+ reads\/s \+ [\d.]+ writes\/s/);
+
+    // The history, read back a chunk at a time and its windows folded again, gives the live report.
+    const again = await drill(['report', join(dir, 'load.ndjson'), '--json', '--no-step-summary']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(JSON.parse(again.stdout), report);
 
     // --cleanup dropped the load table (the cluster replicates it, so any instance tells).
     const lab = await labStatus(stateDir);

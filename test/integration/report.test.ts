@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { after, describe, it } from 'node:test';
 import { addresses } from '../support/addresses.js';
-import { drill } from '../support/cli.js';
+import { drill, drillBin } from '../support/cli.js';
 import { HistoryBuilder, savedHistory } from '../support/histories.js';
 import { junitProblems } from '../support/junit.js';
+import { writeLongHistory } from '../support/long-history.js';
 
 // The throwaway lab of `drill aurora --lab`: instances on 127.0.0.81 and .82 (proxy .80).
 const { throwaway } = addresses.report;
@@ -103,5 +106,81 @@ describe('drill report compare: the CI gate', () => {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /^drill: --junit .*no-such-folder.*does not exist or is not writable\n$/);
     assert.equal(r.stdout, '');
+  });
+});
+
+describe('drill report of long drills', () => {
+  /** The figures of a failover, whatever the length of the quiet part before it. */
+  const failoverFigures = (json: string) => {
+    const run = JSON.parse(json).runs[0];
+    const { downtimeMs, outages, recovered } = run.monitors[0];
+    const { recoveredMs, longestGapMs, before, after, errors, failed } = run.load;
+    // Outages as lengths: their times move with the quiet part.
+    const lengths = outages.map((o: { lengthMs: number; badProbes: number }) => [o.lengthMs, o.badProbes]);
+    return {
+      passed: run.passed,
+      downtimeMs,
+      lengths,
+      recovered,
+      recoveredMs,
+      longestGapMs,
+      before,
+      after,
+      errors,
+      failed,
+    };
+  };
+
+  it('a 150 MB history is reported with a 64 MB heap, with the figures of a small one', {
+    timeout: 180_000,
+  }, async () => {
+    const small = file('small.ndjson');
+    const big = file('big.ndjson');
+    writeLongHistory(small, 60);
+    try {
+      // 136000 s (38 h) of probes every 250 ms and load windows every second: about 150 MB.
+      writeLongHistory(big, 136_000);
+      assert.ok(statSync(big).size > 140e6, `${statSync(big).size} bytes`);
+      const env = { NODE_OPTIONS: '--max-old-space-size=64' };
+      const [a, b] = [
+        await drill(['report', small, '--json', '--no-step-summary'], env),
+        await drill(['report', big, '--json', '--no-step-summary'], env, 150_000),
+      ];
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      const figures = failoverFigures(b.stdout);
+      assert.deepEqual(figures, failoverFigures(a.stdout));
+      assert.equal(figures.downtimeMs, 10_005);
+      assert.equal(figures.recoveredMs, 10_500);
+      const timeline = JSON.parse(b.stdout).runs[0].load.timeline;
+      assert.ok(timeline.length <= 3600, `${timeline.length} points`);
+    } finally {
+      rmSync(big, { force: true });
+    }
+  });
+
+  it('a --json of several hundred KB piped to a slow reader arrives whole', { timeout: 60_000 }, async () => {
+    const history = file('hour.ndjson');
+    writeLongHistory(history, 3000);
+    const child = spawn(process.execPath, [drillBin, 'report', history, '--json', '--no-step-summary'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const chunks: Buffer[] = [];
+    // Takes 64 KB at most every 100 ms: the drill has long finished its work before the reader has its output.
+    const slow = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, done) {
+        chunks.push(chunk);
+        setTimeout(done, 100);
+      },
+    });
+    child.stdout.pipe(slow);
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise((resolve) => slow.end(resolve));
+    const out = Buffer.concat(chunks).toString('utf8');
+    assert.equal(code, 0);
+    assert.ok(out.length > 256 * 1024, `${out.length} bytes`);
+    const report = JSON.parse(out);
+    assert.equal(report.runs[0].load.timeline.length, 3041);
   });
 });

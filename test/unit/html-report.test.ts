@@ -67,7 +67,7 @@ function failoverHistory(): HistoryRecord[] {
 }
 
 /** Load windows beside the probes, one a second. */
-function withLoad(records: HistoryRecord[]): HistoryRecord[] {
+function withLoad(records: HistoryRecord[], seconds = 5): HistoryRecord[] {
   const out = [...records];
   out.push({
     kind: 'load-start',
@@ -78,7 +78,7 @@ function withLoad(records: HistoryRecord[]): HistoryRecord[] {
     mix: { read: 1, write: 1 },
     rateLimit: null,
   });
-  for (let t = 0; t < 5000; t += 1000) {
+  for (let t = 0; t < seconds * 1000; t += 1000) {
     const latency = emptyHistogram();
     const ok = t === 2000 ? 0 : 40;
     for (let i = 0; i < ok; i++) record(latency, 2 + i / 10);
@@ -181,6 +181,17 @@ describe('html report', () => {
       html,
       /data-tip="simple &quot;quoted&quot; #0 at \+0 ms: right role\nwriter\naddress 10\.0\.0\.1\nnode node-01\nlatency 5\.0 ms"/,
     );
+  });
+
+  it('draws a long load as its joined points, each as wide as it covers and its rate per second', () => {
+    const file = join(dir, 'long-load.html');
+    // 4000 windows: past 3600 points, neighbours are joined in pairs (2 s each, 80 operations: 40 a second).
+    render([{ name: 'html', to: file }], [withLoad(failoverHistory(), 4000)]);
+    const html = readFileSync(file, 'utf8');
+    const windows = html.match(/<g class="window"/g)?.length ?? 0;
+    assert.ok(windows === 2000, `${windows} points`);
+    assert.match(html, /load at [^:]+: 40 ops\/s ok, 0 failed\/s/);
+    assert.doesNotMatch(html, /: 80 ops\/s ok/);
   });
 
   it('fetches nothing, runs only its own script, and escapes what the drill saw', () => {

@@ -116,6 +116,37 @@ describe('load windows from several threads', () => {
     ]);
   });
 
+  it('two threads started on either side of a second: one window a second, each handed on once both posted it', () => {
+    const out: [number, number, number][] = [];
+    const merger = new WindowMerger(2, 1000, (w) => out.push([w.t, w.windowMs, w.reads + w.writes]));
+    // Thread A starts just before the boundary at 1000, thread B just after: B has no window before 1000.
+    const a = new LoadWindows(1000, 999.5);
+    const b = new LoadWindows(1000, 1000.2);
+    a.succeeded('read', 999.6, 999.9);
+    for (const t of [1100, 1500, 2100]) {
+      a.succeeded('read', t - 5, t);
+      b.succeeded('write', t - 5, t + 1);
+    }
+    for (const w of a.take(2500)) merger.add(0, w);
+    assert.deepEqual(out, [], 'B may yet post a window before 1000');
+    // B's first window starts after 1000: the one before it is A's alone, handed on, not held to the end.
+    for (const w of b.take(2500)) merger.add(1, w);
+    assert.deepEqual(out, [
+      [999.5, 1, 1],
+      [1000, 1000, 4],
+    ]);
+    for (const w of a.take(3200, true)) merger.add(0, w);
+    assert.equal(out.length, 2, 'the window from 2000 waits for B');
+    for (const w of b.take(3200, true)) merger.add(1, w);
+    assert.deepEqual(out.slice(2), [
+      [2000, 1000, 2],
+      [3000, 200, 0],
+    ]);
+    merger.finished(0);
+    merger.finished(1);
+    assert.equal(out.length, 4, 'no window handed on twice');
+  });
+
   it('spreads connections evenly over threads: one per 16 connections, at most one per core', () => {
     assert.deepEqual(spread(32, 2), [16, 16]);
     assert.deepEqual(spread(5, 2), [3, 2]);

@@ -1,6 +1,13 @@
-import { type LatencySummary, merge, summarize } from '../histogram.js';
+import {
+  emptyHistogram,
+  type LatencyHistogram,
+  type LatencySummary,
+  mergeInto,
+  summarize,
+} from '../histogram.js';
 import type { HistoryRecord, LoadStart, LoadStop, LoadWindow } from '../history.js';
 import { tenth } from '../rounding.js';
+import { LoadTimeline, type LoadTimelinePoint } from './timeline.js';
 
 export interface LoadPhase {
   /** Operations that succeeded per second, in all and by kind. */
@@ -38,125 +45,261 @@ export interface LoadFigures {
   recoveredMs: number | null;
   /** How late the drill's own timers ran under load: large values would mean skewed probe timing. */
   loopDelayMs: LoadStop['loopDelayMs'] | null;
-  timeline: { atMs: number; ok: number; failed: number; p50: number | null; p99: number | null }[];
+  /** One point per window, neighbours joined past an hour of them (see LoadTimeline). */
+  timeline: LoadTimelinePoint[];
 }
 
 /** Throughput at or above this share of the baseline counts as recovered. */
 export const recoveredShare = 0.5;
 
-/** Pure: the load figures of a history, or null when it ran no load. */
+/**
+ * Windows are held back this long (by their start, behind the latest window seen) before they are folded, sorted:
+ * the windows of several threads, and of a history file, can arrive slightly out of order.
+ */
+export const holdBackMs = 60_000;
+
+/** Pure: the load figures of a list of records (the trigger given), or null when it ran no load. */
 export function loadFigures(
   records: readonly HistoryRecord[],
   triggerAtMs: number | null,
 ): LoadFigures | null {
-  const start = records.find((r): r is LoadStart => r.kind === 'load-start');
-  if (!start) return null;
-  const windows = records.filter((r): r is LoadWindow => r.kind === 'load').sort((a, b) => a.t - b.t);
-  const stop = records.find((r): r is LoadStop => r.kind === 'load-stop');
-  const ok = (w: LoadWindow) => w.reads + w.writes;
-  const errors: Record<string, number> = {};
-  for (const w of windows)
-    for (const [code, n] of Object.entries(w.errors)) errors[code] = (errors[code] ?? 0) + n;
-
-  const before = triggerAtMs === null ? windows : windows.filter((w) => w.t + w.windowMs <= triggerAtMs);
-  const recoveredMs = triggerAtMs === null ? null : recovery(windows, triggerAtMs, before);
-  const after =
-    recoveredMs === null || triggerAtMs === null
-      ? []
-      : windows.filter((w) => w.t >= triggerAtMs + recoveredMs);
-
-  return {
-    target: start.target,
-    workers: start.workers,
-    mix: start.mix,
-    rateLimit: start.rateLimit,
-    reads: sum(windows.map((w) => w.reads)),
-    writes: sum(windows.map((w) => w.writes)),
-    failed: sum(windows.map((w) => w.failed)),
-    errors,
-    readOnlyErrors: sum(windows.map((w) => w.readOnly ?? 0)),
-    readSharePct: Math.round((start.mix.read / (start.mix.read + start.mix.write)) * 100),
-    latencyMs: summarize(merge(windows.map((w) => w.latency))),
-    before: phase(before),
-    after: phase(after),
-    longestGapMs: triggerAtMs === null ? null : longestGap(windows, triggerAtMs),
-    recoveredMs,
-    loopDelayMs: stop?.loopDelayMs ?? null,
-    timeline: windows.map((w) => {
-      const s = summarize(w.latency);
-      return { atMs: round(w.t), ok: ok(w), failed: w.failed, p50: s?.p50 ?? null, p99: s?.p99 ?? null };
-    }),
-  };
+  const fold = new LoadFold(triggerAtMs);
+  for (const r of records) fold.add(r);
+  return fold.figures();
 }
-
-const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
-const round = (ms: number): number => Math.round(ms);
 
 type Kind = 'reads' | 'writes';
 const kinds: Kind[] = ['reads', 'writes'];
-const succeeded = (w: LoadWindow, kind?: Kind): number => (kind ? w[kind] : w.reads + w.writes);
+const round = (ms: number): number => Math.round(ms);
 
-/** Successes per second over `windows`, of one kind or in all; null over no time at all. */
-function rate(windows: readonly LoadWindow[], kind?: Kind): number | null {
-  const span = sum(windows.map((w) => w.windowMs));
-  if (span <= 0) return null;
-  return (sum(windows.map((w) => succeeded(w, kind))) * 1000) / span;
+/** Running sums over windows in time order: what a phase's throughput and latency are computed from. */
+class PhaseSums {
+  spanMs = 0;
+  ok = 0;
+  reads = 0;
+  writes = 0;
+  readonly latency: LatencyHistogram = emptyHistogram();
+
+  add(w: LoadWindow): this {
+    this.spanMs += w.windowMs;
+    this.ok += w.reads + w.writes;
+    this.reads += w.reads;
+    this.writes += w.writes;
+    mergeInto(this.latency, w.latency);
+    return this;
+  }
+
+  copy(): PhaseSums {
+    const c = new PhaseSums();
+    c.spanMs = this.spanMs;
+    c.ok = this.ok;
+    c.reads = this.reads;
+    c.writes = this.writes;
+    mergeInto(c.latency, this.latency);
+    return c;
+  }
+
+  /** Successes per second, of one kind or in all; null over no time at all. */
+  rate(kind?: Kind): number | null {
+    if (this.spanMs <= 0) return null;
+    return ((kind ? this[kind] : this.ok) * 1000) / this.spanMs;
+  }
+
+  phase(): LoadPhase {
+    const r = (kind?: Kind) => {
+      const v = this.rate(kind);
+      return v === null ? null : tenth(v);
+    };
+    return {
+      opsPerSec: r(),
+      readsPerSec: r('reads'),
+      writesPerSec: r('writes'),
+      latencyMs: summarize(this.latency),
+    };
+  }
 }
 
-function phase(windows: readonly LoadWindow[]): LoadPhase {
-  const r = (kind?: Kind) => {
-    const v = rate(windows, kind);
-    return v === null ? null : tenth(v);
-  };
-  return {
-    opsPerSec: r(),
-    readsPerSec: r('reads'),
-    writesPerSec: r('writes'),
-    latencyMs: summarize(merge(windows.map((w) => w.latency))),
-  };
-}
+/**
+ * The `--load` figures folded record by record, in memory that does not grow with the drill's length: running
+ * totals, the `before` phase, the longest gap, and the candidate start of recovery with what has run since it.
+ * The trigger's time is given (a history file read twice) or learnt from its record when it arrives; windows are
+ * held back `holdBackMs` and folded in order of their start, so figures equal those of the whole list sorted —
+ * as long as no window arrives more than that late, and the trigger arrives before the windows after it are
+ * folded (a live drill records the trigger when it happens, and windows after they end).
+ */
+export class LoadFold {
+  private start: LoadStart | undefined;
+  private stop: LoadStop | undefined;
+  private trigger: number | null;
+  private readonly triggerGiven: boolean;
+  /** Windows not folded yet, sorted by start (arrival order among equal starts). */
+  private readonly held: LoadWindow[] = [];
+  private latestT = -Infinity;
+  /** End of the latest window seen: the drill's elapsed time counts it. */
+  lastEndT = 0;
 
-function recovery(
-  windows: readonly LoadWindow[],
-  triggerAtMs: number,
-  before: readonly LoadWindow[],
-): number | null {
-  const baselines = kinds
-    .map((kind) => ({ kind, rate: rate(before, kind) }))
-    .filter((b): b is { kind: Kind; rate: number } => b.rate !== null && b.rate > 0);
-  if (baselines.length === 0) return null;
-  const since = windows.filter((w) => w.t + w.windowMs > triggerAtMs);
-  const good = (w: LoadWindow) =>
-    baselines.every((b) => (succeeded(w, b.kind) * 1000) / w.windowMs >= b.rate * recoveredShare);
-  const full = since[0]?.windowMs ?? 0;
-  let from: number | null = null;
-  for (let i = since.length - 1; i >= 0; i--) {
-    const w = since[i] as LoadWindow;
-    if (!good(w)) {
-      // The last window is usually cut short by the drill's end: too short to judge unless it is good.
-      if (i === since.length - 1 && w.windowMs < full / 2) continue;
-      break;
+  private reads = 0;
+  private writes = 0;
+  private failed = 0;
+  private readOnly = 0;
+  private readonly errors: Record<string, number> = {};
+  private readonly latency: LatencyHistogram = emptyHistogram();
+  private readonly before = new PhaseSums();
+  private readonly timeline = new LoadTimeline();
+
+  /** Longest gap: the last success so far, and the longest gap at or after the trigger. */
+  private previousOkT: number | null = null;
+  private longestGap: number | null = null;
+  private last: LoadWindow | undefined;
+
+  /** Recovery, over the windows that end after the trigger ("since" windows). */
+  private baselines: { kind: Kind; rate: number }[] | undefined;
+  private fullMs: number | undefined;
+  /**
+   * Good windows since the latest one that was not: from the first of them (`all`), and without it (`rest`).
+   * `after` starts at trigger + recoveredMs, rounded and never before the trigger, so it can leave out the first
+   * window (one that started before the trigger, or half a millisecond before the rounded start) and no other:
+   * windows start at least 1 ms apart. Both sums are added in window order, as the whole-list sums were.
+   */
+  private streak: { first: LoadWindow; all: PhaseSums; rest: PhaseSums } | null = null;
+  /** A short last window below the bar, skipped by recovery but part of `after`. */
+  private trailing: LoadWindow | undefined;
+  private finished = false;
+
+  constructor(triggerAtMs: number | null = null) {
+    this.trigger = triggerAtMs;
+    this.triggerGiven = triggerAtMs !== null;
+  }
+
+  /** Takes any record; only the load's records and the trigger's request matter. */
+  add(r: HistoryRecord): void {
+    switch (r.kind) {
+      case 'load-start':
+        this.start ??= r;
+        return;
+      case 'load-stop':
+        this.stop ??= r;
+        return;
+      case 'trigger':
+        if (r.step === 'requested' && !this.triggerGiven && this.trigger === null) this.trigger = r.t;
+        return;
+      case 'load':
+        this.window(r);
+        return;
+      default:
+        return;
     }
-    from = w.t;
   }
-  return from === null ? null : round(Math.max(0, from - triggerAtMs));
-}
 
-/** Gaps between consecutive successful completions, counting only what lies after the trigger. */
-function longestGap(windows: readonly LoadWindow[], triggerAtMs: number): number | null {
-  const gaps: number[] = [];
-  const consider = (fromT: number, toT: number): void => {
-    if (toT > triggerAtMs) gaps.push(toT - Math.max(fromT, triggerAtMs));
-  };
-  let previous: number | null = null;
-  for (const w of windows) {
-    if (w.innerGap) consider(w.innerGap.fromT, w.innerGap.toT);
-    if (w.firstOkT === null || w.lastOkT === null) continue;
-    if (previous !== null) consider(previous, w.firstOkT);
-    previous = w.lastOkT;
+  private window(w: LoadWindow): void {
+    this.lastEndT = Math.max(this.lastEndT, w.t + w.windowMs);
+    this.latestT = Math.max(this.latestT, w.t);
+    // Sorted insert after any window of the same start (a stable sort keeps arrival order among equals).
+    let lo = 0;
+    let hi = this.held.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.held[mid] as LoadWindow).t <= w.t) lo = mid + 1;
+      else hi = mid;
+    }
+    this.held.splice(lo, 0, w);
+    while (this.held.length > 0 && (this.held[0] as LoadWindow).t < this.latestT - holdBackMs)
+      this.fold(this.held.shift() as LoadWindow, false);
   }
-  // Never back before the drill ended: the stall lasted at least to the end of the last window.
-  const last = windows[windows.length - 1];
-  if (last && last.lastOkT === null && previous !== null) consider(previous, last.t + last.windowMs);
-  return gaps.length === 0 ? null : round(Math.max(...gaps));
+
+  private fold(w: LoadWindow, lastOne: boolean): void {
+    this.reads += w.reads;
+    this.writes += w.writes;
+    this.failed += w.failed;
+    this.readOnly += w.readOnly ?? 0;
+    for (const [code, n] of Object.entries(w.errors)) this.errors[code] = (this.errors[code] ?? 0) + n;
+    mergeInto(this.latency, w.latency);
+    this.timeline.add(w);
+
+    const trigger = this.trigger;
+    if (trigger === null || w.t + w.windowMs <= trigger) this.before.add(w);
+    else this.since(w, lastOne);
+
+    // Gaps between consecutive successes, counting only what lies after the trigger.
+    if (w.innerGap) this.consider(w.innerGap.fromT, w.innerGap.toT);
+    if (w.firstOkT !== null && w.lastOkT !== null) {
+      if (this.previousOkT !== null) this.consider(this.previousOkT, w.firstOkT);
+      this.previousOkT = w.lastOkT;
+    }
+    this.last = w;
+  }
+
+  private consider(fromT: number, toT: number): void {
+    const trigger = this.trigger;
+    if (trigger === null || toT <= trigger) return;
+    const gap = toT - Math.max(fromT, trigger);
+    this.longestGap = this.longestGap === null ? gap : Math.max(this.longestGap, gap);
+  }
+
+  /** A window that ends after the trigger: does it keep (or start) the run of windows at the recovered rate? */
+  private since(w: LoadWindow, lastOne: boolean): void {
+    this.baselines ??= kinds
+      .map((kind) => ({ kind, rate: this.before.rate(kind) }))
+      .filter((b): b is { kind: Kind; rate: number } => b.rate !== null && b.rate > 0);
+    this.fullMs ??= w.windowMs;
+    if (this.baselines.length === 0) return;
+    const good = this.baselines.every((b) => (w[b.kind] * 1000) / w.windowMs >= b.rate * recoveredShare);
+    if (!good) {
+      // The last window is usually cut short by the drill's end: too short to judge unless it is good.
+      if (lastOne && w.windowMs < this.fullMs / 2) this.trailing = w;
+      else this.streak = null;
+      return;
+    }
+    if (this.streak) {
+      this.streak.all.add(w);
+      this.streak.rest.add(w);
+    } else {
+      this.streak = { first: w, all: new PhaseSums().add(w), rest: new PhaseSums() };
+    }
+  }
+
+  /** The figures; null when the drill ran no load. Folds the windows still held: call it once the load is over. */
+  figures(): LoadFigures | null {
+    if (!this.finished) {
+      this.finished = true;
+      const held = this.held.splice(0);
+      held.forEach((w, i) => {
+        this.fold(w, i === held.length - 1);
+      });
+      // Never back before the drill ended: the stall lasted at least to the end of the last window.
+      const last = this.last;
+      if (last && last.lastOkT === null && this.previousOkT !== null)
+        this.consider(this.previousOkT, last.t + last.windowMs);
+    }
+    const start = this.start;
+    if (!start) return null;
+    const trigger = this.trigger;
+    const from = trigger === null ? null : (this.streak?.first.t ?? null);
+    const recoveredMs = from === null || trigger === null ? null : round(Math.max(0, from - trigger));
+    let after = new PhaseSums();
+    if (recoveredMs !== null && trigger !== null && this.streak) {
+      const threshold = trigger + recoveredMs;
+      after = (this.streak.first.t >= threshold ? this.streak.all : this.streak.rest).copy();
+      if (this.trailing && this.trailing.t >= threshold) after.add(this.trailing);
+    }
+    return {
+      target: start.target,
+      workers: start.workers,
+      mix: start.mix,
+      rateLimit: start.rateLimit,
+      reads: this.reads,
+      writes: this.writes,
+      failed: this.failed,
+      errors: { ...this.errors },
+      readOnlyErrors: this.readOnly,
+      readSharePct: Math.round((start.mix.read / (start.mix.read + start.mix.write)) * 100),
+      latencyMs: summarize(this.latency),
+      before: this.before.phase(),
+      after: after.phase(),
+      longestGapMs: trigger === null || this.longestGap === null ? null : round(this.longestGap),
+      recoveredMs,
+      loopDelayMs: this.stop?.loopDelayMs ?? null,
+      timeline: this.timeline.list(),
+    };
+  }
 }

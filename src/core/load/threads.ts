@@ -18,12 +18,15 @@ export function spread(workers: number, threads: number): number[] {
 
 /**
  * Puts together the windows several threads post, one per window on the drill's axis: a window is handed on once
- * every thread still running has posted its part (each thread posts its windows in order, empty ones too), and
- * whatever is left once they have all finished.
+ * every thread still running has posted it or a later one (each thread posts its windows in order, empty ones too,
+ * from the window it started in: a thread started after a second's boundary has no part in the second before),
+ * and whatever is left once they have all finished.
  */
 export class WindowMerger {
   private readonly pending = new Map<number, Map<number, PostedWindow>>();
   private readonly running: Set<number>;
+  /** The latest window each thread has posted. */
+  private readonly latest = new Map<number, number>();
 
   constructor(
     threads: number,
@@ -41,6 +44,7 @@ export class WindowMerger {
       this.pending.set(index, parts);
     }
     parts.set(thread, window);
+    this.latest.set(thread, Math.max(index, this.latest.get(thread) ?? index));
     this.flush();
   }
 
@@ -54,7 +58,8 @@ export class WindowMerger {
     const all = this.running.size === 0;
     for (const index of [...this.pending.keys()].sort((a, b) => a - b)) {
       const parts = this.pending.get(index) as Map<number, PostedWindow>;
-      if (!all && ![...this.running].every((t) => parts.has(t))) break;
+      // A thread that has posted no window yet may still post this one (it may have started before its end).
+      if (!all && ![...this.running].every((t) => (this.latest.get(t) ?? -Infinity) >= index)) break;
       this.pending.delete(index);
       this.emit(mergeWindows([...parts.values()]));
     }

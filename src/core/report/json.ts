@@ -212,7 +212,11 @@ function runFromReport(run: RunReport, index: number): RunResult {
     provider: run.provider,
     writes: run.writes,
     ddl: run.ddl,
-    load: run.load,
+    // Reports written before timeline points said how long they cover had one point per second.
+    load: run.load && {
+      ...run.load,
+      timeline: run.load.timeline.map((p) => ({ ...p, spanMs: p.spanMs ?? 1000 })),
+    },
     notifications: run.notifications,
   };
   const gates: Gates = run.gates.maxDowntimeMs === null ? {} : { maxDowntimeMs: run.gates.maxDowntimeMs };

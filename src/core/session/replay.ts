@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { analyze } from '../analysis.js';
 import { manualClock } from '../clock.js';
@@ -5,20 +6,25 @@ import {
   History,
   type HistoryRecord,
   type MonitorStart,
-  parseNdjson,
+  parseRecord,
   type RunEnd,
   type RunStart,
 } from '../history.js';
+import { fileLines, textLines } from '../lines.js';
 import { sessionFromReport } from '../report/json.js';
 import type { Renderer, ReportTarget, RunResult, SessionResult } from '../report/renderer.js';
 import { verdict } from '../verdict.js';
 import { each, sessionResult } from './session.js';
 
-/** A run as a history file holds it: its records from its `run-start` on, and its `run-end` when it has one. */
+/**
+ * A run as a history file holds it, from a first read of the file: its `run-start`, its `run-end` when it has one,
+ * when its trigger was requested, and its first monitor. Its records are read again, one at a time, to replay it.
+ */
 interface SavedRun {
   start: RunStart;
   end: RunEnd | undefined;
-  records: HistoryRecord[];
+  triggerAtMs: number | null;
+  monitor: MonitorStart | undefined;
 }
 
 /** A saved drill, ready to be rendered again. */
@@ -35,21 +41,55 @@ export interface ReplayIO {
   renderers: Renderer[];
 }
 
+/** The lines of a saved drill, from the start each time it is called (a history is read twice). */
+type Lines = () => Iterable<string>;
+
 /**
  * Reads a saved drill: a JSON report (`--report`, `--json`) or an NDJSON history (`--history`), told apart by
  * their content. Throws an Error saying what the text is not.
  */
 export function readSavedDrill(text: string): SavedDrill {
-  const report = parseJsonObject(text);
-  if (report !== undefined) {
-    const session = sessionFromReport(report);
-    return { kind: 'report', replay: (io) => replayReport(session, io) };
-  }
-  const runs = splitRuns(parseNdjson(text));
-  return { kind: 'history', replay: (io) => replayHistory(runs, io) };
+  return savedDrill(
+    () => textLines(text),
+    () => text,
+  );
 }
 
-/** A JSON report is one object over many lines; a history is one object per line. */
+/**
+ * `readSavedDrill` of a file, read a chunk at a time: a history of days (hundreds of MB) is replayed in the memory
+ * a drill of minutes takes. A JSON report (figures only) is read whole.
+ */
+export function readSavedDrillFile(path: string): SavedDrill {
+  return savedDrill(
+    () => fileLines(path),
+    () => readFileSync(path, 'utf8'),
+  );
+}
+
+function savedDrill(lines: Lines, whole: () => string): SavedDrill {
+  if (looksLikeReport(lines)) {
+    const report = parseJsonObject(whole());
+    if (report !== undefined) {
+      const session = sessionFromReport(report);
+      return { kind: 'report', replay: (io) => replayReport(session, io) };
+    }
+  }
+  const runs = splitRuns(lines);
+  return { kind: 'history', replay: (io) => replayHistory(runs, lines, io) };
+}
+
+/**
+ * A JSON report is one object over many lines; a history is one object per line. So a file whose first line is
+ * not JSON, and that starts with `{`, may be a report.
+ */
+function looksLikeReport(lines: Lines): boolean {
+  for (const line of lines()) {
+    if (line.trim() === '') continue;
+    return line.trimStart().startsWith('{') && parseRecord(line) === undefined;
+  }
+  return false;
+}
+
 function parseJsonObject(text: string): unknown {
   const trimmed = text.trim();
   if (!trimmed.startsWith('{') || !trimmed.includes('\n')) return undefined;
@@ -60,40 +100,64 @@ function parseJsonObject(text: string): unknown {
   }
 }
 
-function splitRuns(records: readonly HistoryRecord[]): SavedRun[] {
+/** Only these records are parsed on the first read; any line that may hold one is looked at. */
+const firstReadKinds = ['"run-start"', '"run-end"', '"trigger"', '"monitor"'];
+
+/** The first read of a history: where its runs start and end, and what each needs known before it is replayed. */
+function splitRuns(lines: Lines): SavedRun[] {
   const runs: SavedRun[] = [];
-  for (const r of records) {
-    if (r.kind === 'run-start') runs.push({ start: r, end: undefined, records: [] });
+  for (const line of lines()) {
+    // Most lines are probes and load windows, and a drill writes `kind` first: those are passed over at a glance.
+    if (line.startsWith('{"kind":"')) {
+      const c = line.charCodeAt(9);
+      if (c === 111 || c === 108) continue; // o(bservation), l(oad...)
+    }
+    if (!firstReadKinds.some((k) => line.includes(k))) continue;
+    const r = parseRecord(line);
+    if (!r) continue;
+    if (r.kind === 'run-start')
+      runs.push({ start: r, end: undefined, triggerAtMs: null, monitor: undefined });
     const run = runs[runs.length - 1];
     if (!run) continue;
-    run.records.push(r);
     if (r.kind === 'run-end') run.end = r;
+    else if (r.kind === 'trigger' && r.step === 'requested') run.triggerAtMs ??= r.t;
+    else if (r.kind === 'monitor') run.monitor ??= r;
   }
   if (runs.length === 0) {
+    const any = [...firstRecord(lines)].length > 0;
     throw new Error(
-      records.length === 0
-        ? 'neither a drill JSON report nor a history (no JSON lines)'
-        : 'a history without run records (written by an older drill, or not a drill history)',
+      any
+        ? 'a history without run records (written by an older drill, or not a drill history)'
+        : 'neither a drill JSON report nor a history (no JSON lines)',
     );
   }
   return runs;
 }
 
+function* firstRecord(lines: Lines): Generator<HistoryRecord> {
+  for (const line of lines()) {
+    const r = parseRecord(line);
+    if (r) {
+      yield r;
+      return;
+    }
+  }
+}
+
 /**
  * Each run analysed and judged again exactly as the live session did: the same records, the gates and stop
- * reason the run recorded. A run without its end (the drill was killed) counts as interrupted.
+ * reason the run recorded. A run without its end (the drill was killed) counts as interrupted. The records are
+ * read a line at a time and folded as a live drill folds them.
  */
-function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
+function replayHistory(runs: readonly SavedRun[], lines: Lines, io: ReplayIO): SessionResult {
   const results: RunResult[] = [];
-  for (const saved of runs) {
+  let index = -1;
+  let history: History | undefined;
+  let clock: ReturnType<typeof manualClock> | undefined;
+  const finish = (): void => {
+    const saved = runs[index];
+    if (!history || !clock || !saved) return;
     const { start, end } = saved;
-    const clock = manualClock(Date.parse(start.startedAt));
-    const history = new History(clock);
-    each(io, (r) => r.runStarted?.(history, { index: start.index, total: start.total }));
-    each(io, (r) =>
-      r.runHeader?.(end?.header ?? { title: targetOf(saved).endpoint, details: 'unfinished run' }),
-    );
-    for (const record of saved.records) history.restore(record);
     const analysis = analyze(history.kept);
     clock.set(analysis.elapsedMs);
     const stop = end?.stop ?? 'interrupted';
@@ -110,7 +174,27 @@ function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
     };
     each(io, (r) => r.runEnded?.(run));
     results.push(run);
+  };
+  for (const line of lines()) {
+    const record = parseRecord(line);
+    if (!record) continue;
+    if (record.kind === 'run-start') {
+      finish();
+      index++;
+      const saved = runs[index];
+      if (!saved) break;
+      const { start, end } = saved;
+      clock = manualClock(Date.parse(start.startedAt));
+      history = new History(clock, saved.triggerAtMs);
+      const h = history;
+      each(io, (r) => r.runStarted?.(h, { index: start.index, total: start.total }));
+      each(io, (r) =>
+        r.runHeader?.(end?.header ?? { title: targetOf(saved).endpoint, details: 'unfinished run' }),
+      );
+    }
+    history?.restore(record);
   }
+  finish();
   const first = runs[0] as SavedRun;
   const stopped = results.find((r) => r.stop === 'interrupted');
   const interrupted = stopped?.interruptedBy ?? (stopped !== undefined || runs.length < first.start.total);
@@ -122,7 +206,7 @@ function replayHistory(runs: readonly SavedRun[], io: ReplayIO): SessionResult {
 /** What a killed run never recorded, from its first monitor: the endpoint it watched. */
 function targetOf(saved: SavedRun): ReportTarget {
   if (saved.end) return saved.end.target;
-  const endpoint = saved.records.find((r): r is MonitorStart => r.kind === 'monitor')?.target ?? 'unknown';
+  const endpoint = saved.monitor?.target ?? 'unknown';
   const colon = endpoint.lastIndexOf(':');
   const port = colon > 0 ? Number(endpoint.slice(colon + 1)) : 0;
   return {

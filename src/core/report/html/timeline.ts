@@ -1,6 +1,6 @@
 import type { MonitorFigures } from '../../analysis.js';
 import { formatDuration } from '../../duration.js';
-import type { GroundTruthEvent, HistoryRecord, LoadWindow, TriggerStep } from '../../history.js';
+import type { GroundTruthEvent, HistoryRecord, TriggerStep } from '../../history.js';
 import type { RunResult } from '../renderer.js';
 import { type LaneMarks, markTip } from './marks.js';
 import { esc, px } from './markup.js';
@@ -24,7 +24,7 @@ export function timelineSvg(
   const rows = markers.reduce((n, m) => Math.max(n, m.row + 1), 0);
   const lanesTop = chart.top + rows * chart.labelRow + 8;
   const lanesBottom = lanesTop + analysis.monitors.length * chart.lane;
-  const load = loadPanels(run, records, x, lanesBottom + 10);
+  const load = loadPanels(run, x, lanesBottom + 10);
   const plotBottom = load ? load.bottom : lanesBottom;
   const height = plotBottom + chart.axis;
 
@@ -263,22 +263,15 @@ function groundTruthTicks(
 /** `--load`: operations per second (succeeded, failed on top) and each window's p99 latency, on the same axis. */
 function loadPanels(
   run: RunResult,
-  records: readonly HistoryRecord[],
   x: (ms: number) => number,
   top: number,
 ): { svg: string; bottom: number } | null {
   const l = run.analysis.load;
   if (!l || l.timeline.length === 0) return null;
-  const windows = new Map<number, number>();
-  for (const r of records) if (r.kind === 'load') windows.set(Math.round(r.t), (r as LoadWindow).windowMs);
-  const step = (i: number) => {
-    const w = l.timeline[i] as (typeof l.timeline)[number];
-    const next = l.timeline[i + 1];
-    return windows.get(w.atMs) ?? (next ? next.atMs - w.atMs : 1000);
-  };
-  const rates = l.timeline.map((w, i) => {
-    const s = Math.max(step(i), 1) / 1000;
-    return { ...w, span: step(i), okPerSec: w.ok / s, failedPerSec: w.failed / s };
+  // Each point says how long it covers: a window, or neighbouring windows joined on a long drill.
+  const rates = l.timeline.map((w) => {
+    const s = Math.max(w.spanMs, 1) / 1000;
+    return { ...w, span: w.spanMs, okPerSec: w.ok / s, failedPerSec: w.failed / s };
   });
   const maxRate = Math.max(1, ...rates.map((r) => r.okPerSec + r.failedPerSec));
   const maxP99 = Math.max(1, ...rates.map((r) => r.p99 ?? 0));
