@@ -28,6 +28,12 @@ export function classifyError(err: unknown): ProbeError {
 /** MySQL's "the server is read-only" errors: --read-only (1290), read-only transaction (1792), super_read_only (1836). */
 const readOnlyErrnos = new Set([1290, 1792, 1836]);
 
+/** Whether a driver error says the server is read-only (a demoted writer). */
+export function isReadOnlyError(err: unknown): boolean {
+  const errno = (err as DriverError | null)?.errno;
+  return typeof errno === 'number' && readOnlyErrnos.has(errno);
+}
+
 /** MySQL error numbers a drill reasons about. */
 export const MysqlErrno = {
   accessDenied: 1045,

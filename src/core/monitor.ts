@@ -30,7 +30,7 @@ export abstract class ScheduledMonitor implements Monitor {
     readonly intervalMs: number,
   ) {}
 
-  /** How long one probe may take before it is aborted. */
+  /** How long one probe may take before it is aborted; asked as each probe starts. */
   abstract get deadlineMs(): number;
 
   /** One probe, not recorded: the CLI's preflight uses it to fail fast with a clear message. */
@@ -54,7 +54,7 @@ export abstract class ScheduledMonitor implements Monitor {
     this.history.append<MonitorStart>(start);
     this.scheduler = new ProbeScheduler(
       this.clock,
-      { intervalMs: this.intervalMs, deadlineMs: this.deadlineMs },
+      { intervalMs: this.intervalMs, deadlineMs: () => this.deadlineMs },
       (seq, signal) => this.record(seq, signal),
     );
     this.scheduler.start();

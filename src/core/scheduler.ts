@@ -3,8 +3,11 @@ import type { Clock } from './clock.js';
 
 export interface ProbeSchedule {
   intervalMs: number;
-  /** A probe still running this long after its start is aborted (connect timeout + query timeout). */
-  deadlineMs: number;
+  /**
+   * A probe still running this long after its start is aborted (connect timeout + query timeout); a function is
+   * asked at each probe's start (a probe on a kept connection has no connect to wait for).
+   */
+  deadlineMs: number | (() => number);
 }
 
 /** Why a probe's signal aborted: its deadline passed, or the drill stopped (then the probe says nothing). */
@@ -123,7 +126,9 @@ export class ProbeScheduler {
    * probe's cost (Node builds and drops a timer list for its duration each time).
    */
   private deadline: NodeJS.Timeout | undefined;
-  private probeStartedAt = 0;
+  /** When the deadline timer fires, and when the probe in flight is due. */
+  private deadlineFiresAt = 0;
+  private probeDueAt = 0;
   private inFlight: Promise<void> | undefined;
   private current: AbortController | undefined;
   /** The signal probes get, one after another, until one is aborted (a deadline): then the next gets a new one. */
@@ -181,8 +186,14 @@ export class ProbeScheduler {
     }
     const controller = this.controller;
     this.current = controller;
-    this.probeStartedAt = this.clock.now();
-    if (!this.deadline) this.watchDeadline(this.schedule.deadlineMs);
+    const { deadlineMs } = this.schedule;
+    const ms = typeof deadlineMs === 'number' ? deadlineMs : deadlineMs();
+    this.probeDueAt = this.clock.now() + ms;
+    if (this.deadline && this.deadlineFiresAt > this.probeDueAt) {
+      clearTimeout(this.deadline);
+      this.deadline = undefined;
+    }
+    if (!this.deadline) this.watchDeadline(ms);
     // A probe records its own failures; a throw here must not stop the drill.
     const settled = (): void => {
       this.current = undefined;
@@ -193,11 +204,12 @@ export class ProbeScheduler {
   }
 
   private watchDeadline(inMs: number): void {
+    this.deadlineFiresAt = this.clock.now() + inMs;
     this.deadline = setTimeout(() => {
       this.deadline = undefined;
       const current = this.current;
       if (!current || this.stopped) return;
-      const left = this.probeStartedAt + this.schedule.deadlineMs - this.clock.now();
+      const left = this.probeDueAt - this.clock.now();
       if (left > 0) this.watchDeadline(left);
       else current.abort(new ProbeAborted('DEADLINE'));
     }, inMs);

@@ -3,9 +3,10 @@ import mysql from 'mysql2';
 import type { Clock } from '../../core/clock.js';
 import type { History } from '../../core/history.js';
 import { type ProbeOutcome, ScheduledMonitor } from '../../core/monitor.js';
-import { abortable } from '../../core/scheduler.js';
+import { abortable, whenAborted } from '../../core/scheduler.js';
 import type { DrillPart } from '../../core/session/part.js';
 import { connectOptions } from '../connection.js';
+import { isReadOnlyError } from '../errors.js';
 import { shortTarget } from '../hostnames.js';
 import type { AuroraRun } from '../run.js';
 import { quoteIdent } from '../sql.js';
@@ -81,10 +82,27 @@ export class PoolMonitor extends ScheduledMonitor {
     return this.pool;
   }
 
+  /**
+   * One statement on a pooled connection, as mysql2's `pool.query` runs it: a connection a read-only node refused
+   * is destroyed, not given back (as mysql2's own pool.query does, so a later write may reach the new writer).
+   * A statement still running when the probe's signal aborts (its deadline) has its connection destroyed too, so
+   * the pool makes a new one instead of lending a hung one again: what a mysql2 query timeout does, without a
+   * timer and an options object per statement (they were much of what this mode cost above a bare pool).
+   */
   private run(sql: string, signal: AbortSignal): Promise<unknown> {
     const pool = this.open();
     return abortable(signal, (done) =>
-      pool.query({ sql, timeout: this.options.timeouts.queryTimeoutMs }, (err, rows) => done(err, rows)),
+      pool.getConnection((err, conn) => {
+        if (err) return done(err);
+        if (signal.aborted) return conn.release();
+        const forget = whenAborted(signal, () => conn.destroy());
+        conn.query(sql, (qerr, rows) => {
+          forget();
+          if (isReadOnlyError(qerr)) conn.destroy();
+          else conn.release();
+          done(qerr, rows);
+        });
+      }),
     );
   }
 
