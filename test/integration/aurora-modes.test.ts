@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { addresses } from '../support/addresses.js';
-import { drill } from '../support/cli.js';
-import { startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
+import { drill, startDrill, until } from '../support/cli.js';
+import { labStatus, startTestLab, stopTestLab, type TestLab } from '../support/lab.js';
 import { reportProblems } from '../support/schema.js';
 
 // Labs of this file (test/support/addresses.ts): instances on 127.0.0.86+ (proxy .85), 127.0.0.91 (no reader),
@@ -188,6 +188,46 @@ describe('drill aurora modes against the lab', () => {
     assert.equal(pool.recovered, true);
     assert.equal(pool.outages.length, 1);
     assert.equal(pool.readOnlyErrors, pool.errors['1290'] ?? 0);
+  });
+
+  it('a writer that hangs: proxy and pool give up after --query-timeout, drop the hung connection and recover', async () => {
+    const writer = (await labStatus(lab('main').stateDir)).aurora.instances.find((i) => i.role === 'writer');
+    assert.ok(writer?.pid, 'the lab names its writer and its pid');
+    const history = join(dir, 'hang.ndjson');
+    const running = startDrill(
+      ['aurora', '--lab-state-dir', lab('main').stateDir, '--mode', 'proxy,pool', '--query-timeout', '1s']
+        .concat(['--interval', '250ms', '--duration', '9s', '--json', '--history', history])
+        .concat(['--write-schema', 'hang_test', '--cleanup']),
+      {},
+      60_000,
+    );
+    let stopped = false;
+    try {
+      await until(() => /pool\s+● writer/.test(running.stderr), 20_000, 'the pool probing');
+      await new Promise((r) => setTimeout(r, 1000));
+      process.kill(writer.pid, 'SIGSTOP');
+      stopped = true;
+      await new Promise((r) => setTimeout(r, 3000));
+    } finally {
+      if (stopped) process.kill(writer.pid, 'SIGCONT');
+    }
+    const r = await running.finished;
+    assert.equal(r.code, 0, r.stderr);
+    const run = report(r.stdout);
+    for (const name of ['proxy', 'pool']) {
+      const m = run.monitors.find((x: { name: string }) => x.name === name);
+      assert.ok(m.errors.DEADLINE >= 1, `${name}: ${JSON.stringify(m.errors)}`);
+      assert.equal(m.recovered, true, `${name} recovered after the writer resumed`);
+    }
+    // The first probe that hung gave up after --query-timeout (1 s) on the proxy's kept connection, not after
+    // --connect-timeout + --query-timeout.
+    const hung = readFileSync(history, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"DEADLINE"') && l.includes('"monitor":"proxy"'))
+      .map((l) => JSON.parse(l) as { t0: number; t1: number });
+    assert.ok(hung.length >= 1);
+    const took = (hung[0] as { t0: number; t1: number }).t1 - (hung[0] as { t0: number; t1: number }).t0;
+    assert.ok(took >= 950 && took < 1500, `the hung proxy probe took ${took} ms`);
   });
 
   it('--baseline holds the trigger until every monitor has been steady that long', async () => {
