@@ -16,6 +16,7 @@ import {
   type GivenLabValues,
   type GivenOnCommandLine,
   givenLabValues,
+  refuseGivenWithThrowawayLab,
   refuseValuesUnlikeLab,
 } from '../lab/given-values.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
@@ -77,6 +78,8 @@ export interface AuroraPlan extends SessionPlan, LabChoice {
 /** `given`: the options the command line gave (commander's getOptionValueSource 'cli'); all of them if unknown. */
 export function planAurora(o: AuroraOptions, env = process.env, given?: GivenOnCommandLine): AuroraPlan {
   const { fromLab, ...labChoice } = planLabChoice(o);
+  const labGiven = givenLabValues(o, given);
+  if (labChoice.lab) refuseGivenWithThrowawayLab(labGiven);
   if (!fromLab && !o.endpoint) {
     throw usageError(
       'missing --endpoint: the cluster endpoint to watch (-e HOST[:PORT], or DRILL_ENDPOINT), or --lab',
@@ -107,7 +110,7 @@ export function planAurora(o: AuroraOptions, env = process.env, given?: GivenOnC
   return {
     ...planSession(o, env),
     endpoint,
-    labGiven: givenLabValues(o, given),
+    labGiven,
     user: o.user ?? 'admin',
     password: o.password ?? env.DRILL_PASSWORD ?? env.MYSQL_PWD,
     iamAuth: o.iamAuth === true,

@@ -87,3 +87,25 @@ export function givenLabValues(
   }
   return out;
 }
+
+const flags: Record<LabSuppliedKey, string> = {
+  endpoint: '--endpoint',
+  user: '--user',
+  password: '--password',
+  cluster: '--cluster',
+  proxyEndpoint: '--proxy-endpoint',
+  dnsServer: '--dns-server',
+};
+
+/**
+ * `--lab` starts a lab of its own, which supplies all of these: one typed beside it would be ignored, so it is
+ * refused (exit 2) before anything starts.
+ */
+export function refuseGivenWithThrowawayLab(given: GivenLabValues): void {
+  const key = labSuppliedKeys.find((k) => given[k] !== undefined);
+  if (key) {
+    throw usageError(
+      `${flags[key]} is not used with --lab: the throwaway lab supplies it; leave it out, or drill a running lab with --lab-state-dir`,
+    );
+  }
+}

@@ -14,6 +14,7 @@ import {
   type GivenLabValues,
   type GivenOnCommandLine,
   givenLabValues,
+  refuseGivenWithThrowawayLab,
   refuseValuesUnlikeLab,
 } from '../lab/given-values.js';
 import { type LabChoice, planLabChoice } from '../lab/options.js';
@@ -69,6 +70,8 @@ export function planMemoryDb(
   given?: GivenOnCommandLine,
 ): MemoryDbPlan {
   const { fromLab, ...labChoice } = planLabChoice(o);
+  const labGiven = givenLabValues(o, given);
+  if (labChoice.lab) refuseGivenWithThrowawayLab(labGiven);
   if (!fromLab && !o.endpoint) {
     throw usageError(
       'missing --endpoint: the cluster endpoint to watch (-e clustercfg.<cluster>...:6379, or DRILL_ENDPOINT), or --lab',
@@ -90,7 +93,7 @@ export function planMemoryDb(
   return {
     ...planSession(o, env),
     endpoint,
-    labGiven: givenLabValues(o, given),
+    labGiven,
     user: o.user,
     // A password in the environment (a lab's export lines) has no say when tokens log in.
     password: o.iamAuth ? undefined : (o.password ?? env.DRILL_PASSWORD ?? env.REDISCLI_AUTH),

@@ -219,6 +219,18 @@ const cases: [string, string[], number, RegExp][] = [
     /^drill: --lab starts a throwaway lab; --lab-state-dir uses a running one/,
   ],
   [
+    '--lab with an endpoint of its own',
+    ['aurora', '--lab', '-e', 'db.example.com'],
+    2,
+    /^drill: --endpoint is not used with --lab: the throwaway lab supplies it/,
+  ],
+  [
+    'memorydb --lab with a user of its own',
+    ['memorydb', '--lab', '-u', 'bob'],
+    2,
+    /^drill: --user is not used with --lab: the throwaway lab supplies it/,
+  ],
+  [
     'DRILL_CONFIRM set to something else',
     [...db, '--duration', '1s'],
     2,
