@@ -30,6 +30,7 @@ import { LabDns } from './dns.js';
 import { GroundTruth } from './groundtruth.js';
 import { MemoryDbLabCluster, memoryDbTimings } from './memorydb/cluster.js';
 import { memoryDbNames } from './memorydb/names.js';
+import { nodePorts } from './memorydb/node.js';
 import { SnsDelivery } from './notify-delivery.js';
 import { PortReservations } from './ports.js';
 import { gone, labPidsFile, recordProcess } from './processes.js';
@@ -133,6 +134,7 @@ export class Lab {
           lossy: options.lossy,
           groundTruth: this.groundTruth,
           onSpawn: (pid) => recordProcess(options.stateDir, pid, 'redis-server'),
+          beforeBind: (address, port) => this.reservations.release(address, port),
           iam: { user: labMemoryDbIamUser, keys: labKeys(options.region) },
         })
       : undefined;
@@ -182,7 +184,7 @@ export class Lab {
     // Servers a dead lab left behind (its owner killed with -9) hold its addresses: they go first.
     await gone(killLabProcesses(stateDir), 10_000);
     const reservations = await reserveAddresses(options);
-    noteLab(stateDir, labAddresses(options));
+    noteLab(stateDir, [...labAddresses(options), ...memoryDbAddresses(options)]);
     try {
       mkdirSync(stateDir, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -336,6 +338,13 @@ function labAddresses(o: LabOptions): string[] {
   return Array.from({ length: o.readers + 2 }, (_, n) => `127.0.0.${o.firstAddress - 1 + n}`);
 }
 
+/** The MemoryDB nodes' addresses, with `--memorydb`. */
+function memoryDbAddresses(o: LabOptions): string[] {
+  const m = o.memorydb;
+  if (!m) return [];
+  return Array.from({ length: m.shards * (m.replicas + 1) }, (_, n) => `127.0.1.${m.firstAddress + n}`);
+}
+
 /**
  * Before anything starts: every address and port the lab will listen on must be free, and stays held until
  * the lab binds it. Another lab (or any server) on them would otherwise answer in this lab's place; a lab
@@ -346,6 +355,8 @@ async function reserveAddresses(o: LabOptions): Promise<PortReservations> {
   const wanted: [string, number, string][] = [[proxy ?? '', 3306, '--first-address']];
   for (const address of instances)
     wanted.push([address, 3306, '--first-address'], [address, 3307, '--first-address']);
+  for (const address of memoryDbAddresses(o))
+    for (const port of nodePorts) wanted.push([address, port, '--memorydb-first-address']);
   wanted.push(['127.0.0.1', o.dnsPort, '--dns-port'], ['127.0.0.1', o.apiPort, '--api-port']);
   const reservations = new PortReservations();
   for (const [address, port, option] of wanted) {
@@ -359,9 +370,13 @@ async function reserveAddresses(o: LabOptions): Promise<PortReservations> {
     if (!taken) continue;
     await reservations.releaseAll();
     // A throwaway lab's user gave a drill no --first-address: its knob is the environment variable.
-    const elsewhere = o.throwaway && option === '--first-address' ? 'DRILL_LAB_FIRST_ADDRESS=N' : option;
+    const throwawayKnob: Record<string, string> = {
+      '--first-address': 'DRILL_LAB_FIRST_ADDRESS=N',
+      '--memorydb-first-address': 'DRILL_LAB_MEMORYDB_FIRST_ADDRESS=N',
+    };
+    const elsewhere = (o.throwaway && throwawayKnob[option]) || option;
     // A lab starting at this very moment notes itself just after it holds its addresses.
-    const owner = option === '--first-address' ? await ownerOf(address) : undefined;
+    const owner = option.endsWith('first-address') ? await ownerOf(address) : undefined;
     if (owner) {
       const pid = owner.pid === undefined ? 'its owner gone, its servers left' : `pid ${owner.pid}`;
       throw cannotStart(

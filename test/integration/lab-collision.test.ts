@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { readLabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
-import { addresses, loopback, octets } from '../support/addresses.js';
+import { type AddressBlock, addresses, loopback, octets } from '../support/addresses.js';
 import { drill, until } from '../support/cli.js';
 import { killMentioning, listening, processesMentioning } from '../support/lab.js';
 
@@ -85,5 +85,54 @@ describe('two labs started at once on the same addresses', () => {
         assert.equal(await listening(loopback(n), port), false, `${loopback(n)}:${port} still listens`);
       }
     }
+  });
+});
+
+describe("a lab whose MemoryDB nodes would land on a running lab's", () => {
+  const root = mkdtempSync(join(tmpdir(), 'drill-collision-memorydb-'));
+  const [first, second] = [join(root, 'lab-a'), join(root, 'lab-b')];
+  const nodes = addresses.labCollision.memorydb;
+  after(async () => {
+    for (const dir of [first, second]) await drill(['lab', 'down', '--state-dir', dir], {}, 60_000);
+    for (const dir of [first, second]) killMentioning(dir);
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('exits 3 with one line naming the running lab and --memorydb-first-address, and leaves nothing', {
+    timeout: 150_000,
+  }, async () => {
+    const up = async (dir: string, aurora: AddressBlock, readers: string): Promise<string[]> =>
+      ['lab', 'up', '--detach', '--state-dir', dir, '--first-address', String(aurora.first)].concat(
+        ['--readers', readers, '--memorydb', '--shards', '1', '--replicas', '1', '--no-tls'],
+        ['--memorydb-first-address', String(nodes.first)],
+        ['--api-port', String(await freePort()), '--dns-port', String(await freePort())],
+      );
+    const a = await drill(await up(first, block, '1'), {}, 120_000);
+    assert.equal(a.code, 0, a.stderr);
+    const status = readLabStatus(first);
+    assert.ok(status);
+    const b = await drill(await up(second, addresses.labCollision.second, '0'), {}, 120_000);
+    assert.equal(b.code, 3, b.stderr);
+    const lines = b.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, lines.join('\n'));
+    const node = `127.0.1.${nodes.first}`;
+    assert.match(
+      lines[0] ?? '',
+      new RegExp(
+        `^drill: the lab did not start: ${escaped(node)}:6379 is taken by the lab running from ${escaped(first)} \\(pid ${status.pid}\\): stop it with 'drill lab down --state-dir ${escaped(first)}' or choose other addresses with --memorydb-first-address`,
+      ),
+    );
+    await until(() => processesMentioning(second).length === 0, 15_000, 'the refused lab to end').catch(() =>
+      assert.deepEqual(processesMentioning(second), [], 'processes left by the refused lab'),
+    );
+    for (const n of octets(addresses.labCollision.second)) {
+      assert.equal(
+        await listening(loopback(n), 3306),
+        false,
+        `${loopback(n)}:3306 listens after the refusal`,
+      );
+    }
+    // The running lab's nodes still answer.
+    assert.equal(await listening(node, 6379), true);
   });
 });

@@ -26,7 +26,7 @@
  * | html-report.test.ts            | lab                 | proxy .125, instances .126-.127                  |
  * | aurora-load.test.ts            | lab                 | proxy .130, instances .131-.132                  |
  * | aurora-safety.test.ts          | lab                 | proxy .135, instances .136-.137                  |
- * | lab-collision.test.ts          | two labs, one block | proxy .138, instances .139-.140                  |
+ * | lab-collision.test.ts          | two labs; second lab| proxy .138, .139-.140; proxy .148, .149          |
  * | lab-given-values.test.ts       | lab                 | proxy .141, instances .142-.143                  |
  * | drill-notifications.test.ts    | lab                 | proxy .145, instances .146-.147                  |
  * | aurora-tls.test.ts             | lab, require-tls lab| proxy .115, .116-.117; proxy .225, .226-.227     |
@@ -49,6 +49,7 @@
  * | memorydb-drill.test.ts         | lab, lossy lab      | 127.0.1.101-.106 (3 x 2); 127.0.1.111-.112 (1 x 2)|
  * | lab-throwaway.test.ts          | throwaway lab       | 127.0.1.170-.175 (3 x 2)                         |
  * | lab-given-values.test.ts       | lab                 | 127.0.1.130-.131 (1 x 2)                         |
+ * | lab-collision.test.ts          | two labs, one block | 127.0.1.140-.141 (1 x 2)                         |
  * | lab-secrets.test.ts            | lab, lone nodes     | 127.0.1.176-.177 (1 x 2); 127.0.1.178-.179       |
  *
  * A by-hand lab of more than 10 nodes (5 shards x 2 replicas is 15) reaches the throwaway lab's .21 and up.
@@ -99,7 +100,7 @@ export const addresses = {
   htmlReport: { lab: lab(126) },
   auroraLoad: { lab: lab(131) },
   auroraSafety: { lab: lab(136) },
-  labCollision: { lab: lab(139) },
+  labCollision: { lab: lab(139), second: lab(149, 1), memorydb: memorydb(140, 2) },
   labGivenValues: { lab: lab(142), memorydb: memorydb(130, 2) },
   drillNotifications: { lab: lab(146) },
   auroraTls: { lab: lab(116), requireTls: lab(226) },

@@ -8,7 +8,7 @@ import type { GroundTruth } from '../groundtruth.js';
 import { iamTokenProblem, type LabKeys, memorydbTokenRules } from '../iam-token.js';
 import { makeCertificates } from '../tls.js';
 import { type MemoryDbNames, shardName, slotRanges } from './names.js';
-import { backendPort, RedisNode } from './node.js';
+import { backendPort, clientPort, RedisNode } from './node.js';
 
 /** How quickly the MemoryDB half of the lab moves; `fast` keeps tests quick, `aurora` is closer to the service. */
 export interface MemoryDbTiming {
@@ -51,6 +51,8 @@ export interface MemoryDbLabOptions {
   groundTruth: GroundTruth;
   /** Told of each redis-server the moment it is spawned, before it is ready (the lab records its pid). */
   onSpawn?: (pid: number | undefined) => void;
+  /** Called just before a node binds address:port (the lab lets its hold on it go). */
+  beforeBind?: (address: string, port: number) => Promise<void>;
   /** A MemoryDB user with IAM authentication: tokens signed with the lab's keys log it in. */
   iam?: { user: string; keys: LabKeys };
 }
@@ -89,7 +91,7 @@ export interface MemoryDbNode {
   restartTimer: NodeJS.Timeout | undefined;
 }
 
-const port = 6379;
+const port = clientPort;
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /**
@@ -148,6 +150,7 @@ export class MemoryDbLabCluster {
               check: (token) => iamTokenProblem(token, iam.user, iam.keys, rules),
             },
             ...(options.onSpawn ? { onSpawn: options.onSpawn } : {}),
+            ...(options.beforeBind ? { beforeBind: options.beforeBind } : {}),
           }),
           client: undefined,
           role: n === 1 ? 'primary' : 'replica',

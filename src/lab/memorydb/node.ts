@@ -28,12 +28,19 @@ export interface RedisNodeOptions {
   iam?: IamLogin | undefined;
   /** Told of each redis-server the moment it is spawned (the lab records its pid). */
   onSpawn?: (pid: number | undefined) => void;
+  /** Called just before address:port is bound (the lab lets its hold on it go). */
+  beforeBind?: (address: string, port: number) => Promise<void>;
 }
 
 /** redis-server's own port, plain, on the node's address: its front, the lab's watcher and nothing else use it. */
 export const backendPort = 6380;
 /** The cluster bus, on the node's address. */
 const busPort = 16379;
+
+/** The port clients know, as MemoryDB's: the node's front listens there. */
+export const clientPort = 6379;
+/** The ports one node takes on its address: the front clients know, redis-server's own, the cluster bus. */
+export const nodePorts = [clientPort, backendPort, busPort] as const;
 
 /**
  * One `redis-server` in cluster mode on its own loopback address, configured as a MemoryDB node: an ACL user
@@ -138,6 +145,9 @@ export class RedisNode {
   async start(timeoutMs = 15_000): Promise<void> {
     if (this.running) throw new Error(`${this.options.name} is already running`);
     const config = this.writeConfig();
+    const { address, beforeBind } = this.options;
+    await beforeBind?.(address, backendPort);
+    await beforeBind?.(address, busPort);
     // What redis-server says before its log file is open (a config error) goes to stderr.log.
     const stderr = openSync(this.stderrFile, 'w', 0o600);
     const child = spawn(findBinary('redis-server'), [config], { stdio: ['ignore', 'ignore', stderr] });
@@ -158,6 +168,7 @@ export class RedisNode {
       waitForListener(this.options.address, backendPort, timeoutMs, { greeting: false }),
       failed,
     ]);
+    await beforeBind?.(address, this.options.port);
     await this.front.open();
   }
 
