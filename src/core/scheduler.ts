@@ -204,7 +204,9 @@ export class ProbeScheduler {
   }
 
   private watchDeadline(inMs: number): void {
-    this.deadlineFiresAt = this.clock.now() + inMs;
+    // Node fires a timer of more than 2^31 - 1 ms at once: wait at most that, and again for the rest.
+    const waitMs = Math.min(inMs, 2_147_483_647);
+    this.deadlineFiresAt = this.clock.now() + waitMs;
     this.deadline = setTimeout(() => {
       this.deadline = undefined;
       const current = this.current;
@@ -212,7 +214,7 @@ export class ProbeScheduler {
       const left = this.probeDueAt - this.clock.now();
       if (left > 0) this.watchDeadline(left);
       else current.abort(new ProbeAborted('DEADLINE'));
-    }, inMs);
+    }, waitMs);
   }
 
   private planAfter(slot: number): void {

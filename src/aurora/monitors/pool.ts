@@ -43,8 +43,16 @@ export class PoolMonitor extends ScheduledMonitor {
     this.heartbeat = `INSERT INTO ${this.table} (id, at) VALUES (1, NOW(6)) ON DUPLICATE KEY UPDATE at = NOW(6)`;
   }
 
+  /** Connections the pool has idle: a probe that gets one waits for its statement only. */
+  private readonly idle = new Set<mysql.PoolConnection>();
+
+  /**
+   * The statement's time (`--query-timeout`) when the pool has an idle connection to lend, as mysql2's per-query
+   * timeout gave; connect + query when the probe's statement must wait for a new connection.
+   */
   get deadlineMs(): number {
-    return this.options.timeouts.connectTimeoutMs + this.options.timeouts.queryTimeoutMs;
+    const { connectTimeoutMs, queryTimeoutMs } = this.options.timeouts;
+    return this.idle.size > 0 ? queryTimeoutMs : connectTimeoutMs + queryTimeoutMs;
   }
 
   private open(): mysql.Pool {
@@ -78,14 +86,22 @@ export class PoolMonitor extends ScheduledMonitor {
       connectionLimit: connections,
       maxIdle: connections,
     });
-    this.pool.on('connection', (c) => c.on('error', () => {}));
+    this.pool.on('connection', (c) => {
+      const gone = (): void => {
+        this.idle.delete(c);
+      };
+      c.on('error', gone);
+      c.once('end', gone);
+    });
+    this.pool.on('release', (c) => this.idle.add(c));
+    this.pool.on('acquire', (c) => this.idle.delete(c));
     return this.pool;
   }
 
   /**
    * One statement on a pooled connection, as mysql2's `pool.query` runs it: a connection a read-only node refused
-   * is destroyed, not given back (as mysql2's own pool.query does, so a later write may reach the new writer).
-   * A statement still running when the probe's signal aborts (its deadline) has its connection destroyed too, so
+   * is destroyed, not given back (as mysql2's own pool.query does, so a later write may reach the new writer), and
+   * so is one that broke (a fatal error: the pool would lend it again before it hears of the break). A statement still running when the probe's signal aborts (its deadline) has its connection destroyed too, so
    * the pool makes a new one instead of lending a hung one again: what a mysql2 query timeout does, without a
    * timer and an options object per statement (they were much of what this mode cost above a bare pool).
    */
@@ -96,22 +112,31 @@ export class PoolMonitor extends ScheduledMonitor {
         if (err) return done(err);
         if (signal.aborted) return conn.release();
         const forget = whenAborted(signal, () => conn.destroy());
-        conn.query(sql, (qerr, rows) => {
+        try {
+          conn.query(sql, (qerr, rows) => {
+            forget();
+            if ((qerr as { fatal?: boolean } | null)?.fatal === true || isReadOnlyError(qerr)) conn.destroy();
+            else conn.release();
+            done(qerr, rows);
+          });
+        } catch (e) {
           forget();
-          if (isReadOnlyError(qerr)) conn.destroy();
-          else conn.release();
-          done(qerr, rows);
-        });
+          conn.destroy();
+          done(e as Error);
+        }
       }),
     );
   }
 
   async prepare(): Promise<void> {
-    const signal = AbortSignal.timeout(30_000);
-    await this.run(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.schema)}`, signal);
+    // Each statement gets a probe's time: a server that does not answer is unreachable (exit 3), soon.
+    await this.run(
+      `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(this.options.schema)}`,
+      AbortSignal.timeout(this.deadlineMs),
+    );
     await this.run(
       `CREATE TABLE IF NOT EXISTS ${this.table} (id INT PRIMARY KEY, at DATETIME(6) NOT NULL)`,
-      signal,
+      AbortSignal.timeout(this.deadlineMs),
     );
   }
 
