@@ -18,13 +18,7 @@ export function* fileLines(path: string, chunk = chunkBytes): Generator<string> 
     for (;;) {
       const n = readSync(fd, buffer, 0, chunk, null);
       if (n === 0) break;
-      const text = rest + decoder.write(buffer.subarray(0, n));
-      let from = 0;
-      for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
-        yield withoutCr(text.slice(from, nl));
-        from = nl + 1;
-      }
-      rest = text.slice(from);
+      rest = yield* completeLines(rest + decoder.write(buffer.subarray(0, n)));
     }
     rest += decoder.end();
     if (rest !== '') yield withoutCr(rest);
@@ -35,12 +29,18 @@ export function* fileLines(path: string, chunk = chunkBytes): Generator<string> 
 
 /** The lines of a text, as `fileLines` gives those of a file. */
 export function* textLines(text: string): Generator<string> {
+  const rest = yield* completeLines(text);
+  if (rest !== '') yield withoutCr(rest);
+}
+
+/** The lines of `text` that end in a newline; returns what follows the last one. */
+function* completeLines(text: string): Generator<string, string> {
   let from = 0;
   for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
     yield withoutCr(text.slice(from, nl));
     from = nl + 1;
   }
-  if (from < text.length) yield withoutCr(text.slice(from));
+  return text.slice(from);
 }
 
 const withoutCr = (line: string): string => (line.endsWith('\r') ? line.slice(0, -1) : line);

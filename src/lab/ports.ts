@@ -12,17 +12,6 @@ export function freePort(address = '127.0.0.1'): Promise<number> {
   });
 }
 
-/** Whether this process could listen on address:port now (false: something else does); tried and let go. */
-export function listenable(address: string, port: number): Promise<boolean> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      err.code === 'EADDRINUSE' ? resolve(false) : reject(err),
-    );
-    server.listen({ host: address, port, exclusive: true }, () => server.close(() => resolve(true)));
-  });
-}
-
 /**
  * Listening sockets a starting lab holds on every address and port it will take, from its check that they are
  * free until just before each real bind: a second lab started at the same moment on the same addresses finds

@@ -2,14 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { analyze } from '../analysis.js';
 import { manualClock } from '../clock.js';
-import {
-  History,
-  type HistoryRecord,
-  type MonitorStart,
-  parseRecord,
-  type RunEnd,
-  type RunStart,
-} from '../history.js';
+import { History, type MonitorStart, parseRecord, type RunEnd, type RunStart } from '../history.js';
 import { fileLines, textLines } from '../lines.js';
 import { sessionFromReport } from '../report/json.js';
 import type { Renderer, ReportTarget, RunResult, SessionResult } from '../report/renderer.js';
@@ -124,9 +117,8 @@ function splitRuns(lines: Lines): SavedRun[] {
     else if (r.kind === 'monitor') run.monitor ??= r;
   }
   if (runs.length === 0) {
-    const any = [...firstRecord(lines)].length > 0;
     throw new Error(
-      any
+      hasRecord(lines)
         ? 'a history without run records (written by an older drill, or not a drill history)'
         : 'neither a drill JSON report nor a history (no JSON lines)',
     );
@@ -134,14 +126,9 @@ function splitRuns(lines: Lines): SavedRun[] {
   return runs;
 }
 
-function* firstRecord(lines: Lines): Generator<HistoryRecord> {
-  for (const line of lines()) {
-    const r = parseRecord(line);
-    if (r) {
-      yield r;
-      return;
-    }
-  }
+function hasRecord(lines: Lines): boolean {
+  for (const line of lines()) if (parseRecord(line)) return true;
+  return false;
 }
 
 /**
