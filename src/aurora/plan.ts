@@ -4,6 +4,7 @@ import { quote, usageError } from '../core/errors.js';
 import type { LoadShape } from '../core/load/messages.js';
 import { planLoad } from '../core/load/plan.js';
 import { parseWhole } from '../core/numbers.js';
+import type { LoginKind } from '../core/report/renderer.js';
 import {
   parseModes,
   parseTrigger,
@@ -238,6 +239,13 @@ function validSchema(name: string): string {
     throw usageError(`--write-schema '${name}': use 1-64 letters, digits, _ or $`);
   }
   return name;
+}
+
+/** How the drill logs in, as its report and its access-denied hints say it. */
+export function loginOf(plan: Pick<AuroraPlan, 'secretId' | 'iamAuth' | 'password'>): LoginKind {
+  if (plan.secretId) return 'secret';
+  if (plan.iamAuth) return 'iam';
+  return plan.password === undefined ? 'none' : 'password';
 }
 
 /** Points a plan at a lab: its endpoints, master user and password, DNS server and RDS API. */

@@ -1,4 +1,5 @@
 import { cannotStart, type DrillError, usageError } from '../core/errors.js';
+import type { LoginKind } from '../core/report/renderer.js';
 import type { Endpoint } from '../net/endpoint.js';
 import { lookupCodes, MysqlErrno, unreachableCodes } from './errors.js';
 import { classifyHost } from './hostnames.js';
@@ -15,7 +16,7 @@ export function startFailure(
   user: string,
   first: ProbeOutcome,
   mode = 'simple',
-  login: 'password' | 'iam' | 'secret' = 'password',
+  login: LoginKind = 'password',
 ): DrillError | undefined {
   const e = first.error;
   if (first.ok) {
@@ -33,8 +34,10 @@ export function startFailure(
     );
   }
   if (e.errno === MysqlErrno.accessDenied) {
+    const password = 'check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)';
     const check = {
-      password: 'check --user and the password (-p, DRILL_PASSWORD or MYSQL_PWD)',
+      password,
+      none: password,
       iam: 'the IAM token was refused: the user must log in with IAM (AWSAuthenticationPlugin), and the AWS identity (--profile, AWS_*) needs rds-db:connect on it in --region',
       secret: 'the password in --secret-id was refused (rotated since it was read? run again)',
     }[login];

@@ -7,7 +7,7 @@ import type { DrillPart, DrillService, DrillSetup, RunContext } from '../core/se
 import type { Endpoint } from '../net/endpoint.js';
 import { monitorModes } from './monitors/index.js';
 import { checkNotificationsReach, ddlPart, eventsPart, loadPart, notificationsPart } from './parts.js';
-import type { AuroraPlan } from './plan.js';
+import { type AuroraPlan, loginOf } from './plan.js';
 import type { AuroraRun, AwsCluster } from './run.js';
 import { triggerKinds } from './triggers/index.js';
 
@@ -106,15 +106,8 @@ async function setupRun(
     host: endpoint.host,
     port: endpoint.port,
     user: plan.user,
-    ...(plan.secretId
-      ? { login: 'secret' as const, secretId: plan.secretId }
-      : {
-          login: plan.iamAuth
-            ? ('iam' as const)
-            : plan.password === undefined
-              ? ('none' as const)
-              : ('password' as const),
-        }),
+    login: loginOf(plan),
+    ...(plan.secretId ? { secretId: plan.secretId } : {}),
   };
   return {
     header: {

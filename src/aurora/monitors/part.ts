@@ -3,6 +3,7 @@ import type { ScheduledMonitor } from '../../core/monitor.js';
 import type { DrillPart } from '../../core/session/part.js';
 import type { Endpoint } from '../../net/endpoint.js';
 import { classifyError, lookupCodes, MysqlErrno, unreachableCodes } from '../errors.js';
+import { loginOf } from '../plan.js';
 import { startFailure } from '../preflight.js';
 import type { AuroraRun } from '../run.js';
 import { tlsFailure } from '../tls.js';
@@ -13,9 +14,6 @@ export function mysqlOptions(run: AuroraRun, endpoint = run.endpoint): MysqlMoni
   const { credentials, timeouts, resolver, plan } = run;
   return { endpoint, credentials, timeouts, resolver, intervalMs: plan.intervalMs };
 }
-
-/** How the run logs in, for the hint of an access-denied line. */
-const loginKind = (run: AuroraRun) => (run.plan.iamAuth ? 'iam' : run.plan.secretId ? 'secret' : 'password');
 
 /**
  * A table that could not be made because nobody answered (or the name did not resolve, or the login failed) is
@@ -34,7 +32,7 @@ export function unreachable(
     tlsFailure(error.code, error.message) !== undefined ||
     error.errno === MysqlErrno.accessDenied;
   return reach
-    ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode, loginKind(run))
+    ? startFailure(endpoint, run.plan.user, { ok: false, error }, mode, loginOf(run.plan))
     : undefined;
 }
 
@@ -52,7 +50,7 @@ export function monitorPart(
   const part: DrillPart = { name: monitor.name, monitor };
   const probeFirst = async (): Promise<void> => {
     const outcome = await monitor.probe(AbortSignal.timeout(monitor.deadlineMs));
-    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode, loginKind(run));
+    const failure = startFailure(endpoint, run.plan.user, outcome, monitor.mode, loginOf(run.plan));
     if (failure) throw failure;
     if (!writing) run.firstAddress ??= outcome.address;
   };

@@ -67,9 +67,9 @@ function runSection(run: RunResult, verdictShown: boolean): string[] {
   // The reasons come first: they are the verdict's "why" (a single run's verdict is the heading above).
   if (!run.verdict.passed) lines.push(...run.verdict.reasons.map((r) => `- **FAIL** ${cellText(r)}`), '');
   else if (!verdictShown) lines.push('All gates passed.', '');
-  const login = loginText(run.target);
+  const login = loginText(run.target, (id) => `\`${code(id)}\``);
   lines.push(
-    `Target: \`${code(run.target.endpoint)}\`${login ? ` · logged in with ${login.replace(/secret (.*)$/, (_, id: string) => `secret \`${code(id)}\``)}` : ''} · started ${run.startedAt}`,
+    `Target: \`${code(run.target.endpoint)}\`${login ? ` · logged in with ${login}` : ''} · started ${run.startedAt}`,
     '',
   );
   if (analysis.monitors.length > 0) {

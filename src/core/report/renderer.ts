@@ -18,15 +18,18 @@ export interface ReportTarget {
 
 export type LoginKind = 'password' | 'iam' | 'secret' | 'none';
 
-/** How a drill logged in, as the header and the Markdown report say it: `a password`, `IAM tokens`, ... */
-export function loginText(target: ReportTarget): string | undefined {
+/**
+ * How a drill logged in, as the header and the Markdown report say it: `a password`, `IAM tokens`, ...;
+ * `quoteId` sets a secret's id apart as the output needs.
+ */
+export function loginText(target: ReportTarget, quoteId = (id: string) => id): string | undefined {
   switch (target.login) {
     case 'password':
       return 'a password';
     case 'iam':
       return 'IAM tokens';
     case 'secret':
-      return `the password of secret ${target.secretId ?? '(unknown)'}`;
+      return `the password of secret ${target.secretId ? quoteId(target.secretId) : '(unknown)'}`;
     case 'none':
       return 'no password';
     default:
