@@ -84,6 +84,29 @@ describe('drill aurora --mode simple against a real MariaDB', () => {
     assert.ok(!(r.stderr + r.stdout).includes('\u001b['), 'no colour without a terminal');
   });
 
+  it('reads a plain server the same way through --mode proxy (one kept connection)', async () => {
+    const history = join(dir, 'proxy-plain.ndjson');
+    const args = base().map((a) => (a === 'simple' ? 'proxy' : a));
+    const r = await drill([...args, '--duration', '1500ms', '--json', '--history', history], {
+      MYSQL_PWD: t.password,
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const m = JSON.parse(r.stdout).runs[0].monitors[0];
+    assert.equal(m.failed, 0);
+    // After the switch to plain MySQL's variables, every probe on the kept connection reads them as such: the
+    // node is hostname/server id, not the server id in the Aurora column.
+    assert.deepEqual(m.nodes.length, 1);
+    assert.match(m.nodes[0], /\/101$/);
+    const obs = observationsIn(history);
+    assert.ok(obs.length >= 4, `expected at least 4 probes, got ${obs.length}`);
+    assert.ok(
+      obs.every(
+        (o) => o.ok && o.route === 'proxy' && o.nodeId === m.nodes[0] && /MariaDB/.test(o.version ?? ''),
+      ),
+    );
+    assert.equal(r.stderr.match(/is not Aurora MySQL/g)?.length, 1);
+  });
+
   it('measures a kill -9 and restart as one outage within one interval + 100 ms of what really happened', async () => {
     const history = join(dir, 'restart.ndjson');
     const run = startDrill(

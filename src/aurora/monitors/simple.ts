@@ -37,7 +37,8 @@ export interface MysqlMonitorOptions {
 export class SimpleMonitor extends ScheduledMonitor {
   readonly name: string = 'simple';
   readonly mode: string = 'simple';
-  private dialect: Dialect = 'aurora';
+  /** Aurora until a server says it lacks the aurora_* variables (see writerCheck). */
+  protected dialect: Dialect = 'aurora';
 
   constructor(
     history: History,
@@ -100,7 +101,7 @@ export class SimpleMonitor extends ScheduledMonitor {
   }
 }
 
-function firstRow(rows: unknown[][]): unknown[] {
+export function firstRow(rows: unknown[][]): unknown[] {
   const row = rows[0];
   if (!row) throw new Error('the writer check returned no row');
   return row;
