@@ -64,21 +64,23 @@ export abstract class ScheduledMonitor implements Monitor {
     await this.scheduler?.stop();
   }
 
-  private async record(seq: number, signal: AbortSignal): Promise<void> {
+  /** A then rather than an async function: one promise fewer per probe, which showed in what a probe cost. */
+  private record(seq: number, signal: AbortSignal): Promise<void> {
     const t0 = this.clock.now();
-    const outcome = await this.probe(signal);
-    const t1 = this.clock.now();
-    if (outcome.error?.code === 'STOPPED') return; // cut short by the end of the drill: says nothing
-    const o = this.history.append<Observation>({
-      kind: 'observation',
-      monitor: this.name,
-      seq,
-      t0,
-      t1,
-      target: this.target,
-      expect: this.expect,
-      ...outcome,
+    return this.probe(signal).then((outcome) => {
+      const t1 = this.clock.now();
+      if (outcome.error?.code === 'STOPPED') return; // cut short by the end of the drill: says nothing
+      const o = this.history.append<Observation>({
+        kind: 'observation',
+        monitor: this.name,
+        seq,
+        t0,
+        t1,
+        target: this.target,
+        expect: this.expect,
+        ...outcome,
+      });
+      this.observed(o);
     });
-    this.observed(o);
   }
 }

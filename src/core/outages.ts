@@ -30,6 +30,14 @@ export interface Outage {
  * Folds observations of one monitor, in order, into outages. Analysis folds a whole history with it; the runner
  * feeds it live to decide when a drill has recovered, so both agree on what an outage is.
  */
+/** What one probe changed: an outage opened or closed, or neither. */
+export interface ProbeChange {
+  readonly opened?: Outage;
+  readonly closed?: Outage;
+}
+
+const unchanged: ProbeChange = Object.freeze({});
+
 export class OutageTracker {
   readonly outages: Outage[] = [];
   private open: Outage | undefined;
@@ -37,26 +45,26 @@ export class OutageTracker {
   private previous: Observation | undefined;
 
   /** Returns what this observation changed: an outage opened or closed. */
-  push(o: Observation): { opened?: Outage; closed?: Outage } {
+  push(o: Observation): ProbeChange {
     const state = probeState(o);
     const prev = this.previous;
     this.previous = o;
-    const result: { opened?: Outage; closed?: Outage } = {};
     if (state === 'good') {
       const open = this.open;
-      if (open) {
-        open.endMs = o.t1;
-        open.lengthMs = o.t1 - open.startMs;
-        open.tightMs = o.t0 - (this.lastGood as Observation).t1;
-        open.edgeSpacingMs = Math.max(open.edgeSpacingMs, prev ? o.t0 - prev.t0 : 0);
-        this.open = undefined;
-        result.closed = open;
-      }
+      const lastGood = this.lastGood;
       this.lastGood = o;
-      return result;
+      // Most probes change nothing: they share one answer rather than make an object each.
+      if (!open) return unchanged;
+      open.endMs = o.t1;
+      open.lengthMs = o.t1 - open.startMs;
+      open.tightMs = o.t0 - (lastGood as Observation).t1;
+      open.edgeSpacingMs = Math.max(open.edgeSpacingMs, prev ? o.t0 - prev.t0 : 0);
+      this.open = undefined;
+      return { closed: open };
     }
-    if (!this.lastGood) return result; // not yet up: that is time to first connect, not an outage
+    if (!this.lastGood) return unchanged; // not yet up: that is time to first connect, not an outage
     let open = this.open;
+    let change = unchanged;
     if (!open) {
       open = {
         startMs: o.t0,
@@ -70,14 +78,14 @@ export class OutageTracker {
       };
       this.open = open;
       this.outages.push(open);
-      result.opened = open;
+      change = { opened: open };
     }
     open.badProbes++;
     if (state === 'wrong-role') open.wrongRoleProbes++;
     if (o.error) open.errors[o.error.code] = (open.errors[o.error.code] ?? 0) + 1;
     open.lengthMs = o.t1 - open.startMs;
     open.tightMs = o.t1 - this.lastGood.t1;
-    return result;
+    return change;
   }
 
   get current(): Outage | undefined {

@@ -1,6 +1,6 @@
 import type { HistoryRecord, Observation, Role, TriggerStep } from './history.js';
 import { LoadFold } from './load/figures.js';
-import { type Outage, OutageTracker, probeState } from './outages.js';
+import { OutageTracker, type ProbeChange, probeState } from './outages.js';
 import { SeqSet } from './seq-set.js';
 
 /**
@@ -17,7 +17,7 @@ export class MonitorProbes {
   failed = 0;
   readonly tracker = new OutageTracker();
   /** What the latest probe changed: an outage opened or closed (the drill's stop rules act on it). */
-  change: { opened?: Outage; closed?: Outage } = {};
+  change: ProbeChange = {};
   /** End of the latest probe (the drill's elapsed time is the latest end of anything). */
   lastT1 = 0;
   firstConnectT1: number | null = null;

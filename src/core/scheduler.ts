@@ -200,7 +200,13 @@ export class ProbeScheduler {
       this.inFlight = undefined;
       this.planAfter(slot);
     };
-    this.inFlight = this.run(this.seq++, controller.signal).then(settled, settled);
+    let running: Promise<void>;
+    try {
+      running = this.run(this.seq++, controller.signal);
+    } catch {
+      running = Promise.resolve();
+    }
+    this.inFlight = running.then(settled, settled);
   }
 
   private watchDeadline(inMs: number): void {

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { analyze } from '../../src/core/analysis.js';
+import { manualClock } from '../../src/core/clock.js';
+import { History } from '../../src/core/history.js';
 import { buildReport, buildRun, schemaVersion } from '../../src/core/report/json.js';
 import { LiveView } from '../../src/core/report/live.js';
 import type { RunResult } from '../../src/core/report/renderer.js';
@@ -122,8 +124,11 @@ describe('summary table', () => {
 describe('live view', () => {
   it('prints one line per state change and folds repeated results into a counter', () => {
     const out = new PassThrough();
-    const view = new LiveView(out, plain, false);
-    for (const r of failover().records) view.onRecord(r);
+    // As a drill feeds it: the history folds each probe, then tells the view.
+    const history = new History(manualClock(0));
+    const view = new LiveView(out, plain, false, (monitor) => history.probes(monitor)?.change);
+    history.subscribe(view.onRecord);
+    for (const r of failover().records) history.restore(r);
     view.finish();
     const lines = String(out.read()).trimEnd().split('\n');
     assert.equal(lines.length, 4, lines.join('\n'));

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import { formatDuration, formatOffset } from '../duration.js';
 import type { HistoryRecord, Observation } from '../history.js';
 import { notificationDelayMs } from '../notifications.js';
-import { OutageTracker, probeState } from '../outages.js';
+import { type ProbeChange, probeState } from '../outages.js';
 import type { RenderContext, Renderer } from './renderer.js';
 
 /** `live`: a line per change as the drill goes, on the stream for people. */
@@ -13,7 +13,7 @@ export function liveRenderer(ctx: RenderContext): Renderer {
   return {
     name: 'live',
     runStarted(history) {
-      view = new LiveView(ctx.human, s, ctx.tty);
+      view = new LiveView(ctx.human, s, ctx.tty, (monitor) => history.probes(monitor)?.change);
       unsubscribe = history.subscribe(view.onRecord);
     },
     runHeader(header) {
@@ -33,8 +33,10 @@ interface MonitorLine {
   last: Observation | undefined;
   label: string;
   count: number;
-  tracker: OutageTracker;
 }
+
+/** What the latest probe of a monitor changed, as the history's fold of it says. */
+export type LatestChange = (monitor: string) => ProbeChange | undefined;
 
 /**
  * The live terminal view: one line per state change, not per probe. Identical results fold into a counter that
@@ -49,6 +51,8 @@ export class LiveView {
     private readonly out: NodeJS.WritableStream,
     private readonly style: ChalkInstance,
     private readonly tty: boolean,
+    /** The history folds every probe before listeners hear of it: its outage tracker serves this view too. */
+    private readonly latestChange: LatestChange,
   ) {}
 
   readonly onRecord = (r: HistoryRecord): void => {
@@ -122,18 +126,18 @@ export class LiveView {
   private observation(o: Observation): void {
     let m = this.monitors.get(o.monitor);
     if (!m) {
-      m = { last: undefined, label: '', count: 0, tracker: new OutageTracker() };
+      m = { last: undefined, label: '', count: 0 };
       this.monitors.set(o.monitor, m);
     }
-    const change = m.tracker.push(o);
     if (m.last && sameResult(m.last, o)) {
       m.count++;
       this.drawFooter();
       return;
     }
     const folded = m.count > 1 ? this.style.dim(`  (after ${m.count} × ${m.label})`) : '';
-    const recovered = change.closed
-      ? this.style.green(`  recovered: outage ${formatDuration(change.closed.lengthMs)}`)
+    const closed = this.latestChange(o.monitor)?.closed;
+    const recovered = closed
+      ? this.style.green(`  recovered: outage ${formatDuration(closed.lengthMs)}`)
       : '';
     m.last = o;
     m.label = shortLabel(o);
