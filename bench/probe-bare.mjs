@@ -74,6 +74,8 @@ if (mode === 'pool') {
 // On a fixed grid, one probe at a time, as the drill's scheduler.
 const start = performance.now();
 let k = 0;
+// SIGUSR2 prints the probes finished so far (bench/probe-instructions.mjs counts those inside its window).
+process.on('SIGUSR2', () => console.log(`probes so far: ${k}`));
 for (; performance.now() - start < seconds * 1000; k++) {
   await probes[mode]().catch(() => {});
   const wait = start + (k + 1) * intervalMs - performance.now();

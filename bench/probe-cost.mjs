@@ -8,7 +8,7 @@
 // `soak [minutes]` instead runs one drill with modes simple, aware and pool (proxy needs its own endpoint) for 10 minutes (or the minutes given), samples its RSS
 // every 10 s and prints the slope after the first minute, and the live JS heap after each full collection
 // (--trace-gc) with its slope: a leak shows as a steady climb of the live heap, not as the RSS's sawtooth.
-// Usage: npm run build && [MODES=proxy,pool] node bench/probe-cost.mjs [rounds] [seconds] [first-address]
+// Usage: npm run build && [MODES=proxy,pool] [PROBE_EVENTS=1] node bench/probe-cost.mjs [rounds] [seconds] [first-address]
 //        npm run build && node bench/probe-cost.mjs soak [minutes] [first-address]
 // The lab uses 127.0.0.204 and up (proxy .203) by default; it is stopped and removed at the end.
 import { execFileSync, spawn } from 'node:child_process';
@@ -126,11 +126,14 @@ try {
     instances: status.aurora.instances.map((i) => i.host),
   };
   // The drill as a user points it at any cluster (-e, --dns-server), not with --lab-state-dir: then it would also
-  // follow the lab's ground truth and RDS events, work the bare loop does not do (see docs/benchmarks.md).
+  // follow the lab's ground truth. A cluster endpoint names its cluster, so the drill would follow its RDS events
+  // (the AWS SDK loaded, a call every 2 s): work the bare loop does not do, so off (--no-events) unless
+  // PROBE_EVENTS=1, which measures what following them adds (see docs/benchmarks.md).
+  const events = process.env.PROBE_EVENTS === '1' ? [] : ['--no-events'];
   const drillArgs = (mode, bin = drill) =>
     [bin, 'aurora', '-e', mode === 'proxy' ? target.proxy : target.cluster, '-u', target.user]
       .concat(['--dns-server', `127.0.0.1:${dnsPort}`, '--mode', mode, '--interval', '100ms', '--no-color'])
-      .concat(['--duration', `${seconds}s`]);
+      .concat(['--duration', `${seconds}s`, ...events]);
   const drillEnv = { DRILL_PASSWORD: password };
   if (soak) {
     const r = await measure(drillArgs(modes.filter((m) => m !== 'proxy').join(',')), drillEnv);
