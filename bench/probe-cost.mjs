@@ -11,11 +11,10 @@
 // Usage: npm run build && [MODES=proxy,pool] [PROBE_EVENTS=1] node bench/probe-cost.mjs [rounds] [seconds] [first-address]
 //        npm run build && node bench/probe-cost.mjs soak [minutes] [first-address]
 // The lab uses 127.0.0.204 and up (proxy .203) by default; it is stopped and removed at the end.
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { probeLab } from './probe-lab.mjs';
 
 const soak = process.argv[2] === 'soak';
 const args = soak ? process.argv.slice(3) : process.argv.slice(2);
@@ -30,10 +29,7 @@ const bare = fileURLToPath(new URL('./probe-bare.mjs', import.meta.url));
 // DRILL_BEFORE=/other/checkout/bin/drill.js also measures another build of the drill in the same rounds: a change's
 // before and after side by side, on the same machine at the same time.
 const before = process.env.DRILL_BEFORE;
-// PROBE_LAB_STATE_DIR=DIR uses a lab already running there (kept at the end) instead of starting one.
-const givenLab = process.env.PROBE_LAB_STATE_DIR;
-const stateDir = givenLab ?? mkdtempSync(join(tmpdir(), 'drill-bench-probe-'));
-const [dnsPort, apiPort] = [`${11000 + +first}`, `${11300 + +first}`];
+// PROBE_LAB_STATE_DIR=DIR uses a lab already running there (kept at the end) instead of starting one (probe-lab.mjs).
 
 /**
  * CPU seconds and resident MB of a process, from /proc. CPU is the time its threads ran (schedstat, in ns): the
@@ -100,31 +96,8 @@ async function measure(argv, env) {
   };
 }
 
-if (!givenLab)
-  execFileSync(
-    process.execPath,
-    [drill, 'lab', 'up', '--detach', '--state-dir', stateDir, '--first-address', first].concat([
-      '--dns-port',
-      dnsPort,
-      '--api-port',
-      apiPort,
-    ]),
-  );
+const { target, password, dnsPort, down } = probeLab(first);
 try {
-  const status = JSON.parse(
-    execFileSync(process.execPath, [drill, 'lab', 'status', '--json', '--state-dir', stateDir], {
-      encoding: 'utf8',
-    }),
-  );
-  const password = readFileSync(join(stateDir, 'password'), 'utf8').trim();
-  const target = {
-    dnsPort,
-    user: status.aurora.user,
-    password,
-    cluster: status.aurora.clusterEndpoint,
-    proxy: status.aurora.proxyEndpoint,
-    instances: status.aurora.instances.map((i) => i.host),
-  };
   // The drill as a user points it at any cluster (-e, --dns-server), not with --lab-state-dir: then it would also
   // follow the lab's ground truth. A cluster endpoint names its cluster, so the drill would follow its RDS events
   // (the AWS SDK loaded, a call every 2 s): work the bare loop does not do, so off (--no-events) unless
@@ -220,8 +193,5 @@ try {
     }
   }
 } finally {
-  if (!givenLab) {
-    execFileSync(process.execPath, [drill, 'lab', 'down', '--state-dir', stateDir]);
-    rmSync(stateDir, { recursive: true, force: true });
-  }
+  down();
 }

@@ -15,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { probeLab } from './probe-lab.mjs';
 
 const windowS = Number(process.argv[2] ?? 120);
 const first = String(process.argv[3] ?? 204);
@@ -25,7 +26,6 @@ const modes = process.env.MODES?.split(',') ?? ['proxy', 'pool'];
 const drill = fileURLToPath(new URL('../bin/drill.js', import.meta.url));
 const bare = fileURLToPath(new URL('./probe-bare.mjs', import.meta.url));
 const before = process.env.DRILL_BEFORE;
-const givenLab = process.env.PROBE_LAB_STATE_DIR;
 try {
   execFileSync('valgrind', ['--version']);
 } catch {
@@ -33,8 +33,6 @@ try {
   process.exit(2);
 }
 const work = mkdtempSync(join(tmpdir(), 'drill-bench-instr-'));
-const stateDir = givenLab ?? join(work, 'lab');
-const [dnsPort, apiPort] = [`${11000 + +first}`, `${11300 + +first}`];
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /** Every process started, killed at the end whatever happened. */
 const children = [];
@@ -86,36 +84,8 @@ async function count(name, argv, env, probesIn) {
   return { main: sum(dumps.filter((f) => f.endsWith('-01'))), ir: sum(dumps), probes };
 }
 
-if (!givenLab)
-  execFileSync(process.execPath, [
-    drill,
-    'lab',
-    'up',
-    '--detach',
-    '--state-dir',
-    stateDir,
-    '--first-address',
-    first,
-    '--dns-port',
-    dnsPort,
-    '--api-port',
-    apiPort,
-  ]);
+const { target, password, dnsPort, down } = probeLab(first);
 try {
-  const status = JSON.parse(
-    execFileSync(process.execPath, [drill, 'lab', 'status', '--json', '--state-dir', stateDir], {
-      encoding: 'utf8',
-    }),
-  );
-  const password = readFileSync(join(stateDir, 'password'), 'utf8').trim();
-  const target = {
-    dnsPort,
-    user: status.aurora.user,
-    password,
-    cluster: status.aurora.clusterEndpoint,
-    proxy: status.aurora.proxyEndpoint,
-    instances: status.aurora.instances.map((i) => i.host),
-  };
   const rows = [];
   for (const mode of modes) {
     const who = before ? ['drill', 'bare', 'before'] : ['drill', 'bare'];
@@ -204,6 +174,6 @@ try {
   }
 } finally {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-  if (!givenLab) execFileSync(process.execPath, [drill, 'lab', 'down', '--state-dir', stateDir]);
+  down();
   rmSync(work, { recursive: true, force: true });
 }
