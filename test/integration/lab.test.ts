@@ -15,7 +15,7 @@ import {
   RebootDBInstanceCommand,
 } from '@aws-sdk/client-rds';
 import mysql from 'mysql2/promise';
-import { alive, type LabStatus } from '../../src/lab/client.js';
+import { alive, type LabStatus, readLabStatus } from '../../src/lab/client.js';
 import { freePort } from '../../src/lab/ports.js';
 import { addresses } from '../support/addresses.js';
 import { drill, until } from '../support/cli.js';
@@ -286,9 +286,23 @@ describe('drill lab', () => {
       rds.send(new FailoverDBClusterCommand({ DBClusterIdentifier: status.aurora.clusterId })),
       (e: { name?: string }) => e.name === 'InvalidDBClusterStateFault',
     );
+    // The lab rewrites lab.json at each role change; a drill reading it meanwhile must find a whole file (an empty
+    // one read as "no lab is running" once in CI).
+    let reading = true;
+    const reads = { all: 0, torn: 0 };
+    const reader = (async () => {
+      while (reading) {
+        reads.all++;
+        if (!readLabStatus(dir)) reads.torn++;
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
     const deadline = Date.now() + 30_000;
     while ((await clusterStatus()) !== 'available' && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 100));
+    reading = false;
+    await reader;
+    assert.equal(reads.torn, 0, `${reads.torn} of ${reads.all} reads of lab.json found no whole file`);
     assert.equal(await writerId(), 'auroralab-mysql-node-02');
     const dns = await resolveCluster();
     assert.deepEqual(dns, { address: readerAddress, ttl: 5 });
