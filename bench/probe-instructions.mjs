@@ -44,8 +44,11 @@ function instructions(file) {
   return m ? Number(m[1]) : 0;
 }
 
-/** Runs `argv` under callgrind; counts instructions and probes over the window. */
-async function count(name, argv, env, probesIn) {
+/**
+ * Runs `argv` under callgrind; counts instructions and probes over the window. `probesAt(child, at)` says how
+ * many probes the process had finished at wall time `at` (now).
+ */
+async function count(name, argv, env, probesAt) {
   const out = join(work, name);
   const child = spawn(
     'valgrind',
@@ -68,12 +71,12 @@ async function count(name, argv, env, probesIn) {
   if (child.exitCode !== null) throw new Error(`${name} exited early: ${stdout}`);
   const from = Date.now();
   execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
-  const probesFrom = await probesIn(child, stdout, from);
+  const probesFrom = await probesAt(child, from);
   await sleep(windowS * 1000);
   execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
   const to = Date.now();
   execFileSync('callgrind_control', ['-d', String(child.pid)], { stdio: 'ignore' });
-  const probes = (await (await probesIn(child, stdout, to))()) - (await probesFrom());
+  const probes = (await probesAt(child, to)) - probesFrom;
   child.kill('SIGINT');
   await exited;
   // The window's dump, and the one at exit (instrumentation was off by then: next to nothing), per thread. The
@@ -102,7 +105,7 @@ try {
               PROBE_INTERVAL_MS: String(intervalMs),
             },
             (child) => {
-              const asked = new Promise((resolve) => {
+              const answer = new Promise((resolve) => {
                 const seen = (d) => {
                   const m = /probes so far: (\d+)/.exec(String(d));
                   if (m) {
@@ -113,7 +116,7 @@ try {
                 child.stdout.on('data', seen);
               });
               child.kill('SIGUSR2');
-              return () => asked;
+              return answer;
             },
           );
         }
@@ -137,7 +140,7 @@ try {
             history,
           ]);
         // The drill's probes that ended inside the window, from its history (each has its wall time).
-        return count(`${mode}-${w}`, argv, { DRILL_PASSWORD: password }, (_child, _out, at) => () => {
+        return count(`${mode}-${w}`, argv, { DRILL_PASSWORD: password }, (_child, at) => {
           let n = 0;
           for (const line of readFileSync(history, 'utf8').split('\n')) {
             if (!line.includes('"kind":"observation"')) continue;

@@ -26,10 +26,6 @@ export interface Outage {
   errors: Record<string, number>;
 }
 
-/**
- * Folds observations of one monitor, in order, into outages. Analysis folds a whole history with it; the runner
- * feeds it live to decide when a drill has recovered, so both agree on what an outage is.
- */
 /** What one probe changed: an outage opened or closed, or neither. */
 export interface ProbeChange {
   readonly opened?: Outage;
@@ -38,6 +34,10 @@ export interface ProbeChange {
 
 const unchanged: ProbeChange = Object.freeze({});
 
+/**
+ * Folds observations of one monitor, in order, into outages. Analysis folds a whole history with it; the runner
+ * feeds it live to decide when a drill has recovered, so both agree on what an outage is.
+ */
 export class OutageTracker {
   readonly outages: Outage[] = [];
   private open: Outage | undefined;
