@@ -16,7 +16,6 @@ import {
   readSync,
   rmSync,
   statSync,
-  writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +26,7 @@ import type { GroundTruthEvent, GroundTruthFact, History, Unstamped } from '../c
 import { parseWhole } from '../core/numbers.js';
 import type { DrillPart } from '../core/session/part.js';
 import { defaultLabStateDir } from './defaults.js';
+import { replaceFile } from './files.js';
 import { freePort } from './ports.js';
 import { alive, gone, type LabProcess, labPidsFile, labProcesses, signalProcesses } from './processes.js';
 
@@ -189,8 +189,11 @@ const ephemeralPrefix = 'drill-ephemeral-lab-';
 /**
  * Where every starting or running lab notes itself (`<pid>.json`: its state dir and addresses), from the moment
  * it holds its addresses: how a second lab on the same addresses names the first, wherever its state dir is.
+ * Loopback addresses belong to the machine, so the folder does too: /tmp, not `$TMPDIR` (two labs started with
+ * different TMPDIR values would not see each other's notes); the temporary folder where there is no /tmp.
  */
-export const runningLabsDir = (): string => join(tmpdir(), 'drill-labs');
+export const runningLabsDir = (): string =>
+  join(process.platform === 'win32' ? tmpdir() : '/tmp', 'drill-labs');
 
 interface LabNote {
   pid: number;
@@ -208,10 +211,15 @@ export function noteLab(stateDir: string, addresses: string[]): void {
     }
     // Notes of labs whose owner died (kill -9) go: their servers, if any, are found through the state dir.
     for (const note of labNotes()) {
-      if (!alive(note.pid)) rmSync(join(runningLabsDir(), `${note.pid}.json`), { force: true });
+      if (alive(note.pid)) continue;
+      try {
+        rmSync(join(runningLabsDir(), `${note.pid}.json`), { force: true });
+      } catch {
+        // another user's note (the folder is sticky): it stays, and is skipped while its owner is dead
+      }
     }
     const note: LabNote = { pid: process.pid, stateDir, addresses };
-    writeFileSync(join(runningLabsDir(), `${process.pid}.json`), `${JSON.stringify(note)}\n`);
+    replaceFile(join(runningLabsDir(), `${process.pid}.json`), `${JSON.stringify(note)}\n`);
   } catch {
     // only a better message is lost: a second lab then names no owner
   }

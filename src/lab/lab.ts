@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { cannotStart, usageError } from '../core/errors.js';
@@ -27,6 +27,7 @@ import {
   refuseIfRunning,
 } from './client.js';
 import { LabDns } from './dns.js';
+import { replaceFile } from './files.js';
 import { GroundTruth } from './groundtruth.js';
 import { MemoryDbLabCluster, memoryDbTimings } from './memorydb/cluster.js';
 import { memoryDbNames } from './memorydb/names.js';
@@ -291,15 +292,11 @@ export class Lab {
   }
 
   /**
-   * Keeps lab.json current so `drill lab status` from another terminal sees roles as they change. Written aside
-   * and renamed into place: a drill reading it while a failover rewrites it must see the old or the new file,
-   * never an empty one (it would say no lab is running).
+   * Keeps lab.json current so `drill lab status` from another terminal sees roles as they change. Replaced whole:
+   * a drill reading an empty one while a failover rewrites it would say no lab is running.
    */
   writeStatus(): void {
-    const file = labStatusFile(this.options.stateDir);
-    const partial = `${file}.${process.pid}.partial`;
-    writeFileSync(partial, `${JSON.stringify(this.status(), null, 2)}\n`);
-    renameSync(partial, file);
+    replaceFile(labStatusFile(this.options.stateDir), `${JSON.stringify(this.status(), null, 2)}\n`);
   }
 
   /** The proxy sits just below the instances: 127.0.0.10 for instances from .11. */

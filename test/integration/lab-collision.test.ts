@@ -1,9 +1,10 @@
 /**
  * Two labs started at the same moment on the same addresses: the first to hold them runs, the other stops at
- * once with one line naming the lab in the way and how to get past it, and leaves nothing behind.
+ * once with one line naming the lab in the way and how to get past it, and leaves nothing behind. Each lab runs
+ * with a TMPDIR of its own: addresses belong to the machine, so labs name each other whatever their TMPDIR.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -16,6 +17,13 @@ import { killMentioning, listening, processesMentioning } from '../support/lab.j
 const block = addresses.labCollision.lab;
 const proxy = loopback(block.first - 1);
 const escaped = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A TMPDIR of its own for the lab of `dir`, beside it. */
+function ownTmp(dir: string): { TMPDIR: string } {
+  const tmp = `${dir}-tmp`;
+  mkdirSync(tmp, { recursive: true });
+  return { TMPDIR: tmp };
+}
 
 describe('two labs started at once on the same addresses', () => {
   const root = mkdtempSync(join(tmpdir(), 'drill-collision-'));
@@ -45,7 +53,10 @@ describe('two labs started at once on the same addresses', () => {
       String(await freePort()),
     ];
     const [a, b] = await Promise.all([args(dirs[0] ?? ''), args(dirs[1] ?? '')]);
-    const results = await Promise.all([drill(a, {}, 120_000), drill(b, {}, 120_000)]);
+    const results = await Promise.all([
+      drill(a, ownTmp(dirs[0] ?? ''), 120_000),
+      drill(b, ownTmp(dirs[1] ?? ''), 120_000),
+    ]);
     const codes = results.map((r) => r.code).sort();
     assert.deepEqual(codes, [0, 3], results.map((r) => r.stderr).join('\n'));
     const winner = results[0]?.code === 0 ? 0 : 1;
@@ -107,11 +118,11 @@ describe("a lab whose MemoryDB nodes would land on a running lab's", () => {
         ['--memorydb-first-address', String(nodes.first)],
         ['--api-port', String(await freePort()), '--dns-port', String(await freePort())],
       );
-    const a = await drill(await up(first, block, '1'), {}, 120_000);
+    const a = await drill(await up(first, block, '1'), ownTmp(first), 120_000);
     assert.equal(a.code, 0, a.stderr);
     const status = readLabStatus(first);
     assert.ok(status);
-    const b = await drill(await up(second, addresses.labCollision.second, '0'), {}, 120_000);
+    const b = await drill(await up(second, addresses.labCollision.second, '0'), ownTmp(second), 120_000);
     assert.equal(b.code, 3, b.stderr);
     const lines = b.stderr.trim().split('\n');
     assert.equal(lines.length, 1, lines.join('\n'));

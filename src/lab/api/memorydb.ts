@@ -1,4 +1,5 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { replaceFile } from '../files.js';
 import type { MemoryDbEvent, MemoryDbLabCluster } from '../memorydb/cluster.js';
 import { shardName, slotRanges } from '../memorydb/names.js';
 import { LabFault } from './fault.js';
@@ -146,7 +147,7 @@ export class MemoryDbApi {
       );
     }
     c.failoverShard(shard);
-    writeFileSync(
+    replaceFile(
       this.options.quotaFile,
       `${JSON.stringify({ failoverShardCalls: [...calls, now].map((t) => new Date(t).toISOString()) }, null, 2)}\n`,
     );
