@@ -56,6 +56,27 @@ describe('load windows', () => {
     );
   });
 
+  it('a load started a fraction of a millisecond before a boundary: windows that touch and do not overlap', () => {
+    const w = new LoadWindows(1000, 999.6);
+    w.succeeded('read', 999.6, 999.8);
+    w.succeeded('read', 1000.5, 1001);
+    const taken = [...w.take(2500), ...w.take(3000, true)];
+    assert.deepEqual(
+      taken.map((x) => [x.t, Number(x.windowMs.toFixed(6)), x.reads]),
+      [
+        [999.6, 0.4, 1],
+        [1000, 1000, 1],
+        [2000, 1000, 0],
+      ],
+    );
+    for (let i = 1; i < taken.length; i++) {
+      const [before, next] = [taken[i - 1], taken[i]];
+      assert.ok(before && next && before.t + before.windowMs <= next.t, `window ${i - 1} overlaps window ${i}`);
+    }
+    // Stopped exactly on a boundary: no window of no time after the last one.
+    assert.equal(w.take(3000, true).length, 0);
+  });
+
   it('keeps the longest wait between two successes inside a window', () => {
     const w = new LoadWindows(1000, 0);
     for (const end of [100, 200, 700, 750]) w.succeeded('read', end - 1, end);
@@ -132,7 +153,7 @@ describe('load windows from several threads', () => {
     // B's first window starts after 1000: the one before it is A's alone, handed on, not held to the end.
     for (const w of b.take(2500)) merger.add(1, w);
     assert.deepEqual(out, [
-      [999.5, 1, 1],
+      [999.5, 0.5, 1],
       [1000, 1000, 4],
     ]);
     for (const w of a.take(3200, true)) merger.add(0, w);

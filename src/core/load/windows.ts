@@ -70,9 +70,16 @@ export class LoadWindows {
       const w = this.at(this.next * this.windowMs);
       this.open.delete(this.next);
       const end = Math.min(w.t + this.windowMs, now);
-      // The first window starts with the load, not at the window boundary before it.
+      // The first window starts with the load, not at the window boundary before it; it may be a fraction of a
+      // millisecond long (rounding it up would overlap the next window).
       if (w.t < this.startT) w.t = this.startT;
-      w.windowMs = Math.max(1, end - w.t);
+      w.windowMs = end - w.t;
+      // A last window of no time can hold nothing but what ended at its very start: then it keeps a hair of time,
+      // so rates stay finite; else it is dropped.
+      if (w.windowMs <= 0) {
+        if (w.reads + w.writes + w.failed === 0) continue;
+        w.windowMs = 0.001;
+      }
       out.push(w);
     }
     return out;
