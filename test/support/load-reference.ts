@@ -48,6 +48,8 @@ export function referenceLoadFigures(
     longestGapMs: triggerAtMs === null ? null : longestGap(windows, triggerAtMs),
     recoveredMs,
     loopDelayMs: stop?.loopDelayMs ?? null,
+    // Sorted here: the fold equals this only when none arrived too late to be folded in order.
+    lateWindows: 0,
     timeline: windows.map((w) => {
       const s = summarize(w.latency);
       return { atMs: round(w.t), ok: ok(w), failed: w.failed, p50: s?.p50 ?? null, p99: s?.p99 ?? null };

@@ -8,6 +8,7 @@ import { LoadTimeline } from '../../src/core/load/timeline.js';
 import { KeptRecords } from '../../src/core/probes.js';
 import { buildReport, sessionFromReport } from '../../src/core/report/json.js';
 import { styleFor } from '../../src/core/report/style.js';
+import { renderSummary } from '../../src/core/report/summary.js';
 import { readSavedDrill } from '../../src/core/session/replay.js';
 import { HistoryBuilder, savedHistory } from '../support/histories.js';
 import { loadStart, loadStop, randomDrill, synthWindow } from '../support/load-drills.js';
@@ -87,6 +88,41 @@ describe('--load windows folded as they arrive', () => {
       `heap grew ${mb(grown)} MB (peak ${mb(peak)} MB)`,
     );
   });
+
+  it('counts windows that come more than 60 s out of order, and says so in the summary', () => {
+    // Three minutes of windows, the tenth second's at the end, as if its line had been moved in the file.
+    const windows = Array.from({ length: 180 }, (_, i) => i)
+      .filter((i) => i !== 10)
+      .map((i) => synthWindow(i * 1000, 1000, 100, 0));
+    const records = [
+      ...new HistoryBuilder(250, 5, 'simple').writer('node-01', 8).records,
+      loadStart(0),
+      ...windows,
+      synthWindow(10_000, 1000, 7, 0),
+      loadStop(180_000),
+    ];
+    const plain = styleFor(new PassThrough(), false);
+    const session = readSavedDrill(savedHistory([{ records }])).replay({
+      human: new PassThrough(),
+      style: plain,
+      renderers: [],
+    });
+    const run = session.runs[0];
+    const l = run?.analysis.load;
+    assert.ok(run && l);
+    assert.equal(l.lateWindows, 1);
+    assert.equal(l.reads, 179 * 100 + 7, 'the late window still counts');
+    assert.match(
+      renderSummary(run.analysis, run.verdict, run, plain),
+      /1 load window came more than 60 s out of order \(lines moved in the history file\?\): counted in the totals/,
+    );
+
+    // Out of order by less than 60 s, as threads and history files may be: folded in order, nothing said.
+    const shuffled = new LoadFold();
+    shuffled.add(loadStart(0));
+    for (const i of [0, 2, 1, 30, 3, 4]) shuffled.add(synthWindow(i * 1000, 1000, 100, 0));
+    assert.equal(shuffled.figures()?.lateWindows, 0);
+  });
 });
 
 describe('--load timeline', () => {
@@ -121,7 +157,7 @@ describe('--load timeline', () => {
     );
   });
 
-  it('a report written before points had spanMs reads back with 1000', () => {
+  it('a report written before points had spanMs reads back with 1000 (and before late windows, with none)', () => {
     const builder = new HistoryBuilder(250, 5, 'simple').writer('node-01', 8);
     const records = [
       ...builder.records,
@@ -142,11 +178,14 @@ describe('--load timeline', () => {
       load.timeline.map((p) => p.spanMs),
       [1000, 1000],
     );
-    const old = JSON.parse(JSON.stringify(report), (k, v) => (k === 'spanMs' ? undefined : v));
+    const old = JSON.parse(JSON.stringify(report), (k, v) =>
+      k === 'spanMs' || k === 'lateWindows' ? undefined : v,
+    );
     const again = sessionFromReport(old);
     assert.deepEqual(
       again.runs[0]?.analysis.load?.timeline.map((p) => p.spanMs),
       [1000, 1000],
     );
+    assert.equal(again.runs[0]?.analysis.load?.lateWindows, 0, 'and no late windows');
   });
 });

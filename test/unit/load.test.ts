@@ -71,7 +71,10 @@ describe('load windows', () => {
     );
     for (let i = 1; i < taken.length; i++) {
       const [before, next] = [taken[i - 1], taken[i]];
-      assert.ok(before && next && before.t + before.windowMs <= next.t, `window ${i - 1} overlaps window ${i}`);
+      assert.ok(
+        before && next && before.t + before.windowMs <= next.t,
+        `window ${i - 1} overlaps window ${i}`,
+      );
     }
     // Stopped exactly on a boundary: no window of no time after the last one.
     assert.equal(w.take(3000, true).length, 0);

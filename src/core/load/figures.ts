@@ -47,6 +47,12 @@ export interface LoadFigures {
   loopDelayMs: LoadStop['loopDelayMs'] | null;
   /** One point per window, neighbours joined past an hour of them (see LoadTimeline). */
   timeline: LoadTimelinePoint[];
+  /**
+   * Windows that arrived after a window starting more than `holdBackMs` later had been folded: counted in every
+   * total, but the phases, the longest gap and recovery took them out of order. A drill writes its windows in
+   * order; only a history file whose lines were moved can hold such windows.
+   */
+  lateWindows: number;
 }
 
 /** Throughput at or above this share of the baseline counts as recovered. */
@@ -124,8 +130,9 @@ class PhaseSums {
  * totals, the `before` phase, the longest gap, and the candidate start of recovery with what has run since it.
  * The trigger's time is given (a history file read twice) or learnt from its record when it arrives; windows are
  * held back `holdBackMs` and folded in order of their start, so figures equal those of the whole list sorted —
- * as long as no window arrives more than that late, and the trigger arrives before the windows after it are
- * folded (a live drill records the trigger when it happens, and windows after they end).
+ * as long as no window arrives more than that late (those that do are counted: `lateWindows`), and the trigger
+ * arrives before the windows after it are folded (a live drill records the trigger when it happens, and windows
+ * after they end).
  */
 export class LoadFold {
   private start: LoadStart | undefined;
@@ -146,6 +153,7 @@ export class LoadFold {
   private readonly latency: LatencyHistogram = emptyHistogram();
   private readonly before = new PhaseSums();
   private readonly timeline = new LoadTimeline();
+  private late = 0;
 
   /** Longest gap: the last success so far, and the longest gap at or after the trigger. */
   private previousOkT: number | null = null;
@@ -208,6 +216,7 @@ export class LoadFold {
   }
 
   private fold(w: LoadWindow, lastOne: boolean): void {
+    if (this.last && w.t < this.last.t) this.late++;
     this.reads += w.reads;
     this.writes += w.writes;
     this.failed += w.failed;
@@ -299,6 +308,7 @@ export class LoadFold {
       longestGapMs: trigger === null || this.longestGap === null ? null : round(this.longestGap),
       recoveredMs,
       loopDelayMs: this.stop?.loopDelayMs ?? null,
+      lateWindows: this.late,
       timeline: this.timeline.list(),
     };
   }

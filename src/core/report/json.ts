@@ -212,10 +212,12 @@ function runFromReport(run: RunReport, index: number): RunResult {
     provider: run.provider,
     writes: run.writes,
     ddl: run.ddl,
-    // Reports written before timeline points said how long they cover had one point per second.
+    // Reports written before timeline points said how long they cover had one point per second, and before late
+    // windows were counted, none counted.
     load: run.load && {
       ...run.load,
       timeline: run.load.timeline.map((p) => ({ ...p, spanMs: p.spanMs ?? 1000 })),
+      lateWindows: run.load.lateWindows ?? 0,
     },
     notifications: run.notifications,
   };

@@ -2,7 +2,7 @@ import type { ChalkInstance } from 'chalk';
 import Table from 'cli-table3';
 import type { DrillAnalysis, MonitorFigures } from '../analysis.js';
 import { formatDuration } from '../duration.js';
-import { type LoadFigures, recoveredShare } from '../load/figures.js';
+import { holdBackMs, type LoadFigures, recoveredShare } from '../load/figures.js';
 import type { NotificationFigures } from '../notifications.js';
 import type { RepeatSummary, Spread } from '../repeats.js';
 import { tenthText } from '../rounding.js';
@@ -305,6 +305,11 @@ function loadLines(l: LoadFigures, triggered: boolean): string[] {
         : `both back to ≥ ${recoveredShare * 100}% of their rate at +${formatDuration(l.recoveredMs)} after the trigger`,
     );
     lines.push(`  ${stall.join('; ')}`);
+  }
+  if (l.lateWindows) {
+    lines.push(
+      `  ${l.lateWindows} load window${l.lateWindows === 1 ? '' : 's'} came more than ${holdBackMs / 1000} s out of order (lines moved in the history file?): counted in the totals, but the phases, the stall and recovery may be off`,
+    );
   }
   if (l.loopDelayMs) {
     lines.push(
