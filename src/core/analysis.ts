@@ -160,7 +160,7 @@ export function analyze(input: readonly HistoryRecord[] | KeptRecords): DrillAna
         }
       : null,
     elapsedMs: records.reduce(
-      (m, r) => Math.max(m, r.kind === 'observation' ? r.t1 : r.kind === 'load' ? r.t + r.windowMs : r.t),
+      (m, r) => Math.max(m, r.t),
       [...probes.values()].reduce((m, p) => Math.max(m, p.lastT1), kept.load.lastEndT),
     ),
     monitors,

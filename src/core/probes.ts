@@ -1,4 +1,4 @@
-import type { HistoryRecord, Observation, Role, TriggerStep } from './history.js';
+import type { HistoryRecord, LoadWindow, Observation, Role, TriggerStep } from './history.js';
 import { LoadFold } from './load/figures.js';
 import { OutageTracker, type ProbeChange, probeState } from './outages.js';
 import { SeqSet } from './seq-set.js';
@@ -101,12 +101,15 @@ export class MonitorProbes {
   }
 }
 
+/** Every record but those folded as they come: the probes' observations and the load's windows. */
+export type KeptRecord = Exclude<HistoryRecord, Observation | LoadWindow>;
+
 /**
  * A drill's records as memory keeps them: every record but the observations, which are folded per monitor, and
  * the `--load` windows, folded into the load's figures (`load`).
  */
 export class KeptRecords {
-  readonly records: HistoryRecord[] = [];
+  readonly records: KeptRecord[] = [];
   readonly monitors = new Map<string, MonitorProbes>();
   readonly load: LoadFold;
 
