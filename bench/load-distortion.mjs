@@ -25,17 +25,21 @@ const quantile = (xs, q) => {
   return s.length ? s[Math.min(s.length - 1, Math.ceil(q * s.length) - 1)] : null;
 };
 
+/** The probes of `monitor` in a history file. */
+function observations(historyFile, monitor) {
+  return readFileSync(historyFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l))
+    .filter((r) => r.kind === 'observation' && r.monitor === monitor);
+}
+
 /**
  * How far each probe of `monitor` started from its schedule: the time since the previous probe's start, off a
  * whole number of intervals (robust to skipped slots and to the scheduler re-timing itself at the trigger).
  */
 function lateness(historyFile, monitor) {
-  const starts = readFileSync(historyFile, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l))
-    .filter((r) => r.kind === 'observation' && r.monitor === monitor)
-    .map((r) => r.t0);
+  const starts = observations(historyFile, monitor).map((r) => r.t0);
   return starts.slice(1).map((t, i) => {
     const off = (t - starts[i]) % intervalMs;
     return Math.min(off, intervalMs - off);
@@ -57,9 +61,19 @@ try {
       const run = JSON.parse(r.stdout).runs[0];
       const g = run.groundTruth;
       const truth = Math.max(g.writerUpMs, g.dnsSwitchedMs ?? 0) - g.writerDownMs;
+      // The error's two ends: when the first bad probe started against the writer going down, and when the
+      // first good one ended against the writer being back; the latter includes that probe's own latency (a new
+      // connection and the writer check), which is what a client waits for, load or not.
+      const outage = run.monitors[0].outages[0];
+      const back = Math.max(g.writerUpMs, g.dnsSwitchedMs ?? 0);
+      // The report rounds endMs to a tenth of a millisecond; the history keeps t1 whole.
+      const firstGood = observations(historyFile, 'simple').find((o) => Math.abs(o.t1 - outage.endMs) < 0.1);
       results[variant].push({
         late: lateness(historyFile, 'simple'),
         error: run.monitors[0].downtimeMs - truth,
+        startOff: outage.startMs - g.writerDownMs,
+        endOff: outage.endMs - back,
+        firstGoodMs: firstGood ? firstGood.t1 - firstGood.t0 : null,
         loopP99: run.load?.loopDelayMs?.p99 ?? null,
         ops: run.load ? run.load.before.opsPerSec : null,
       });
@@ -71,12 +85,27 @@ try {
   rmSync(stateDir, { recursive: true, force: true });
 }
 
+const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
 const f = (v, unit = ' ms') => (v === null || v === undefined ? '-' : `${Math.round(v * 10) / 10}${unit}`);
 console.log(
   `probe timing with and without --load ${workers}, lab failover, ${runs} run(s) each, probe every ${intervalMs} ms`,
 );
 console.log(
-  ['variant', 'probes', 'off p50', 'off p99', 'off max', 'err mean', 'err max', 'load ops/s', 'timers p99']
+  [
+    'variant',
+    'probes',
+    'off p50',
+    'off p99',
+    'off max',
+    'err mean',
+    'err max',
+    'signed',
+    'start +',
+    'end +',
+    'last probe',
+    'load ops/s',
+    'timers p99',
+  ]
     .map((c) => c.padStart(12))
     .join(''),
 );
@@ -92,6 +121,10 @@ for (const [variant, rs] of Object.entries(results)) {
       f(Math.max(...late)),
       f(errors.reduce((a, b) => a + b, 0) / errors.length),
       f(Math.max(...errors)),
+      f(mean(rs.map((r) => r.error))),
+      f(mean(rs.map((r) => r.startOff))),
+      f(mean(rs.map((r) => r.endOff))),
+      f(mean(rs.map((r) => r.firstGoodMs).filter((x) => x !== null))),
       f(
         quantile(
           rs.map((r) => r.ops).filter((x) => x !== null),
@@ -111,5 +144,6 @@ for (const [variant, rs] of Object.entries(results)) {
   );
 }
 console.log(
-  'off = how far a probe started from its schedule; err = |measured simple downtime - (writer away until DNS moved)| from the lab ground truth',
+  'off = how far a probe started from its schedule; err = |measured simple downtime - (writer away until DNS moved)| from the lab ground truth;\n' +
+    "signed = its mean with sign (+: the drill measured longer); start + = first bad probe start - writer down; end + = first good probe end - writer back and DNS moved; last probe = that good probe's latency (means)",
 );
