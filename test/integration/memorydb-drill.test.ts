@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -30,7 +30,17 @@ before(async () => {
 after(async () => {
   await stopTestLab(join(dir, 'lab'));
   rmSync(dir, { recursive: true, force: true });
+  removeGlideSockets();
 });
+
+/** Valkey GLIDE leaves its process's socket (glide-socket-PID-*.sock) in the temporary folder when the process ends. */
+function removeGlideSockets(): void {
+  for (const folder of new Set([tmpdir(), '/tmp'])) {
+    for (const name of readdirSync(folder)) {
+      if (name.startsWith(`glide-socket-${process.pid}-`)) rmSync(join(folder, name), { force: true });
+    }
+  }
+}
 
 const base = () => ['memorydb', '--lab-state-dir', lab.stateDir];
 const primaries = (s: LabStatus) =>
