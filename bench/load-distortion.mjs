@@ -64,15 +64,19 @@ try {
       // The error's two ends: when the first bad probe started against the writer going down, and when the
       // first good one ended against the writer being back; the latter includes that probe's own latency (a new
       // connection and the writer check), which is what a client waits for, load or not.
-      const outage = run.monitors[0].outages[0];
+      // The failover's outage: the first that ended after the trigger (an earlier blip is not it).
+      const outage = run.monitors[0].outages.find(
+        (o) => o.endMs !== null && o.endMs >= run.trigger.requestedAtMs,
+      );
       const back = Math.max(g.writerUpMs, g.dnsSwitchedMs ?? 0);
       // The report rounds endMs to a tenth of a millisecond; the history keeps t1 whole.
-      const firstGood = observations(historyFile, 'simple').find((o) => Math.abs(o.t1 - outage.endMs) < 0.1);
+      const firstGood =
+        outage && observations(historyFile, 'simple').find((o) => Math.abs(o.t1 - outage.endMs) < 0.1);
       results[variant].push({
         late: lateness(historyFile, 'simple'),
         error: run.monitors[0].downtimeMs - truth,
-        startOff: outage.startMs - g.writerDownMs,
-        endOff: outage.endMs - back,
+        startOff: outage ? outage.startMs - g.writerDownMs : null,
+        endOff: outage ? outage.endMs - back : null,
         firstGoodMs: firstGood ? firstGood.t1 - firstGood.t0 : null,
         loopP99: run.load?.loopDelayMs?.p99 ?? null,
         ops: run.load ? run.load.before.opsPerSec : null,
@@ -119,11 +123,11 @@ for (const [variant, rs] of Object.entries(results)) {
       f(quantile(late, 0.5)),
       f(quantile(late, 0.99)),
       f(Math.max(...late)),
-      f(errors.reduce((a, b) => a + b, 0) / errors.length),
+      f(mean(errors)),
       f(Math.max(...errors)),
       f(mean(rs.map((r) => r.error))),
-      f(mean(rs.map((r) => r.startOff))),
-      f(mean(rs.map((r) => r.endOff))),
+      f(mean(rs.map((r) => r.startOff).filter((x) => x !== null))),
+      f(mean(rs.map((r) => r.endOff).filter((x) => x !== null))),
       f(mean(rs.map((r) => r.firstGoodMs).filter((x) => x !== null))),
       f(
         quantile(

@@ -167,7 +167,7 @@ try {
       const s = [...xs].sort((a, b) => a - b);
       return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
     };
-    // Each round's drill over the bare loop beside it: the three ran at the same time, so whatever else the machine
+    // Each round's drill over the bare loop beside it: they ran at the same time, so whatever else the machine
     // did that round weighs on both sides of the ratio, where the ratio of medians takes them from different rounds.
     const paired = (mode, w) =>
       median(results[mode][w].map((r, i) => r.cpuMsPerProbe / results[mode].bare[i].cpuMsPerProbe)).toFixed(

@@ -190,7 +190,7 @@ const ephemeralPrefix = 'drill-ephemeral-lab-';
  * Where every starting or running lab notes itself (`<pid>.json`: its state dir and addresses), from the moment
  * it holds its addresses: how a second lab on the same addresses names the first, wherever its state dir is.
  * Loopback addresses belong to the machine, so the folder does too: /tmp, not `$TMPDIR` (two labs started with
- * different TMPDIR values would not see each other's notes); the temporary folder where there is no /tmp.
+ * different TMPDIR values would not see each other's notes); on Windows, the temporary folder.
  */
 export const runningLabsDir = (): string =>
   join(process.platform === 'win32' ? tmpdir() : '/tmp', 'drill-labs');

@@ -8,7 +8,10 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 export function replaceFile(file: string, content: string): void {
   const partial = `${file}.${process.pid}.partial`;
   try {
-    writeFileSync(partial, content);
+    // Made new ('wx' does not follow a link another user left at that name in a shared folder such as
+    // /tmp/drill-labs); rename replaces the name itself, never what a link there points to.
+    rmSync(partial, { force: true });
+    writeFileSync(partial, content, { flag: 'wx' });
     renameSync(partial, file);
   } catch (err) {
     rmSync(partial, { force: true });

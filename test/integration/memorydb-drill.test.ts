@@ -28,15 +28,28 @@ before(async () => {
   ]);
 });
 after(async () => {
-  await stopTestLab(join(dir, 'lab'));
-  rmSync(dir, { recursive: true, force: true });
-  removeGlideSockets();
+  try {
+    await stopTestLab(join(dir, 'lab'));
+    rmSync(dir, { recursive: true, force: true });
+  } finally {
+    removeGlideSockets();
+  }
 });
 
-/** Valkey GLIDE leaves its process's socket (glide-socket-PID-*.sock) in the temporary folder when the process ends. */
+/**
+ * Valkey GLIDE leaves its process's socket (glide-socket-PID-*.sock) behind when the process ends, in
+ * XDG_RUNTIME_DIR when it is set, else in the temporary folder.
+ */
 function removeGlideSockets(): void {
-  for (const folder of new Set([tmpdir(), '/tmp'])) {
-    for (const name of readdirSync(folder)) {
+  const folders = [process.env.XDG_RUNTIME_DIR, tmpdir(), '/tmp'].filter((f): f is string => !!f);
+  for (const folder of new Set(folders)) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(folder);
+    } catch {
+      continue; // no such folder
+    }
+    for (const name of names) {
       if (name.startsWith(`glide-socket-${process.pid}-`)) rmSync(join(folder, name), { force: true });
     }
   }

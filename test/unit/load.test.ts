@@ -60,6 +60,7 @@ describe('load windows', () => {
     const w = new LoadWindows(1000, 999.6);
     w.succeeded('read', 999.6, 999.8);
     w.succeeded('read', 1000.5, 1001);
+    // Stopped exactly on a boundary: no window of no time after the last one.
     const taken = [...w.take(2500), ...w.take(3000, true)];
     assert.deepEqual(
       taken.map((x) => [x.t, Number(x.windowMs.toFixed(6)), x.reads]),
@@ -76,8 +77,18 @@ describe('load windows', () => {
         `window ${i - 1} overlaps window ${i}`,
       );
     }
-    // Stopped exactly on a boundary: no window of no time after the last one.
-    assert.equal(w.take(3000, true).length, 0);
+  });
+
+  it('an operation that ended on the instant the load stopped, on a boundary, keeps a window of a hair of time', () => {
+    const w = new LoadWindows(1000, 0);
+    w.succeeded('read', 990, 1000);
+    assert.deepEqual(
+      w.take(1000, true).map((x) => [x.t, x.windowMs, x.reads]),
+      [
+        [0, 1000, 0],
+        [1000, 0.001, 1],
+      ],
+    );
   });
 
   it('keeps the longest wait between two successes inside a window', () => {

@@ -153,7 +153,9 @@ export class LoadFold {
   private readonly latency: LatencyHistogram = emptyHistogram();
   private readonly before = new PhaseSums();
   private readonly timeline = new LoadTimeline();
+  /** Windows folded after one that started later (see `lateWindows`), and the latest start folded so far. */
   private late = 0;
+  private foldedT = -Infinity;
 
   /** Longest gap: the last success so far, and the longest gap at or after the trigger. */
   private previousOkT: number | null = null;
@@ -216,7 +218,8 @@ export class LoadFold {
   }
 
   private fold(w: LoadWindow, lastOne: boolean): void {
-    if (this.last && w.t < this.last.t) this.late++;
+    if (w.t < this.foldedT) this.late++;
+    else this.foldedT = w.t;
     this.reads += w.reads;
     this.writes += w.writes;
     this.failed += w.failed;

@@ -74,8 +74,8 @@ export class LoadWindows {
       // millisecond long (rounding it up would overlap the next window).
       if (w.t < this.startT) w.t = this.startT;
       w.windowMs = end - w.t;
-      // A last window of no time can hold nothing but what ended at its very start: then it keeps a hair of time,
-      // so rates stay finite; else it is dropped.
+      // A last window of no time (the load stopped exactly on a boundary) is dropped when empty; one that holds
+      // operations (ended at that very instant) keeps a hair of time, so rates stay finite.
       if (w.windowMs <= 0) {
         if (w.reads + w.writes + w.failed === 0) continue;
         w.windowMs = 0.001;
