@@ -90,6 +90,13 @@ try {
 }
 
 const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
+/** Mean ± standard deviation: how much a figure moves from run to run, not only where it sits. */
+const meanSd = (xs) => {
+  const m = mean(xs);
+  if (m === null) return '-';
+  const sd = Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / Math.max(1, xs.length - 1));
+  return `${Math.round(m)}±${Math.round(sd)}`;
+};
 const f = (v, unit = ' ms') => (v === null || v === undefined ? '-' : `${Math.round(v * 10) / 10}${unit}`);
 console.log(
   `probe timing with and without --load ${workers}, lab failover, ${runs} run(s) each, probe every ${intervalMs} ms`,
@@ -104,8 +111,8 @@ console.log(
     'err mean',
     'err max',
     'signed',
-    'start +',
-    'end +',
+    'start + (ms)',
+    'end + (ms)',
     'last probe',
     'load ops/s',
     'timers p99',
@@ -126,8 +133,8 @@ for (const [variant, rs] of Object.entries(results)) {
       f(mean(errors)),
       f(Math.max(...errors)),
       f(mean(rs.map((r) => r.error))),
-      f(mean(rs.map((r) => r.startOff).filter((x) => x !== null))),
-      f(mean(rs.map((r) => r.endOff).filter((x) => x !== null))),
+      meanSd(rs.map((r) => r.startOff).filter((x) => x !== null)),
+      meanSd(rs.map((r) => r.endOff).filter((x) => x !== null)),
       f(mean(rs.map((r) => r.firstGoodMs).filter((x) => x !== null))),
       f(
         quantile(
