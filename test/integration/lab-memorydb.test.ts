@@ -193,6 +193,30 @@ describe('drill lab --memorydb: 3 shards x (primary + replica), TLS', { timeout:
     rmSync(dir, { recursive: true, force: true });
   });
 
+  // First: the moment the lab says it is up. A node that had not yet heard a replica follow its primary listed it as
+  // a primary of no slots, and a drill reading CLUSTER SHARDS there watched that shard without its replica.
+  it("as soon as it is up, every node puts every replica in its primary's shard (CLUSTER SHARDS)", async () => {
+    for (const n of nodesOf(m)) {
+      const r = nodeClient(s, lab.password, n.address);
+      try {
+        const shards = ((await r.call('CLUSTER', 'SHARDS')) as unknown[][]).map((raw) => {
+          const at = (key: string) => raw[raw.indexOf(key) + 1] as unknown[];
+          const hosts = (at('nodes') as unknown[][]).map((node) =>
+            String(node[node.indexOf('hostname') + 1]),
+          );
+          return { slots: at('slots').length, hosts: hosts.sort() };
+        });
+        assert.deepEqual(
+          shards.map((x) => [x.slots > 0, x.hosts]).sort(),
+          m.shards.map((x) => [true, x.nodes.map((y) => y.host).sort()]).sort(),
+          `CLUSTER SHARDS of ${n.name}`,
+        );
+      } finally {
+        r.disconnect();
+      }
+    }
+  });
+
   it('status --json: the cluster, its shards and nodes, as documented', async () => {
     assert.equal(m.clusterName, 'my-cluster');
     assert.match(

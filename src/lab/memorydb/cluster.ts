@@ -255,6 +255,22 @@ export class MemoryDbLabCluster {
       }
       return true;
     });
+    // Ready once every node tells the same story: a replica's own view changes at REPLICATE, the others' by
+    // gossip. Until then a node may list a replica as a primary of no slots, and a client reading CLUSTER
+    // SHARDS from it would not know the replica belongs to its shard.
+    await this.until('every node sees every replica with its primary', async () => {
+      for (const n of this.nodes) {
+        const lines = String(await this.command(n, 'CLUSTER', 'NODES')).trim().split('\n');
+        for (const r of this.nodes) {
+          if (r.role !== 'replica') continue;
+          const primary = this.nodes.find((p) => p.shard === r.shard && p.role === 'primary') as MemoryDbNode;
+          // <id> <ip:port@cport> <flags> <primary id> ...
+          const fields = lines.find((l) => l.startsWith(`${ids.get(r.name)} `))?.split(' ') ?? [];
+          if (!fields[2]?.split(',').includes('slave') || fields[3] !== ids.get(primary.name)) return false;
+        }
+      }
+      return true;
+    });
   }
 
   private async until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
