@@ -260,7 +260,9 @@ export class MemoryDbLabCluster {
     // SHARDS from it would not know the replica belongs to its shard.
     await this.until('every node sees every replica with its primary', async () => {
       for (const n of this.nodes) {
-        const lines = String(await this.command(n, 'CLUSTER', 'NODES')).trim().split('\n');
+        const lines = String(await this.command(n, 'CLUSTER', 'NODES'))
+          .trim()
+          .split('\n');
         for (const r of this.nodes) {
           if (r.role !== 'replica') continue;
           const primary = this.nodes.find((p) => p.shard === r.shard && p.role === 'primary') as MemoryDbNode;
