@@ -232,21 +232,27 @@ export class MemoryDbLabCluster {
       await this.command(first, 'CLUSTER', 'MEET', n.address, String(port));
     const ids = new Map<string, string>();
     for (const n of this.nodes) ids.set(n.name, String(await this.command(n, 'CLUSTER', 'MYID')));
+    /** One line per node this node knows: `<id> <ip:port@cport> <flags> <primary id> ...`. */
+    const seenBy = async (n: MemoryDbNode) =>
+      String(await this.command(n, 'CLUSTER', 'NODES'))
+        .trim()
+        .split('\n');
     await this.until('every node knows every other', async () => {
       for (const n of this.nodes) {
-        const known = String(await this.command(n, 'CLUSTER', 'NODES'))
-          .trim()
-          .split('\n');
+        const known = await seenBy(n);
         if (known.length < this.nodes.length || known.some((l) => / (handshake|noaddr)/.test(l)))
           return false;
       }
       return true;
     });
-    for (const n of this.nodes) {
-      if (n.role !== 'replica') continue;
-      const primary = this.nodes.find((p) => p.shard === n.shard && p.role === 'primary') as MemoryDbNode;
-      await this.command(n, 'CLUSTER', 'REPLICATE', ids.get(primary.name) as string);
-    }
+    // Each replica's id and its shard's primary's: what REPLICATE tells it, and what every node must come to see.
+    const follows = this.nodes
+      .filter((n) => n.role === 'replica')
+      .map((r) => {
+        const primary = this.shardNodes(r.shard).find((p) => p.role === 'primary') as MemoryDbNode;
+        return { replica: r, id: ids.get(r.name) as string, primaryId: ids.get(primary.name) as string };
+      });
+    for (const f of follows) await this.command(f.replica, 'CLUSTER', 'REPLICATE', f.primaryId);
     await this.until('the cluster is ok and every replica in sync', async () => {
       for (const n of this.nodes) {
         const info = String(await this.command(n, 'CLUSTER', 'INFO'));
@@ -260,15 +266,10 @@ export class MemoryDbLabCluster {
     // SHARDS from it would not know the replica belongs to its shard.
     await this.until('every node sees every replica with its primary', async () => {
       for (const n of this.nodes) {
-        const lines = String(await this.command(n, 'CLUSTER', 'NODES'))
-          .trim()
-          .split('\n');
-        for (const r of this.nodes) {
-          if (r.role !== 'replica') continue;
-          const primary = this.nodes.find((p) => p.shard === r.shard && p.role === 'primary') as MemoryDbNode;
-          // <id> <ip:port@cport> <flags> <primary id> ...
-          const fields = lines.find((l) => l.startsWith(`${ids.get(r.name)} `))?.split(' ') ?? [];
-          if (!fields[2]?.split(',').includes('slave') || fields[3] !== ids.get(primary.name)) return false;
+        const lines = await seenBy(n);
+        for (const f of follows) {
+          const fields = lines.find((l) => l.startsWith(`${f.id} `))?.split(' ') ?? [];
+          if (!fields[2]?.split(',').includes('slave') || fields[3] !== f.primaryId) return false;
         }
       }
       return true;
